@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: MIT
+# heapwatch - one GNU Makefile: build, check, lint, fuzz, bench, install.
+# Project flags live apart from the user's CFLAGS, so `make CFLAGS=-O0`
+# cannot drop the warnings (st config.mk style).
+
+PKG_CONFIG ?= pkg-config
+PKGS       := libserialport ncursesw libcjson
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANPREFIX  ?= $(PREFIX)/share/man
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef \
+        -Wvla -Wnull-dereference -Wdouble-promotion -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+BUILD := build
+SAN   :=
+ifeq ($(SANITIZE),1)
+BUILD := build/san
+SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+HW_CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+               $(shell $(PKG_CONFIG) --cflags $(PKGS))
+HW_CFLAGS   := -std=c11 $(WARN) $(SAN) $(CFLAGS) -MMD -MP
+HW_LDFLAGS  := $(SAN) $(LDFLAGS)
+LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+SRCS := $(sort $(wildcard src/*.c))
+OBJS := $(SRCS:src/%.c=$(BUILD)/%.o)
+LIBOBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
+
+BIN := $(BUILD)/heapwatch
+
+all: $(BIN)
+ifneq ($(BUILD),build)
+	@ln -sf san/heapwatch build/heapwatch-san
+endif
+
+$(BIN): $(OBJS)
+	$(CC) $(HW_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(HW_CPPFLAGS) $(HW_CFLAGS) -c -o $@ $<
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+# ---- unit tests: each links only the modules it tests, so a stray
+# dependency breaks the build (house style rule 1).
+UNIT_TESTS := memparse metrics repl fmt record
+test_deps_memparse := memparse snapshot metrics util
+test_deps_metrics  := metrics snapshot util
+test_deps_repl     := repl util
+test_deps_fmt      := fmt util
+test_deps_record   := record memparse snapshot metrics util
+
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+
+define unit_rule
+$(BUILD)/tests/test_$(1): tests/unit/test_$(1).c $(test_deps_$(1):%=$(BUILD)/%.o) | $(BUILD)/tests
+	$$(CC) $$(HW_CPPFLAGS) $$(HW_CFLAGS) -Wno-missing-prototypes -o $$@ $$^ $$(HW_LDFLAGS) $$(LIBS) $$(CMOCKA_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+golden: $(BIN)
+	@tests/golden.sh $(BIN)
+
+e2e: $(BIN)
+	@tests/e2e/run.sh $(BIN)
+
+check: unit golden lint e2e
+
+# fixtures-update: regenerate expected JSON; review the diff before committing
+fixtures-update: $(BIN)
+	@tests/golden.sh --update $(BIN)
+
+lint:
+	@tests/lint.sh $(BIN)
+
+headercheck:
+	@set -e; for h in include/*.h; do \
+	  echo "#include \"$$(basename $$h)\"" | $(CC) $(HW_CPPFLAGS) -std=c11 $(WARN) -x c -fsyntax-only -; done; \
+	  echo "headers self-contained"
+
+# ---- fuzzing (clang, libFuzzer); FUZZ_SECONDS bounds each run
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := memparse repl
+fuzz_deps_memparse := memparse snapshot metrics util
+fuzz_deps_repl     := repl util
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+
+build/fuzz:
+	mkdir -p $@
+
+define fuzz_rule
+build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_deps_$(1):%=src/%.c) | build/fuzz
+	clang $$(FUZZ_FLAGS) -o $$@ $$^
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+bench: $(BIN)
+	@bench/run.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/heapwatch
+	sed 's/@VERSION@/$(shell sed -n 's/^#define HW_VERSION "\(.*\)"/\1/p' include/hw.h)/' \
+	    man/heapwatch.1 > $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/heapwatch $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+
+clean:
+	rm -rf build
+
+.PHONY: all unit golden e2e check fixtures-update lint headercheck fuzz bench install uninstall clean
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

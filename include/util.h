@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* util.h - allocation that never returns NULL, die() for programmer errors
+ * and out-of-memory, and the monotonic clock. */
+#ifndef HW_UTIL_H
+#define HW_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocators: abort through die() on failure, never return NULL.
+ * The caller owns the result and frees it with free(). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Register the function die() calls before printing (restores the terminal).
+ * One hook; NULL unregisters. */
+void util_set_die_hook(void (*hook)(void));
+/* Print "heapwatch: <msg>" to stderr and exit(1). Programmer errors/OOM only. */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t now_ms(void);
+/* Seconds since the epoch, with sub-second precision (CLOCK_REALTIME). */
+double wall_seconds(void);
+
+#endif
