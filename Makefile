@@ -25,7 +25,7 @@ BUILD := build/san
 SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-HW_CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+HW_CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE \
                $(shell $(PKG_CONFIG) --cflags $(PKGS))
 HW_CFLAGS   := -std=c11 $(WARN) $(SAN) $(CFLAGS) -MMD -MP
 HW_LDFLAGS  := $(SAN) $(LDFLAGS)
@@ -46,7 +46,7 @@ endif
 $(BIN): $(OBJS)
 	$(CC) $(HW_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
+$(BUILD)/%.o: src/%.c Makefile | $(BUILD)
 	$(CC) $(HW_CPPFLAGS) $(HW_CFLAGS) -c -o $@ $<
 
 $(BUILD) $(BUILD)/tests:
@@ -97,7 +97,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := memparse repl
 fuzz_deps_memparse := memparse snapshot metrics util
 fuzz_deps_repl     := repl util
-FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 
 build/fuzz:
 	mkdir -p $@

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* export.h - JSON output (schema 1, documented in heapwatch(1) JSON OUTPUT).
+ * The only module that sees cJSON. A document is streamed: the writer emits
+ * each snapshot as it comes, one per line, so memory stays flat however
+ * long the capture, and sources and summary close the document. */
+#ifndef HW_EXPORT_H
+#define HW_EXPORT_H
+
+#include "hw.h"
+#include "snapshot.h"
+#include "summary.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define HW_JSON_SCHEMA 1
+
+struct json_writer;
+
+struct json_source {
+    const char *name;
+    long dumps;
+};
+
+/* Live-mode additions to one snapshot; all optional. */
+struct json_sample_extra {
+    bool has_probe;
+    long probe_bytes;        /* what one sample itself left on the heap */
+    const char *error;       /* a traceback the probe printed instead, or NULL */
+};
+
+/* A session event (gap, reconnect, reset) for the "events" array. */
+struct json_event {
+    double time;
+    const char *kind;        /* "disconnected", "reconnected", "reset", "error" */
+    const char *detail;      /* may be NULL */
+};
+
+/* Start a document on f (borrowed; never closed here). with_map adds each
+ * area's "map" string. Never NULL. */
+struct json_writer *json_writer_new(FILE *f, bool with_map);
+/* Append one snapshot; extra may be NULL. */
+void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
+                          const struct json_sample_extra *extra);
+/* Remember an event; written in "events" when the document closes. */
+void json_writer_event(struct json_writer *jw, const struct json_event *ev);
+/* Close the document and free jw. Returns HW_EIO (err filled with name)
+ * if anything failed to write. */
+int json_writer_finish(struct json_writer *jw, const struct json_source *src, size_t n_src,
+                       const struct summary *sum, const char *name, struct hw_err *err);
+
+/* One snapshot as a standalone pretty-printed document (the UI's export
+ * key). Returns HW_OK or HW_EIO. */
+int export_snapshot_file(FILE *f, const struct snapshot *s, bool with_map);
+
+#endif

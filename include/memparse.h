@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* memparse.h - the streaming mem_info reader: bytes in, snapshots out.
+ *
+ * Finds every micropython.mem_info() / mem_info(1) dump inside arbitrary
+ * text (serial logs, terminal transcripts, pasted issues, heapwatch record
+ * files), in every format MicroPython has printed since 2014. Memory stays
+ * bounded whatever the input: one line buffer of MEMPARSE_MAX_LINE bytes and
+ * the map of the dump being read (at most MEMPARSE_MAX_BLOCKS blocks).
+ * Never does I/O. */
+#ifndef HW_MEMPARSE_H
+#define HW_MEMPARSE_H
+
+#include "snapshot.h"
+
+#include <stddef.h>
+
+/* Longest line kept; longer lines are skipped up to their newline. A real
+ * map line is under 100 bytes, a prefixed one under 200. */
+#define MEMPARSE_MAX_LINE 4096
+/* Largest map kept: 16 Mi blocks = 256 MiB of 16-byte blocks. */
+#define MEMPARSE_MAX_BLOCKS (16u * 1024 * 1024)
+
+struct memparse;
+
+/* Called once per dump found, in input order. s is borrowed: valid only
+ * during the call; use snapshot_copy() to keep it. Metrics and the
+ * consistency check have already been computed. */
+typedef void (*memparse_cb)(const struct snapshot *s, void *ctx);
+
+/* New reader delivering to cb(ctx). Never NULL; free with memparse_free(). */
+struct memparse *memparse_new(memparse_cb cb, void *ctx);
+void memparse_free(struct memparse *mp);
+
+/* Start a new input: later snapshots carry this source index and line
+ * numbers restart at 1. Ends (and delivers) any dump still open. */
+void memparse_begin_source(struct memparse *mp, int source);
+
+/* Feed len bytes of text; may deliver any number of snapshots. */
+void memparse_feed(struct memparse *mp, const char *buf, size_t len);
+
+/* The input ended (or, live, one sample's output ended): the last partial
+ * line is taken as a line and the open dump is delivered. */
+void memparse_flush(struct memparse *mp);
+
+/* Live mode: the time to give the next dump when its text carries none. */
+void memparse_set_time(struct memparse *mp, double seconds);
+
+/* Dumps delivered so far. */
+long memparse_count(const struct memparse *mp);
+
+#endif

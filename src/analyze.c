@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* analyze.c - glue for `heapwatch analyze`: files -> memparse -> summary,
+ * text report and streamed JSON. Owns no parsing or formatting rules. */
+#include "analyze.h"
+#include "export.h"
+#include "fmt.h"
+#include "memparse.h"
+#include "summary.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { CHUNK = 1 << 20 };
+
+struct run {
+    const struct analyze_opts *o;
+    FILE *out;
+    struct json_writer *jw;
+    struct summary file_sum;
+    struct summary all_sum;
+    long file_dumps;
+};
+
+static void dump_line(FILE *out, const struct snapshot *s)
+{
+    char used[16], fr[16], lf[16], pct[16];
+    fprintf(out, "  #%-4ld line %-6ld", s->seq, s->line);
+    if (s->has_time)
+        fprintf(out, " t=%-10.3f", s->time);
+    fprintf(out, " used %7s  free %7s  largest %7s  frag %6s",
+            fmt_bytes(used, sizeof(used), snapshot_used_bytes(s)),
+            fmt_bytes(fr, sizeof(fr), snapshot_free_bytes(s)),
+            fmt_bytes(lf, sizeof(lf), snapshot_largest_free_bytes(s)),
+            fmt_pct(pct, sizeof(pct), s->has_metrics && s->complete ? s->metrics.fragmentation : -1));
+    fputs(!s->has_map ? "  no map" : !s->complete ? "  INCOMPLETE"
+          : s->consistent == 0 ? "  INCONSISTENT" : "", out);
+    for (int i = 0; i < SNAP_N_PROBLEMS; i++)
+        if (s->problems & (1u << i))
+            fprintf(out, " %s", snapshot_problem_name(1u << i));
+    for (int i = 0; i < SNAP_N_CHECKS; i++)
+        if (s->mismatches & (1u << i))
+            fprintf(out, " %s!=", snapshot_check_name(1u << i));
+    if (s->label[0])
+        fprintf(out, "  [%s]", s->label);
+    fputc('\n', out);
+}
+
+static void on_snapshot(const struct snapshot *s, void *ctx)
+{
+    struct run *r = ctx;
+    summary_add(&r->file_sum, s);
+    summary_add(&r->all_sum, s);
+    r->file_dumps++;
+    if (r->jw)
+        json_writer_snapshot(r->jw, s, NULL);
+    if (r->o->per_dump && !r->o->quiet)
+        dump_line(r->out, s);
+}
+
+static void file_report(FILE *out, const char *name, const struct summary *s)
+{
+    char a[16], b[16], c[16];
+    fprintf(out, "%s: %ld dump%s", name, s->snapshots, s->snapshots == 1 ? "" : "s");
+    if (s->snapshots == 0) {
+        fputs(" (no mem_info output found)\n", out);
+        return;
+    }
+    if (s->has_time && s->last_time > s->first_time)
+        fprintf(out, " over %s", fmt_duration(a, sizeof(a), s->last_time - s->first_time));
+    fprintf(out, ", %ld with a block map\n", s->with_map);
+    fprintf(out, "  min free %s, peak used %s\n", fmt_bytes(a, sizeof(a), s->min_free),
+            fmt_bytes(b, sizeof(b), s->snapshots && s->min_free != UINT64_MAX ? s->peak_used
+                                                                              : UINT64_MAX));
+    if (s->min_largest_free_bytes != UINT64_MAX)
+        fprintf(out, "  smallest largest-free-run %s", fmt_bytes(a, sizeof(a),
+                                                                s->min_largest_free_bytes));
+    else if (s->min_largest_free_blocks != UINT64_MAX)
+        fprintf(out, "  smallest largest-free-run %llu blocks",
+                (unsigned long long)s->min_largest_free_blocks);
+    if (s->max_fragmentation >= 0)
+        fprintf(out, ", worst fragmentation %s (dump #%ld)",
+                fmt_pct(c, sizeof(c), s->max_fragmentation), s->worst_seq);
+    if (s->min_largest_free_bytes != UINT64_MAX || s->min_largest_free_blocks != UINT64_MAX ||
+        s->max_fragmentation >= 0)
+        fputc('\n', out);
+    if (s->incomplete || s->inconsistent)
+        fprintf(out, "  %ld incomplete (cut or corrupted), %ld inconsistent with the device's "
+                     "own numbers\n", s->incomplete, s->inconsistent);
+}
+
+/* Read fd to the end into the parser. */
+static int feed_fd(struct memparse *mp, int fd, const char *name, char *buf, struct hw_err *err)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, CHUNK);
+        if (n == 0)
+            return HW_OK;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s", name,
+                              strerror(errno));
+        }
+        memparse_feed(mp, buf, (size_t)n);
+    }
+}
+
+static int open_input(const char *path, int *fd, struct hw_err *err)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0) {
+        *fd = STDIN_FILENO;
+        return HW_OK;
+    }
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return hw_err_set(err, hw_from_errno(errno), "cannot open %s: %s", path,
+                          strerror(errno));
+    if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return hw_err_set(err, HW_EARG, "cannot read %s: Is a directory", path);
+    }
+    return HW_OK;
+}
+
+static int analyze_file(struct run *r, struct memparse *mp, int idx, char *buf,
+                        struct hw_err *err)
+{
+    const char *path = r->o->files[idx];
+    const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+    int fd;
+    summary_init(&r->file_sum);
+    r->file_dumps = 0;
+    memparse_begin_source(mp, idx);
+    int rc = open_input(path, &fd, err);
+    if (rc == HW_OK) {
+        rc = feed_fd(mp, fd, name, buf, err);
+        if (fd != STDIN_FILENO)
+            close(fd);
+    }
+    memparse_flush(mp); /* what was read before an error still counts */
+    if (!r->o->quiet)
+        file_report(r->out, name, &r->file_sum);
+    return rc;
+}
+
+static int open_json(const char *path, FILE **f, struct hw_err *err)
+{
+    if (strcmp(path, "-") == 0) {
+        *f = stdout;
+        return HW_OK;
+    }
+    *f = fopen(path, "w");
+    if (!*f)
+        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
+                          strerror(errno));
+    return HW_OK;
+}
+
+int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const struct hw_err *e),
+                struct hw_err *err)
+{
+    struct run r = {.o = o, .out = out};
+    FILE *jf = NULL;
+    int first = HW_OK;
+    if (o->json_path) {
+        int rc = open_json(o->json_path, &jf, err);
+        if (rc)
+            return rc;
+        r.jw = json_writer_new(jf, o->with_map);
+    }
+    summary_init(&r.all_sum);
+    struct json_source *src = xcalloc((size_t)o->n_files, sizeof(*src));
+    char *buf = xmalloc(CHUNK);
+    struct memparse *mp = memparse_new(on_snapshot, &r);
+    for (int i = 0; i < o->n_files; i++) {
+        struct hw_err e = {0};
+        int rc = analyze_file(&r, mp, i, buf, &e);
+        src[i].name = strcmp(o->files[i], "-") == 0 ? "(stdin)" : o->files[i];
+        src[i].dumps = r.file_dumps;
+        if (rc) {
+            report(&e);
+            if (first == HW_OK) {
+                first = rc;
+                *err = e;
+            }
+        }
+    }
+    memparse_free(mp);
+    free(buf);
+    if (r.jw) {
+        struct hw_err e = {0};
+        int rc = json_writer_finish(r.jw, src, (size_t)o->n_files, &r.all_sum, o->json_path, &e);
+        if (jf != stdout && fclose(jf) != 0 && rc == HW_OK)
+            rc = hw_err_set(&e, HW_EIO, "cannot write %s", o->json_path);
+        if (rc && first == HW_OK) {
+            first = rc;
+            *err = e;
+        }
+    }
+    free(src);
+    return first;
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/* export_json.c - snapshots and summaries as JSON through cJSON.
+ * Each snapshot object is built, printed unformatted and freed at once;
+ * nothing of a capture accumulates here except the (small) event list. */
+#include "export.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct json_writer {
+    FILE *f;
+    bool with_map;
+    long n;
+    cJSON *events; /* owned array */
+};
+
+static double round4(double x)
+{
+    return round(x * 10000.0) / 10000.0;
+}
+
+static void add_u64(cJSON *o, const char *k, uint64_t v)
+{
+    cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+static cJSON *mem_json(const struct snapshot *s)
+{
+    if (!s->has_mem)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "total", s->mem_total);
+    add_u64(o, "current", s->mem_current);
+    add_u64(o, "peak", s->mem_peak);
+    return o;
+}
+
+static cJSON *stack_json(const struct snapshot *s)
+{
+    if (!s->has_stack)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "used", s->stack_used);
+    if (s->has_stack_limit)
+        add_u64(o, "limit", s->stack_limit);
+    else
+        cJSON_AddNullToObject(o, "limit");
+    return o;
+}
+
+static cJSON *gc_json(const struct snapshot *s)
+{
+    if (!s->has_gc)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "total", s->gc_total);
+    add_u64(o, "used", s->gc_used);
+    add_u64(o, "free", s->gc_free);
+    if (s->has_max_new_split)
+        add_u64(o, "max_new_split", s->max_new_split);
+    else
+        cJSON_AddNullToObject(o, "max_new_split");
+    return o;
+}
+
+static cJSON *reported_json(const struct snapshot *s)
+{
+    if (!s->has_reported)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "one_block", s->rep_one_block);
+    add_u64(o, "two_block", s->rep_two_block);
+    add_u64(o, "max_block", s->rep_max_block);
+    if (s->has_max_free)
+        add_u64(o, "max_free", s->rep_max_free);
+    else
+        cJSON_AddNullToObject(o, "max_free");
+    return o;
+}
+
+static cJSON *areas_json(const struct snapshot *s, bool with_map)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < s->n_areas; i++) {
+        const struct area *a = &s->areas[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "base", a->base);
+        add_u64(o, "blocks", a->n_blocks);
+        add_u64(o, "free_blocks", a->free_blocks);
+        add_u64(o, "largest_free_blocks", a->largest_free);
+        if (with_map) {
+            char *m = xmalloc(a->n_blocks + 1);
+            memcpy(m, a->map, a->n_blocks);
+            m[a->n_blocks] = '\0';
+            cJSON_AddStringToObject(o, "map", m);
+            free(m);
+        }
+    }
+    return arr;
+}
+
+/* Histogram as an array of counts, trailing empty buckets trimmed. */
+static cJSON *hist_json(const size_t *h)
+{
+    int n = SNAP_HIST_BUCKETS;
+    while (n > 0 && h[n - 1] == 0)
+        n--;
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)h[i]));
+    return arr;
+}
+
+static cJSON *metrics_json(const struct snapshot *s)
+{
+    if (!s->has_metrics)
+        return cJSON_CreateNull();
+    const struct metrics *m = &s->metrics;
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "blocks", m->blocks);
+    add_u64(o, "free_blocks", m->free_blocks);
+    add_u64(o, "used_blocks", m->used_blocks);
+    add_u64(o, "unknown_blocks", m->unknown_blocks);
+    add_u64(o, "one_block", m->one_block);
+    add_u64(o, "two_block", m->two_block);
+    add_u64(o, "max_block", m->max_block);
+    add_u64(o, "allocations", m->allocations);
+    add_u64(o, "largest_free_blocks", m->largest_free_blocks);
+    if (s->block_size)
+        add_u64(o, "largest_free_bytes", m->largest_free_bytes);
+    else
+        cJSON_AddNullToObject(o, "largest_free_bytes");
+    add_u64(o, "free_runs", m->free_runs);
+    cJSON_AddNumberToObject(o, "fragmentation", round4(m->fragmentation));
+    cJSON *heads = cJSON_AddObjectToObject(o, "heads");
+    for (int i = 0; i < SNAP_N_HEADS; i++) {
+        char k[2] = {SNAP_HEAD_LETTERS[i], '\0'};
+        add_u64(heads, k, m->heads[i]);
+    }
+    cJSON_AddItemToObject(o, "free_run_hist", hist_json(m->free_hist));
+    cJSON_AddItemToObject(o, "alloc_size_hist", hist_json(m->alloc_hist));
+    return o;
+}
+
+static cJSON *bits_json(unsigned bits, int n, const char *(*name)(unsigned))
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        if (bits & (1u << i))
+            cJSON_AddItemToArray(arr, cJSON_CreateString(name(1u << i)));
+    return arr;
+}
+
+static cJSON *snapshot_json(const struct snapshot *s, bool with_map,
+                            const struct json_sample_extra *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "seq", (double)s->seq);
+    cJSON_AddNumberToObject(o, "source", s->source);
+    cJSON_AddNumberToObject(o, "line", (double)s->line);
+    if (s->has_time)
+        cJSON_AddNumberToObject(o, "time", round(s->time * 1000.0) / 1000.0);
+    else
+        cJSON_AddNullToObject(o, "time");
+    if (s->label[0])
+        cJSON_AddStringToObject(o, "label", s->label);
+    else
+        cJSON_AddNullToObject(o, "label");
+    cJSON_AddItemToObject(o, "mem", mem_json(s));
+    cJSON_AddItemToObject(o, "stack", stack_json(s));
+    cJSON_AddItemToObject(o, "gc", gc_json(s));
+    cJSON_AddItemToObject(o, "reported", reported_json(s));
+    if (s->block_size)
+        cJSON_AddNumberToObject(o, "block_size", s->block_size);
+    else
+        cJSON_AddNullToObject(o, "block_size");
+    cJSON_AddItemToObject(o, "areas", areas_json(s, with_map));
+    cJSON_AddItemToObject(o, "metrics", metrics_json(s));
+    if (s->consistent < 0)
+        cJSON_AddNullToObject(o, "consistent");
+    else
+        cJSON_AddBoolToObject(o, "consistent", s->consistent);
+    cJSON_AddBoolToObject(o, "complete", s->complete);
+    cJSON_AddItemToObject(o, "problems",
+                          bits_json(s->problems, SNAP_N_PROBLEMS, snapshot_problem_name));
+    cJSON_AddItemToObject(o, "mismatches",
+                          bits_json(s->mismatches, SNAP_N_CHECKS, snapshot_check_name));
+    if (x && x->has_probe)
+        cJSON_AddNumberToObject(o, "probe_bytes", (double)x->probe_bytes);
+    if (x && x->error)
+        cJSON_AddStringToObject(o, "error", x->error);
+    return o;
+}
+
+struct json_writer *json_writer_new(FILE *f, bool with_map)
+{
+    struct json_writer *jw = xcalloc(1, sizeof(*jw));
+    jw->f = f;
+    jw->with_map = with_map;
+    jw->events = cJSON_CreateArray();
+    fprintf(f, "{\"heapwatch\":{\"version\":\"%s\",\"schema\":%d},\n\"snapshots\":[", HW_VERSION,
+            HW_JSON_SCHEMA);
+    return jw;
+}
+
+void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
+                          const struct json_sample_extra *extra)
+{
+    cJSON *o = snapshot_json(s, jw->with_map, extra);
+    char *text = cJSON_PrintUnformatted(o); /* freed with cJSON_free below */
+    if (text) {
+        fputs(jw->n++ ? ",\n" : "\n", jw->f);
+        fputs(text, jw->f);
+        cJSON_free(text);
+    }
+    cJSON_Delete(o);
+}
+
+void json_writer_event(struct json_writer *jw, const struct json_event *ev)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToArray(jw->events, o);
+    cJSON_AddNumberToObject(o, "time", round(ev->time * 1000.0) / 1000.0);
+    cJSON_AddStringToObject(o, "kind", ev->kind);
+    if (ev->detail)
+        cJSON_AddStringToObject(o, "detail", ev->detail);
+    else
+        cJSON_AddNullToObject(o, "detail");
+}
+
+static void add_or_null(cJSON *o, const char *k, uint64_t v)
+{
+    if (v == UINT64_MAX)
+        cJSON_AddNullToObject(o, k);
+    else
+        add_u64(o, k, v);
+}
+
+static cJSON *summary_json(const struct summary *sum)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "snapshots", (double)sum->snapshots);
+    add_or_null(o, "min_free", sum->min_free);
+    add_or_null(o, "peak_used", sum->snapshots && sum->min_free != UINT64_MAX
+                                    ? sum->peak_used : UINT64_MAX);
+    add_or_null(o, "min_largest_free_bytes", sum->min_largest_free_bytes);
+    if (sum->max_fragmentation < 0)
+        cJSON_AddNullToObject(o, "max_fragmentation");
+    else
+        cJSON_AddNumberToObject(o, "max_fragmentation", round4(sum->max_fragmentation));
+    cJSON_AddNumberToObject(o, "incomplete", (double)sum->incomplete);
+    cJSON_AddNumberToObject(o, "inconsistent", (double)sum->inconsistent);
+    if (sum->has_time) {
+        cJSON_AddNumberToObject(o, "first_time", sum->first_time);
+        cJSON_AddNumberToObject(o, "last_time", sum->last_time);
+    }
+    return o;
+}
+
+int json_writer_finish(struct json_writer *jw, const struct json_source *src, size_t n_src,
+                       const struct summary *sum, const char *name, struct hw_err *err)
+{
+    cJSON *tail = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(tail, "sources");
+    for (size_t i = 0; i < n_src; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "name", src[i].name);
+        cJSON_AddNumberToObject(o, "dumps", (double)src[i].dumps);
+    }
+    cJSON_AddItemToObject(tail, "summary", summary_json(sum));
+    cJSON_AddItemToObject(tail, "events", jw->events);
+    jw->events = NULL;
+    char *text = cJSON_PrintUnformatted(tail); /* "{...}": its braces are dropped below */
+    fputs(jw->n ? "\n],\n" : "],\n", jw->f);
+    if (text) {
+        size_t len = strlen(text);
+        fwrite(text + 1, 1, len - 1, jw->f); /* skip "{", keep the closing "}" */
+        cJSON_free(text);
+    }
+    fputc('\n', jw->f);
+    cJSON_Delete(tail);
+    int rc = fflush(jw->f) || ferror(jw->f) ? hw_err_set(err, HW_EIO, "cannot write %s", name)
+                                             : HW_OK;
+    free(jw);
+    return rc;
+}
+
+int export_snapshot_file(FILE *f, const struct snapshot *s, bool with_map)
+{
+    cJSON *o = snapshot_json(s, with_map, NULL);
+    char *text = cJSON_Print(o); /* freed with cJSON_free */
+    int rc = HW_EIO;
+    if (text && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0)
+        rc = HW_OK;
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return rc;
+}

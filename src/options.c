@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* options.c - getopt_long tables, defaults and validation; see options.h.
+ * The help text here is checked against man/heapwatch.1 by the tests. */
+#include "options.h"
+#include "hw.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_DURATION = 256, OPT_DTR, OPT_RTS, OPT_GC, OPT_NO_MAP, OPT_LISTEN, OPT_NO_INTERRUPT,
+    OPT_MAP, OPT_NO_TUI, OPT_NO_COLOR, OPT_TIMEOUT,
+};
+
+static const struct option long_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"interval", required_argument, NULL, 'i'},
+    {"count", required_argument, NULL, 'n'},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"baud", required_argument, NULL, 'b'},
+    {"dtr", required_argument, NULL, OPT_DTR},
+    {"rts", required_argument, NULL, OPT_RTS},
+    {"gc", no_argument, NULL, OPT_GC},
+    {"no-map", no_argument, NULL, OPT_NO_MAP},
+    {"listen", no_argument, NULL, OPT_LISTEN},
+    {"no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"record", required_argument, NULL, 'r'},
+    {"json", required_argument, NULL, 'j'},
+    {"map", no_argument, NULL, OPT_MAP},
+    {"no-tui", no_argument, NULL, OPT_NO_TUI},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"dumps", no_argument, NULL, 'd'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {NULL, 0, NULL, 0},
+};
+
+void options_usage(FILE *f)
+{
+    fputs(
+        "Usage: heapwatch [OPTIONS] [PORT]          watch a board's heap live\n"
+        "       heapwatch analyze [OPTIONS] FILE...  summarise captured mem_info output\n"
+        "       heapwatch list                       list serial ports, likely boards first\n"
+        "\n"
+        "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
+        "(a command run on a fresh pty), a shortcut a0/u0/c0, or auto (the default).\n"
+        "\n"
+        "Live options:\n"
+        "  -i, --interval SECONDS  time between samples (default: 1; 0 = as fast as possible)\n"
+        "  -n, --count N           stop after N samples (default: run until q or Ctrl-C)\n"
+        "      --duration SECONDS  stop after this long\n"
+        "  -b, --baud RATE         serial speed (default: 115200)\n"
+        "      --dtr on|off        set DTR after opening (default: leave as the kernel set it)\n"
+        "      --rts on|off        set RTS after opening (default: leave as the kernel set it)\n"
+        "      --gc                run gc.collect() before each sample\n"
+        "      --no-map            sample mem_info() without the block map (huge heaps)\n"
+        "      --listen            never write to the board; read the dumps it prints itself\n"
+        "      --no-interrupt      never send Ctrl-C; report a running program as busy\n"
+        "      --timeout SECONDS   how long the board may stay silent (default: 5)\n"
+        "  -r, --record FILE       append the raw transcript with timestamps to FILE\n"
+        "  -j, --json FILE         write snapshots as JSON to FILE (- for stdout)\n"
+        "      --map               include block maps in the JSON\n"
+        "      --no-tui            print one line per sample instead of the full-screen UI\n"
+        "      --no-color          no colours (also when NO_COLOR is set)\n"
+        "\n"
+        "Analyze options:\n"
+        "  -j, --json FILE         write every dump as JSON to FILE (- for stdout)\n"
+        "      --map               include block maps in the JSON\n"
+        "  -d, --dumps             one line per dump in the summary\n"
+        "  -q, --quiet             no summary text\n"
+        "\n"
+        "  -v, --verbose           more messages\n"
+        "  -h, --help              show this help and exit\n"
+        "  -V, --version           show the version and exit\n"
+        "\n"
+        "Exit status: 0 ok, 1 runtime error, 2 usage error, 3 a check failed.\n"
+        "See heapwatch(1) for keys, file formats, the JSON schema and examples.\n",
+        f);
+}
+
+static enum cli_status usage_error(struct hw_options *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static enum cli_status usage_error(struct hw_options *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->msg, sizeof(o->msg), fmt, ap);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < 0 || v > 1e7)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_onoff(const char *s)
+{
+    if (!strcmp(s, "on") || !strcmp(s, "1"))
+        return 1;
+    if (!strcmp(s, "off") || !strcmp(s, "0"))
+        return 0;
+    return -2;
+}
+
+static enum cli_status apply(struct hw_options *o, int c, const char *arg, const char *name)
+{
+    long v;
+    switch (c) {
+    case 'i':
+        if (!parse_seconds(arg, &o->interval_s))
+            return usage_error(o, "invalid interval '%s' (seconds, e.g. 0.5)", arg);
+        break;
+    case 'n':
+        if (!parse_long(arg, 1, 1000000000L, &o->count))
+            return usage_error(o, "invalid count '%s' (a whole number of samples)", arg);
+        break;
+    case OPT_DURATION:
+        if (!parse_seconds(arg, &o->duration_s) || o->duration_s <= 0)
+            return usage_error(o, "invalid duration '%s' (seconds)", arg);
+        break;
+    case OPT_TIMEOUT:
+        if (!parse_seconds(arg, &o->timeout_s) || o->timeout_s < 0.1)
+            return usage_error(o, "invalid timeout '%s' (seconds, at least 0.1)", arg);
+        break;
+    case 'b':
+        if (!parse_long(arg, 50, 12000000L, &v))
+            return usage_error(o, "invalid baud rate '%s'", arg);
+        o->baud = (int)v;
+        break;
+    case OPT_DTR:
+    case OPT_RTS:
+        if ((*(c == OPT_DTR ? &o->dtr : &o->rts) = parse_onoff(arg)) < -1)
+            return usage_error(o, "--%s takes on or off, not '%s'", name, arg);
+        break;
+    case OPT_GC: o->gc = true; break;
+    case OPT_NO_MAP: o->no_map = true; break;
+    case OPT_LISTEN: o->listen = true; break;
+    case OPT_NO_INTERRUPT: o->interrupt = false; break;
+    case 'r': o->record_path = arg; break;
+    case 'j': o->json_path = arg; break;
+    case OPT_MAP: o->with_map = true; break;
+    case OPT_NO_TUI: o->no_tui = true; break;
+    case OPT_NO_COLOR: o->no_color = true; break;
+    case 'd': o->per_dump = true; break;
+    case 'q': o->quiet = true; break;
+    case 'v': o->verbose++; break;
+    default: return usage_error(o, "unknown option");
+    }
+    return CLI_OK;
+}
+
+static void defaults(struct hw_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->interval_s = 1.0;
+    o->baud = 115200;
+    o->dtr = o->rts = -1;
+    o->interrupt = true;
+    o->timeout_s = 5.0;
+    const char *nc = getenv("NO_COLOR");
+    o->no_color = nc && *nc;
+}
+
+static enum cli_status positional(struct hw_options *o, int argc, char **argv, int first)
+{
+    if (first < argc && o->cmd == CMD_LIVE && !strcmp(argv[first], "analyze"))
+        o->cmd = CMD_ANALYZE, first++;
+    else if (first < argc && o->cmd == CMD_LIVE && !strcmp(argv[first], "list"))
+        o->cmd = CMD_LIST, first++;
+    int n = argc - first;
+    switch (o->cmd) {
+    case CMD_LIVE:
+        if (n > 1)
+            return usage_error(o, "one port at a time ('%s' and '%s')", argv[first],
+                               argv[first + 1]);
+        o->port = n ? argv[first] : NULL;
+        break;
+    case CMD_ANALYZE:
+        if (n < 1)
+            return usage_error(o, "analyze needs at least one FILE (- for standard input)");
+        o->files = (const char *const *)(argv + first);
+        o->n_files = n;
+        break;
+    case CMD_LIST:
+        if (n)
+            return usage_error(o, "list takes no arguments");
+        break;
+    case CMD_REPLAY:
+        break;
+    }
+    return CLI_OK;
+}
+
+enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
+{
+    defaults(o);
+    /* The subcommand comes first ("heapwatch analyze -j - f.log"); options
+     * are accepted anywhere after it (GNU permutation). */
+    int start = 1;
+    if (argc > 1 && (!strcmp(argv[1], "analyze") || !strcmp(argv[1], "list"))) {
+        o->cmd = !strcmp(argv[1], "analyze") ? CMD_ANALYZE : CMD_LIST;
+        start = 2;
+    }
+    /* getopt sees the arguments after the subcommand as a whole argv */
+    char **av = argv + start - 1;
+    int ac = argc - start + 1;
+    int c, idx = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(ac, av, "hVi:n:b:r:j:dqv", long_opts, &idx)) != -1) {
+        if (c == 'h') {
+            options_usage(stdout);
+            return CLI_EXIT_OK;
+        }
+        if (c == 'V') {
+            printf("heapwatch %s\n", HW_VERSION);
+            return CLI_EXIT_OK;
+        }
+        if (c == '?' || c == ':') {
+            if (optopt && optopt < 256 && (optopt != '?'))
+                return usage_error(o, "option -%c %s", optopt,
+                                   strchr("inbrj", optopt) ? "needs an argument"
+                                                           : "is not known");
+            return usage_error(o, "unknown or incomplete option '%s'", av[optind - 1]);
+        }
+        enum cli_status st = apply(o, c, optarg, c >= 256 ? long_opts[idx].name : "");
+        if (st != CLI_OK)
+            return st;
+    }
+    return positional(o, ac, av, optind);
+}

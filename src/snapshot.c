@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot.c - lifecycle of struct snapshot: clear for reuse, deep copy, free.
+ * Knows nothing about text or metrics; see memparse.c and metrics.c. */
+#include "snapshot.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void snapshot_clear(struct snapshot *s)
+{
+    struct area *areas = s->areas;
+    size_t cap_areas = s->cap_areas;
+    for (size_t i = 0; i < s->n_areas; i++) {
+        areas[i].n_blocks = 0;
+        areas[i].base[0] = '\0';
+    }
+    /* keep the area array and every map buffer for the next dump */
+    memset(s, 0, sizeof(*s));
+    s->areas = areas;
+    s->cap_areas = cap_areas;
+    s->consistent = -1;
+}
+
+void snapshot_fini(struct snapshot *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->cap_areas; i++)
+        free(s->areas[i].map);
+    free(s->areas);
+    memset(s, 0, sizeof(*s));
+    s->consistent = -1;
+}
+
+struct area *snapshot_add_area(struct snapshot *s, const char *base, size_t base_len)
+{
+    if (s->n_areas == s->cap_areas) {
+        size_t ncap = s->cap_areas ? s->cap_areas * 2 : 4;
+        s->areas = xrealloc(s->areas, ncap * sizeof(*s->areas));
+        memset(s->areas + s->cap_areas, 0, (ncap - s->cap_areas) * sizeof(*s->areas));
+        s->cap_areas = ncap;
+    }
+    struct area *a = &s->areas[s->n_areas++];
+    char *map = a->map;
+    size_t cap = a->cap;
+    memset(a, 0, sizeof(*a));
+    a->map = map;
+    a->cap = cap;
+    if (base_len >= sizeof(a->base))
+        base_len = sizeof(a->base) - 1;
+    memcpy(a->base, base, base_len);
+    a->base[base_len] = '\0';
+    return a;
+}
+
+void area_reserve(struct area *a, size_t n)
+{
+    if (n <= a->cap)
+        return;
+    size_t ncap = a->cap ? a->cap : 1024;
+    while (ncap < n)
+        ncap *= 2;
+    a->map = xrealloc(a->map, ncap);
+    a->cap = ncap;
+}
+
+void snapshot_copy(struct snapshot *dst, const struct snapshot *src)
+{
+    struct area *areas = dst->areas;
+    size_t cap_areas = dst->cap_areas;
+    *dst = *src;
+    dst->areas = areas;
+    dst->cap_areas = cap_areas;
+    dst->n_areas = 0;
+    for (size_t i = 0; i < src->n_areas; i++) {
+        const struct area *sa = &src->areas[i];
+        struct area *da = snapshot_add_area(dst, sa->base, strlen(sa->base));
+        area_reserve(da, sa->n_blocks);
+        if (sa->n_blocks)
+            memcpy(da->map, sa->map, sa->n_blocks);
+        da->n_blocks = sa->n_blocks;
+        da->free_blocks = sa->free_blocks;
+        da->largest_free = sa->largest_free;
+    }
+}
+
+static const char *const problem_names[SNAP_N_PROBLEMS] = {
+    "cut", "line_length", "offset", "fields", "no_header", "long_line", "symbol", "too_big",
+};
+static const char *const check_names[SNAP_N_CHECKS] = {
+    "one_block", "two_block", "max_block", "max_free", "used", "free", "total",
+};
+
+static const char *bit_name(const char *const *names, size_t n, unsigned bit)
+{
+    for (size_t i = 0; i < n; i++)
+        if (bit == 1u << i)
+            return names[i];
+    return "unknown";
+}
+
+const char *snapshot_problem_name(unsigned bit)
+{
+    return bit_name(problem_names, SNAP_N_PROBLEMS, bit);
+}
+
+const char *snapshot_check_name(unsigned bit)
+{
+    return bit_name(check_names, SNAP_N_CHECKS, bit);
+}
+
+uint64_t snapshot_free_bytes(const struct snapshot *s)
+{
+    if (s->has_gc)
+        return s->gc_free;
+    if (s->has_metrics && s->block_size)
+        return (uint64_t)s->metrics.free_blocks * s->block_size;
+    return UINT64_MAX;
+}
+
+uint64_t snapshot_used_bytes(const struct snapshot *s)
+{
+    if (s->has_gc)
+        return s->gc_used;
+    if (s->has_metrics && s->block_size)
+        return (uint64_t)s->metrics.used_blocks * s->block_size;
+    return UINT64_MAX;
+}
+
+uint64_t snapshot_largest_free_bytes(const struct snapshot *s)
+{
+    if (s->has_metrics && s->complete && s->block_size)
+        return s->metrics.largest_free_bytes;
+    if (s->has_max_free && s->block_size)
+        return s->rep_max_free * s->block_size;
+    return UINT64_MAX;
+}
