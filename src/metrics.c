@@ -6,6 +6,7 @@
  * its tails; "max free sz" is the longest free run within one area. */
 #include "metrics.h"
 
+#include <stdint.h>
 #include <string.h>
 
 enum sym_class { CL_FREE, CL_TAIL, CL_HEAD, CL_UNKNOWN };
@@ -68,84 +69,55 @@ static void close_free(struct metrics *m, struct area *a, size_t len)
         a->largest_free = len;
 }
 
-static const char all_tails[64] = "================================================================";
-static const char all_free[64] = "................................................................";
+/* Length of the run of byte c starting at map[i] (i < n), eight blocks at
+ * a time: big heaps are mostly long runs of '=' and '.'. */
+static size_t span(const char *map, size_t i, size_t n, char c)
+{
+    const uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
+    size_t j = i;
+    while (n - j >= 8) {
+        uint64_t w;
+        memcpy(&w, map + j, 8);
+        uint64_t diff = w ^ pattern;
+        if (diff) {
+            /* little-endian: the lowest set byte is the first mismatch */
+            return j - i + (size_t)(__builtin_ctzll(diff) >> 3);
+        }
+        j += 8;
+    }
+    while (j < n && map[j] == c)
+        j++;
+    return j - i;
+}
 
-/* Walk one area. Whole 64-block lines of tails or of free blocks (most of a
- * big heap) are taken in one step, the rest symbol by symbol. */
+/* Walk one area run by run: a head and its tails, a free run, or a block
+ * the text did not show ('?', or a tail without a head in damaged text). */
 static void walk_area(struct metrics *m, struct area *a)
 {
-    size_t alloc = 0, run = 0;
     const char *map = a->map;
-    size_t n = a->n_blocks;
+    size_t n = a->n_blocks, free_blocks = 0;
     for (size_t i = 0; i < n;) {
-        if ((i & 63) == 0 && n - i >= 64) {
-            if (alloc && memcmp(map + i, all_tails, 64) == 0) {
-                alloc += 64;
-                i += 64;
-                continue;
-            }
-            if (memcmp(map + i, all_free, 64) == 0) {
-                if (alloc)
-                    close_alloc(m, alloc);
-                alloc = 0;
-                run += 64;
-                i += 64;
-                continue;
-            }
-        }
-        unsigned char c = (unsigned char)map[i++];
+        unsigned char c = (unsigned char)map[i];
+        size_t len;
         switch (sym_class[c]) {
         case CL_FREE:
-            if (alloc)
-                close_alloc(m, alloc);
-            alloc = 0;
-            run++;
-            break;
-        case CL_TAIL:
-            if (alloc) {
-                alloc++;
-                break;
-            }
-            /* a tail with no head before it: only in damaged text */
-            m->unknown_blocks++;
-            if (run)
-                close_free(m, a, run);
-            run = 0;
+            len = span(map, i, n, '.');
+            close_free(m, a, len);
+            free_blocks += len;
             break;
         case CL_HEAD:
-            if (alloc)
-                close_alloc(m, alloc);
-            if (run)
-                close_free(m, a, run);
-            run = 0;
-            alloc = 1;
+            len = i + 1 < n ? 1 + span(map, i + 1, n, '=') : 1;
+            close_alloc(m, len);
             m->heads[head_index[c]]++;
             break;
         default:
-            if (alloc)
-                close_alloc(m, alloc);
-            if (run)
-                close_free(m, a, run);
-            alloc = run = 0;
+            len = 1;
             m->unknown_blocks++;
             break;
         }
+        i += len;
     }
-    if (alloc)
-        close_alloc(m, alloc);
-    if (run)
-        close_free(m, a, run);
-}
-
-/* Free blocks are counted separately with memchr-free counting so the walk
- * above stays branch-light. */
-static size_t count_free(const struct area *a)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < a->n_blocks; i++)
-        n += a->map[i] == '.';
-    return n;
+    a->free_blocks = free_blocks;
 }
 
 void metrics_compute(struct snapshot *s)
@@ -162,7 +134,6 @@ void metrics_compute(struct snapshot *s)
         a->largest_free = 0;
         size_t unknown_before = m->unknown_blocks;
         walk_area(m, a);
-        a->free_blocks = count_free(a);
         m->blocks += a->n_blocks;
         m->free_blocks += a->free_blocks;
         m->used_blocks += a->n_blocks - a->free_blocks - (m->unknown_blocks - unknown_before);
