@@ -129,22 +129,9 @@ void memparse_set_time(struct memparse *mp, double seconds)
 
 /* ---- small text helpers, all bounded by an explicit length ---- */
 
-/* memmem() for short lines: glibc's two-way setup costs more than the
- * search on a 70-byte line, and this runs a dozen times per dump. */
 static const char *find(const char *p, size_t n, const char *needle)
 {
-    size_t k = strlen(needle);
-    if (k == 0 || k > n)
-        return NULL;
-    const char *last = p + n - k;
-    for (const char *q = p; q <= last; q++) {
-        q = memchr(q, needle[0], (size_t)(last - q) + 1);
-        if (!q)
-            return NULL;
-        if (memcmp(q, needle, k) == 0)
-            return q;
-    }
-    return NULL;
+    return memmem(p, n, needle, strlen(needle));
 }
 
 static bool is_space(char c)
@@ -579,16 +566,12 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
     }
     area_reserve(a, start + n);
     char *dst = a->map + start;
-    memcpy(dst, sym, n);
-    /* almost every symbol is stored as printed; fix up the rest in place */
     size_t i = 0;
     for (; i < n; i++) {
-        char c = symbol[(unsigned char)dst[i]];
-        if (c != dst[i]) {
-            if (!c)
-                break;
-            dst[i] = c;
-        }
+        char c = symbol[(unsigned char)sym[i]];
+        if (!c)
+            break;
+        dst[i] = c;
     }
     if (i < n) {
         /* a character that is no symbol: keep what came before it */

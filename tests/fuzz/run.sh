@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/fuzz/run.sh SECONDS TARGET... - run each libFuzzer target for a
+# bounded time, memparse seeded from the real fixtures. Exit non-zero on
+# the first crash; the reproducer is left in build/fuzz/.
+set -euo pipefail
+secs=${1:?seconds}
+shift
+cd "$(dirname "$0")/../.."
+for t in "$@"; do
+    corpus=build/fuzz/corpus_$t
+    mkdir -p "$corpus"
+    if [ "$t" = memparse ]; then cp tests/fixtures/meminfo/*.txt "$corpus"/; fi
+    echo "== fuzz_$t for ${secs}s"
+    (cd build/fuzz && ./fuzz_"$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
+        "corpus_$t" 2>&1 | tail -n 12)
+done
