@@ -44,6 +44,15 @@ void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
                           const struct json_sample_extra *extra);
 /* Remember an event; written in "events" when the document closes. */
 void json_writer_event(struct json_writer *jw, const struct json_event *ev);
+/* What one sample costs the board, measured at the start of a session. */
+struct json_probe {
+    bool has_probe;
+    const char *code;  /* the Python the sample runs */
+    long bytes;        /* left on the heap per sample */
+    long allocated;    /* allocated per sample (MEM_STATS ports), -1 unknown */
+};
+/* Written as "probe" when the document closes. */
+void json_writer_probe(struct json_writer *jw, const struct json_probe *p);
 /* Close the document and free jw. Returns HW_EIO (err filled with name)
  * if anything failed to write. */
 int json_writer_finish(struct json_writer *jw, const struct json_source *src, size_t n_src,

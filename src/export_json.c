@@ -15,6 +15,7 @@ struct json_writer {
     bool with_map;
     long n;
     cJSON *events; /* owned array */
+    cJSON *probe;  /* owned object or NULL */
 };
 
 static double round4(double x)
@@ -232,6 +233,21 @@ void json_writer_event(struct json_writer *jw, const struct json_event *ev)
         cJSON_AddNullToObject(o, "detail");
 }
 
+void json_writer_probe(struct json_writer *jw, const struct json_probe *p)
+{
+    cJSON_Delete(jw->probe);
+    jw->probe = cJSON_CreateObject();
+    cJSON_AddStringToObject(jw->probe, "code", p->code ? p->code : "");
+    if (p->has_probe)
+        cJSON_AddNumberToObject(jw->probe, "bytes_per_sample", (double)p->bytes);
+    else
+        cJSON_AddNullToObject(jw->probe, "bytes_per_sample");
+    if (p->has_probe && p->allocated >= 0)
+        cJSON_AddNumberToObject(jw->probe, "allocated_per_sample", (double)p->allocated);
+    else
+        cJSON_AddNullToObject(jw->probe, "allocated_per_sample");
+}
+
 static void add_or_null(cJSON *o, const char *k, uint64_t v)
 {
     if (v == UINT64_MAX)
@@ -275,6 +291,9 @@ int json_writer_finish(struct json_writer *jw, const struct json_source *src, si
     cJSON_AddItemToObject(tail, "summary", summary_json(sum));
     cJSON_AddItemToObject(tail, "events", jw->events);
     jw->events = NULL;
+    if (jw->probe)
+        cJSON_AddItemToObject(tail, "probe", jw->probe);
+    jw->probe = NULL;
     char *text = cJSON_PrintUnformatted(tail); /* "{...}": its braces are dropped below */
     fputs(jw->n ? "\n],\n" : "],\n", jw->f);
     if (text) {

@@ -3,6 +3,8 @@
  * codes into messages on stderr and exit statuses. */
 #include "analyze.h"
 #include "hw.h"
+#include "live.h"
+#include "transport.h"
 #include "options.h"
 
 #include <stdio.h>
@@ -30,6 +32,59 @@ static int run_analyze(const struct hw_options *o)
     return analyze_run(&a, stdout, report, &err) ? HW_EXIT_RUNTIME : HW_EXIT_OK;
 }
 
+static int run_list(void)
+{
+    struct port_info *ports;
+    size_t n;
+    struct hw_err err = {0};
+    if (transport_list(&ports, &n, &err)) {
+        report(&err);
+        return HW_EXIT_RUNTIME;
+    }
+    printf("%-22s %-9s %-20s %s\n", "PORT", "VID:PID", "SERIAL", "DESCRIPTION");
+    for (size_t i = 0; i < n; i++) {
+        const struct port_info *p = &ports[i];
+        char id[16] = "-";
+        if (p->vid >= 0)
+            snprintf(id, sizeof(id), "%04x:%04x", p->vid, p->pid);
+        printf("%-22s %-9s %-20s %s%s\n", p->path, id, p->serial ? p->serial : "-",
+               p->description ? p->description : "-",
+               p->likely == 2 ? "  (MicroPython)" : p->likely == 1 ? "  (USB serial bridge)" : "");
+    }
+    if (n == 0)
+        fprintf(stderr, "heapwatch: no serial ports found\n");
+    transport_list_free(ports, n);
+    return HW_EXIT_OK;
+}
+
+static int run_live(const struct hw_options *o)
+{
+    struct live_opts l = {
+        .port = o->port,
+        .topts = {.baud = o->baud, .dtr = o->dtr, .rts = o->rts},
+        .interval_s = o->interval_s,
+        .count = o->count,
+        .duration_s = o->duration_s,
+        .gc = o->gc,
+        .no_map = o->no_map,
+        .listen = o->listen,
+        .interrupt = o->interrupt,
+        .timeout_s = o->timeout_s,
+        .record_path = o->record_path,
+        .json_path = o->json_path,
+        .with_map = o->with_map,
+        .verbose = o->verbose,
+    };
+    /* the full-screen UI is the next step; until then, lines everywhere */
+    FILE *out = o->json_path && !strcmp(o->json_path, "-") ? NULL : stdout;
+    struct hw_err err = {0};
+    if (live_run(&l, out, report, &err)) {
+        report(&err);
+        return HW_EXIT_RUNTIME;
+    }
+    return HW_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     struct hw_options o;
@@ -46,10 +101,11 @@ int main(int argc, char **argv)
     case CMD_ANALYZE:
         return run_analyze(&o);
     case CMD_LIST:
+        return run_list();
     case CMD_LIVE:
+        return run_live(&o);
     case CMD_REPLAY:
         break;
     }
-    fprintf(stderr, "heapwatch: live mode is not built yet\n");
-    return HW_EXIT_RUNTIME;
+    return HW_EXIT_USAGE;
 }

@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/* live.c - the poll() loop of live mode: transport bytes go to the record
+ * file and to the raw-REPL machine (or, with --listen, straight to the
+ * reader); REPL results go to the reader; snapshots go to the sample line,
+ * the JSON and the summary. Owns the connection states and the timers;
+ * owns no protocol, parsing or formatting rules. */
+#include "live.h"
+#include "export.h"
+#include "fmt.h"
+#include "memparse.h"
+#include "record.h"
+#include "repl.h"
+#include "summary.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum conn {
+    CONN_SYNCING,     /* entering the raw REPL */
+    CONN_CALIBRATING, /* two back-to-back probes to measure the observer */
+    CONN_READY,       /* at the raw prompt, waiting for the next sample time */
+    CONN_SAMPLING,    /* a sample is in flight */
+    CONN_LISTENING,   /* --listen: reading what the board prints */
+    CONN_LOST,        /* the port went away; retrying */
+};
+
+enum {
+    RETRY_MS = 500,      /* reopen attempts while the board is gone */
+    LISTEN_QUIET_MS = 300, /* silence that ends a dump in --listen mode */
+    LEAVE_MS = 500,      /* time given to "\r\x02" on the way out */
+    CALIB_TRIES = 3,
+};
+
+struct calib {
+    int n;           /* results seen in this attempt */
+    int tries;
+    uint64_t used[2];
+    uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
+    bool has_alloc;
+};
+
+struct live {
+    const struct live_opts *o;
+    FILE *out;
+    void (*msg)(const struct hw_err *e);
+    struct transport *t;
+    struct repl *repl;
+    struct memparse *mp;
+    struct record *rec;
+    struct json_writer *jw;
+    FILE *jf;
+    struct summary sum;
+    enum conn state;
+    int64_t t0, next_sample, retry_at, last_rx;
+    long samples;
+    int dumps_in_result;
+    bool ever_ready, header_done, stop;
+    char spec[1024];      /* what to reopen: the resolved path or exec: spec */
+    char usb_serial[128];
+    char last_msg[256];   /* messages only when they change */
+    struct calib cal;
+    bool has_probe;
+    long probe_bytes, probe_alloc;
+    const char *code;
+    struct hw_err fatal;
+};
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(sig_pipe[1], &b, 1) < 0) {
+        /* the pipe is full: a stop is already pending */
+    }
+    errno = saved;
+}
+
+const char *live_probe_code(bool gc, bool no_map)
+{
+    if (gc)
+        return no_map ? "import gc,micropython;gc.collect();micropython.mem_info()"
+                      : "import gc,micropython;gc.collect();micropython.mem_info(1)";
+    return no_map ? "import micropython;micropython.mem_info()"
+                  : "import micropython;micropython.mem_info(1)";
+}
+
+static double elapsed(const struct live *l)
+{
+    return (double)(now_ms() - l->t0) / 1000.0;
+}
+
+/* Say something once; the same message again (a retry failing the same
+ * way) stays quiet, as tio does with its last errno. */
+static void say(struct live *l, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(struct live *l, int code, const char *fmt, ...)
+{
+    struct hw_err e = {.code = code};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+    va_end(ap);
+    if (strcmp(e.msg, l->last_msg) == 0)
+        return;
+    snprintf(l->last_msg, sizeof(l->last_msg), "%s", e.msg);
+    l->msg(&e);
+}
+
+static void event(struct live *l, const char *kind, const char *detail)
+{
+    double t = elapsed(l);
+    record_event(l->rec, t, kind, detail);
+    if (l->jw) {
+        struct json_event ev = {.time = t, .kind = kind, .detail = detail};
+        json_writer_event(l->jw, &ev);
+    }
+}
+
+/* ---- what each snapshot becomes ---- */
+
+static void print_header(struct live *l, const struct snapshot *s)
+{
+    char a[16], b[16];
+    fprintf(l->out, "# heapwatch %s on %s", HW_VERSION, l->spec);
+    if (s->block_size)
+        fprintf(l->out, ", %u-byte blocks", s->block_size);
+    if (l->has_probe) {
+        fprintf(l->out, "; each sample leaves %s on the heap", fmt_bytes(a, sizeof(a),
+                                                                         (uint64_t)l->probe_bytes));
+        if (l->probe_alloc >= 0)
+            fprintf(l->out, " and allocates %s", fmt_bytes(b, sizeof(b),
+                                                           (uint64_t)l->probe_alloc));
+    }
+    fprintf(l->out, "\n#   time     used     free  largest   frag  allocs  check\n");
+    l->header_done = true;
+}
+
+static const char *check_word(const struct snapshot *s)
+{
+    if (!s->has_map)
+        return "no-map";
+    if (!s->complete)
+        return "INCOMPLETE";
+    return s->consistent == 0 ? "MISMATCH" : "ok";
+}
+
+static void print_sample(struct live *l, const struct snapshot *s)
+{
+    char u[16], f[16], lf[16], pct[16];
+    if (!l->header_done)
+        print_header(l, s);
+    char allocs[24] = "-";
+    if (s->has_metrics)
+        snprintf(allocs, sizeof(allocs), "%zu", s->metrics.allocations);
+    fprintf(l->out, "%8.3f %8s %8s %8s %6s %7s  %s\n", s->time,
+            fmt_bytes(u, sizeof(u), snapshot_used_bytes(s)),
+            fmt_bytes(f, sizeof(f), snapshot_free_bytes(s)),
+            fmt_bytes(lf, sizeof(lf), snapshot_largest_free_bytes(s)),
+            fmt_pct(pct, sizeof(pct), s->has_metrics ? s->metrics.fragmentation : -1),
+            allocs, check_word(s));
+    fflush(l->out);
+}
+
+static void calibrate_snapshot(struct live *l, const struct snapshot *s)
+{
+    struct calib *c = &l->cal;
+    if (c->n < 2 && s->has_gc) {
+        c->used[c->n] = s->gc_used;
+        c->alloc[c->n] = s->mem_total;
+        c->has_alloc = s->has_mem;
+        c->n++;
+    }
+}
+
+static void on_snapshot(const struct snapshot *s, void *ctx)
+{
+    struct live *l = ctx;
+    l->dumps_in_result++;
+    if (l->state == CONN_CALIBRATING) {
+        calibrate_snapshot(l, s);
+        return;
+    }
+    l->samples++;
+    summary_add(&l->sum, s);
+    if (l->jw) {
+        struct json_sample_extra x = {.has_probe = l->has_probe, .probe_bytes = l->probe_bytes};
+        json_writer_snapshot(l->jw, s, &x);
+    }
+    if (l->out)
+        print_sample(l, s);
+}
+
+/* ---- the connection ---- */
+
+static struct repl *new_repl(const struct live_opts *o)
+{
+    struct repl_config cfg;
+    repl_config_default(&cfg);
+    cfg.interrupt = o->interrupt;
+    cfg.char_timeout_ms = (int)(o->timeout_s * 1000);
+    cfg.sync_timeout_ms = (int)(o->timeout_s * 1000);
+    return repl_new(&cfg);
+}
+
+static void start_session(struct live *l)
+{
+    l->last_rx = now_ms();
+    if (l->o->listen) {
+        l->state = CONN_LISTENING;
+        return;
+    }
+    l->state = CONN_SYNCING;
+    repl_connect(l->repl, now_ms());
+}
+
+/* First open: failures here end the run (wrong port, permission, busy). */
+static int open_first(struct live *l, struct hw_err *err)
+{
+    int rc = transport_open(l->o->port, &l->o->topts, &l->t, err);
+    if (rc)
+        return rc;
+    snprintf(l->spec, sizeof(l->spec), "%s", transport_path(l->t));
+    const char *sn = transport_usb_serial(l->t);
+    snprintf(l->usb_serial, sizeof(l->usb_serial), "%s", sn ? sn : "");
+    return HW_OK;
+}
+
+static void lost(struct live *l, const struct hw_err *why)
+{
+    transport_close(l->t);
+    l->t = NULL;
+    memparse_flush(l->mp); /* a dump cut by the unplug is kept, marked cut */
+    record_sync(l->rec, elapsed(l), NULL);
+    event(l, "gap", why->msg);
+    say(l, why->code, "%s; waiting for the board to come back", why->msg);
+    l->state = CONN_LOST;
+    l->retry_at = now_ms() + RETRY_MS;
+}
+
+/* Reopen the same board: its USB serial number first (it may come back as
+ * another ttyACM after re-enumerating), then the same path. */
+static void retry(struct live *l)
+{
+    char path[1024];
+    struct hw_err e = {0};
+    l->retry_at = now_ms() + RETRY_MS;
+    if (!l->usb_serial[0] || transport_find_serial(l->usb_serial, path, sizeof(path), NULL))
+        snprintf(path, sizeof(path), "%s", l->spec);
+    if (transport_open(path, &l->o->topts, &l->t, &e)) {
+        say(l, e.code, "%s; still waiting", e.msg);
+        return;
+    }
+    snprintf(l->spec, sizeof(l->spec), "%s", transport_path(l->t));
+    event(l, "resume", l->spec);
+    say(l, HW_OK, "reconnected to %s", l->spec);
+    start_session(l);
+}
+
+/* ---- the raw REPL's events ---- */
+
+static void schedule_next(struct live *l)
+{
+    int64_t now = now_ms(), step = (int64_t)(l->o->interval_s * 1000);
+    l->next_sample = l->next_sample + step > now ? l->next_sample + step : now;
+}
+
+static void begin_sample(struct live *l)
+{
+    memparse_set_time(l->mp, elapsed(l));
+    l->dumps_in_result = 0;
+    if (repl_exec(l->repl, l->code, now_ms()) == HW_OK)
+        l->state = CONN_SAMPLING;
+}
+
+/* Two back-to-back probes of the map-less code: the growth of "used"
+ * between them is what one sample leaves on the heap (code object, line
+ * buffer, garbage until the next collection). A collection in between
+ * shows as shrinking; then try again. */
+static void calibrate_result(struct live *l)
+{
+    struct calib *c = &l->cal;
+    if (c->n < 2) {
+        repl_exec(l->repl, live_probe_code(false, true), now_ms());
+        return;
+    }
+    if (c->used[1] < c->used[0] && ++c->tries < CALIB_TRIES) {
+        c->n = 0;
+        repl_exec(l->repl, live_probe_code(false, true), now_ms());
+        return;
+    }
+    if (c->used[1] >= c->used[0]) {
+        l->has_probe = true;
+        l->probe_bytes = (long)(c->used[1] - c->used[0]);
+        l->probe_alloc = c->has_alloc ? (long)(c->alloc[1] - c->alloc[0]) : -1;
+    }
+    record_event(l->rec, elapsed(l), "calibrated", NULL);
+    l->state = CONN_READY;
+    l->next_sample = now_ms();
+}
+
+static void on_ready(struct live *l)
+{
+    bool first = !l->ever_ready;
+    l->ever_ready = true;
+    if (first && !l->o->listen) {
+        say(l, HW_OK, "sampling %s through the raw REPL", l->spec);
+        l->state = CONN_CALIBRATING;
+        l->cal = (struct calib){0};
+        record_event(l->rec, elapsed(l), "calibrate", live_probe_code(false, true));
+        repl_exec(l->repl, live_probe_code(false, true), now_ms());
+        return;
+    }
+    l->state = CONN_READY;
+    l->next_sample = now_ms();
+}
+
+/* First line of a traceback's last line: "MemoryError: memory allocation failed" */
+static void traceback_line(const char *err, size_t n, char *out, size_t cap)
+{
+    size_t end = n;
+    while (end && (err[end - 1] == '\n' || err[end - 1] == '\r'))
+        end--;
+    size_t start = end;
+    while (start && err[start - 1] != '\n')
+        start--;
+    snprintf(out, cap, "%.*s", (int)(end - start), err + start);
+}
+
+static void on_result(struct live *l, const struct repl_event *ev)
+{
+    memparse_feed(l->mp, ev->out, ev->out_len);
+    memparse_flush(l->mp);
+    if (ev->err_len) {
+        char line[200];
+        traceback_line(ev->err, ev->err_len, line, sizeof(line));
+        event(l, "error", line);
+        say(l, HW_EPROTO, "the board answered: %s", line);
+    }
+    if (l->state == CONN_CALIBRATING) {
+        calibrate_result(l);
+        return;
+    }
+    struct hw_err e = {0};
+    if (record_sync(l->rec, elapsed(l), &e))
+        say(l, e.code, "%s", e.msg);
+    l->state = CONN_READY;
+    schedule_next(l);
+}
+
+static void on_timeout(struct live *l, const struct repl_event *ev)
+{
+    if (!l->ever_ready && ev->code == HW_EBUSY) {
+        hw_err_set(&l->fatal, HW_ETIMEDOUT, "%s does not answer: %s", l->spec, ev->msg);
+        hw_err_hint(&l->fatal, "%s", l->o->interrupt
+                                         ? "is it a MicroPython board at this baud rate (--baud)?"
+                                         : "a program is running; allow Ctrl-C (drop --no-interrupt)");
+        l->stop = true;
+        return;
+    }
+    event(l, "timeout", ev->msg);
+    say(l, ev->code, "%s: %s", l->spec, ev->msg);
+    l->state = CONN_SYNCING;
+    if (repl_state(l->repl) == REPL_IDLE)
+        repl_connect(l->repl, now_ms());
+}
+
+static void repl_events(struct live *l)
+{
+    struct repl_event ev;
+    while (repl_poll_event(l->repl, &ev)) {
+        switch (ev.type) {
+        case REPL_EV_READY:
+            on_ready(l);
+            break;
+        case REPL_EV_RESULT:
+            on_result(l, &ev);
+            break;
+        case REPL_EV_TIMEOUT:
+            on_timeout(l, &ev);
+            break;
+        case REPL_EV_RESET:
+            event(l, "reset", ev.msg);
+            say(l, HW_OK, "the board reset (%s); its heap starts afresh", ev.msg);
+            l->state = CONN_SYNCING;
+            break;
+        case REPL_EV_ERROR:
+            event(l, "error", ev.msg);
+            say(l, ev.code, "%s: %s", l->spec, ev.msg);
+            l->state = repl_state(l->repl) == REPL_READY ? CONN_READY : CONN_SYNCING;
+            break;
+        case REPL_EV_NOISE:
+        case REPL_EV_LEFT:
+            break;
+        }
+    }
+}
+
+/* ---- bytes in and out ---- */
+
+static void pump_in(struct live *l)
+{
+    char buf[16384];
+    for (int rounds = 0; l->t && rounds < 64; rounds++) {
+        size_t n = 0;
+        struct hw_err e = {0};
+        if (transport_read(l->t, buf, sizeof(buf), &n, &e)) {
+            lost(l, &e);
+            return;
+        }
+        if (!n)
+            return;
+        l->last_rx = now_ms();
+        record_rx(l->rec, elapsed(l), buf, n);
+        if (l->o->listen) {
+            memparse_set_time(l->mp, elapsed(l));
+            memparse_feed(l->mp, buf, n);
+        } else {
+            repl_feed(l->repl, buf, n, now_ms());
+        }
+    }
+}
+
+static void pump_out(struct live *l)
+{
+    const uint8_t *data;
+    size_t n = repl_output(l->repl, &data);
+    if (!n || !l->t)
+        return;
+    struct hw_err e = {0};
+    if (transport_write(l->t, data, n, (int)(l->o->timeout_s * 1000), &e)) {
+        lost(l, &e);
+        return;
+    }
+    repl_output_done(l->repl, n);
+}
+
+static int64_t next_wake(const struct live *l, int64_t now)
+{
+    int64_t w = now + 1000;
+#define SOONER(x) do { if ((x) >= 0 && (x) < w) w = (x); } while (0)
+    if (l->repl && l->t)
+        SOONER(repl_deadline(l->repl));
+    if (l->state == CONN_READY)
+        SOONER(l->next_sample);
+    if (l->state == CONN_LOST)
+        SOONER(l->retry_at);
+    if (l->state == CONN_LISTENING && l->last_rx)
+        SOONER(l->last_rx + LISTEN_QUIET_MS);
+    if (l->o->duration_s > 0)
+        SOONER(l->t0 + (int64_t)(l->o->duration_s * 1000));
+#undef SOONER
+    return w;
+}
+
+static void wait_io(struct live *l)
+{
+    int64_t now = now_ms();
+    int64_t wake = next_wake(l, now);
+    struct pollfd p[2] = {{.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}};
+    if (l->t)
+        p[1] = (struct pollfd){.fd = transport_fd(l->t), .events = POLLIN};
+    int timeout = wake > now ? (int)(wake - now) : 0;
+    if (poll(p, 2, timeout) < 0)
+        return; /* EINTR: the signal byte is in the pipe */
+    if (p[0].revents) {
+        unsigned char b;
+        if (read(sig_pipe[0], &b, 1) == 1)
+            l->stop = true;
+    }
+    if (l->t && p[1].revents)
+        pump_in(l);
+}
+
+static bool finished(const struct live *l, int64_t now)
+{
+    if (l->stop)
+        return true;
+    if (l->o->count && l->samples >= l->o->count)
+        return true;
+    return l->o->duration_s > 0 && now >= l->t0 + (int64_t)(l->o->duration_s * 1000);
+}
+
+static void step(struct live *l)
+{
+    int64_t now = now_ms();
+    if (l->repl && l->t) {
+        repl_tick(l->repl, now);
+        repl_events(l);
+    }
+    if (finished(l, now))
+        return;
+    if (l->state == CONN_READY && now >= l->next_sample)
+        begin_sample(l);
+    if (l->state == CONN_LOST && now >= l->retry_at)
+        retry(l);
+    if (l->repl && l->t)
+        pump_out(l);
+    if (l->state == CONN_LISTENING && l->last_rx && now - l->last_rx >= LISTEN_QUIET_MS) {
+        memparse_flush(l->mp); /* the board went quiet: its dump is over */
+        l->last_rx = 0;
+    }
+}
+
+/* Give the board back at its ">>> " prompt: Ctrl-B leaves the raw REPL.
+ * What it answers (its banner) still goes to the record file. */
+static void leave(struct live *l)
+{
+    if (!l->t || l->o->listen || !l->ever_ready)
+        return;
+    repl_leave(l->repl, now_ms());
+    pump_out(l);
+    int64_t end = now_ms() + LEAVE_MS;
+    while (l->t && now_ms() < end) {
+        struct pollfd p = {.fd = transport_fd(l->t), .events = POLLIN};
+        if (poll(&p, 1, (int)(end - now_ms())) <= 0)
+            break;
+        pump_in(l);
+    }
+}
+
+/* ---- setup and teardown ---- */
+
+static int install_signals(void)
+{
+    if (sig_pipe[0] < 0) {
+        if (pipe(sig_pipe) < 0)
+            return HW_EIO;
+        for (int i = 0; i < 2; i++) {
+            fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+            fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+        }
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return HW_OK;
+}
+
+static int open_outputs(struct live *l, struct hw_err *err)
+{
+    const struct live_opts *o = l->o;
+    if (o->record_path) {
+        int rc = record_open(o->record_path, l->spec, &l->rec, err);
+        if (rc)
+            return rc;
+    }
+    if (o->json_path) {
+        l->jf = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
+        if (!l->jf)
+            return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", o->json_path,
+                              strerror(errno));
+        l->jw = json_writer_new(l->jf, o->with_map);
+    }
+    return HW_OK;
+}
+
+static int close_outputs(struct live *l, struct hw_err *err)
+{
+    int rc = record_close(l->rec, err);
+    if (l->jw) {
+        struct json_source src = {.name = l->spec, .dumps = l->samples};
+        struct json_probe pr = {.has_probe = l->has_probe, .code = l->code,
+                                .bytes = l->probe_bytes, .allocated = l->probe_alloc};
+        json_writer_probe(l->jw, &pr);
+        int jrc = json_writer_finish(l->jw, &src, 1, &l->sum, l->o->json_path, err);
+        if (l->jf != stdout && fclose(l->jf) != 0 && jrc == HW_OK)
+            jrc = hw_err_set(err, HW_EIO, "cannot write %s", l->o->json_path);
+        rc = rc ? rc : jrc;
+    }
+    return rc;
+}
+
+int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_err *e),
+             struct hw_err *err)
+{
+    struct live l = {.o = o, .out = out, .msg = msg, .probe_alloc = -1};
+    l.code = live_probe_code(o->gc, o->no_map);
+    summary_init(&l.sum);
+    l.t0 = now_ms();
+    int rc = install_signals();
+    if (rc)
+        return hw_err_set(err, rc, "cannot create a pipe: %s", strerror(errno));
+    rc = open_first(&l, err);
+    if (rc)
+        return rc;
+    rc = open_outputs(&l, err);
+    if (rc) {
+        transport_close(l.t);
+        return rc;
+    }
+    l.mp = memparse_new(on_snapshot, &l);
+    l.repl = o->listen ? NULL : new_repl(o);
+    start_session(&l);
+    while (!finished(&l, now_ms())) {
+        step(&l);
+        if (!finished(&l, now_ms()))
+            wait_io(&l);
+    }
+    leave(&l);
+    memparse_flush(l.mp);
+    transport_close(l.t);
+    struct hw_err e = {0};
+    int crc = close_outputs(&l, &e);
+    memparse_free(l.mp);
+    repl_free(l.repl);
+    if (l.fatal.code) {
+        *err = l.fatal;
+        return l.fatal.code;
+    }
+    if (crc)
+        *err = e;
+    return crc;
+}
