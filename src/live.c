@@ -130,16 +130,13 @@ static void event(struct live *l, const char *kind, const char *detail)
 
 static void print_header(struct live *l, const struct snapshot *s)
 {
-    char a[16], b[16];
     fprintf(l->out, "# heapwatch %s on %s", HW_VERSION, l->spec);
     if (s->block_size)
         fprintf(l->out, ", %u-byte blocks", s->block_size);
     if (l->has_probe) {
-        fprintf(l->out, "; each sample leaves %s on the heap", fmt_bytes(a, sizeof(a),
-                                                                         (uint64_t)l->probe_bytes));
+        fprintf(l->out, "; each sample leaves %ld bytes on the heap", l->probe_bytes);
         if (l->probe_alloc >= 0)
-            fprintf(l->out, " and allocates %s", fmt_bytes(b, sizeof(b),
-                                                           (uint64_t)l->probe_alloc));
+            fprintf(l->out, " and allocates %ld", l->probe_alloc);
     }
     fprintf(l->out, "\n#   time     used     free  largest   frag  allocs  check\n");
     l->header_done = true;

@@ -1,0 +1,16 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test.sh - set up and run every test: strict build, unit tests (cmocka),
+# golden fixtures, man page lint, end-to-end tests against the simulator,
+# the unit and golden tests again under ASan+UBSan, and a short fuzz run.
+set -eu
+cd "$(dirname "$0")"
+scripts/deps.sh
+export LC_ALL=C
+make -s clean
+make -s WERROR=1
+make -s WERROR=1 check
+make -s WERROR=1 SANITIZE=1 unit
+make -s WERROR=1 SANITIZE=1 golden
+make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+echo "test.sh: all tests passed"
