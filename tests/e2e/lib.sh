@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: MIT
+# tests/e2e/lib.sh - shared helpers for heapwatch's shell tests (e2e suites,
+# tests/golden.sh, tests/lint.sh). Source it, then call hw_suite:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   hw_suite cli "$@"            # sets SUITE, BIN (absolute), ROOT, TMP
+#   check help-exit-0 "$BIN" --help
+#   expect_status 2 bad-count -- "$BIN" -n 0
+#   hw_finish                    # prints "N passed, M failed", exits 0 or 1
+#
+# Every check prints exactly one line "PASS suite/name" or "FAIL suite/name:
+# reason". The private temp dir is removed on success and kept (its path
+# printed) when anything failed, so the logs of failed checks can be read.
+# Bash only; needs coreutils' timeout.
+
+export LC_ALL=C
+unset NO_COLOR
+
+HW_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HW_LIB_DIR/../.." && pwd)
+T_PASS=0
+T_FAIL=0
+TMP=
+SUITE=${SUITE:-test}
+BIN=
+
+HW_KEPT=
+hw_cleanup() {
+    local rc=$?
+    if [ -n "$TMP" ] && [ -d "$TMP" ]; then
+        if [ "$T_FAIL" -gt 0 ] || [ "$rc" -ne 0 ]; then
+            [ -n "$HW_KEPT" ] || echo "logs kept in $TMP" >&2
+        else
+            rm -rf "$TMP"
+        fi
+    fi
+}
+
+# hw_suite NAME BIN: name the suite, resolve BIN to an absolute path (it must
+# be executable), make the private temp dir and install the trap.
+hw_suite() {
+    SUITE=$1
+    local bin=${2:-}
+    if [ -z "$bin" ]; then
+        echo "usage: $0 BIN" >&2
+        exit 2
+    fi
+    case $bin in
+    /*) BIN=$bin ;;
+    *) BIN=$PWD/$bin ;;
+    esac
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/heapwatch-$SUITE.XXXXXX") || exit 2
+    trap hw_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    if [ ! -x "$BIN" ]; then
+        fail binary "$BIN is not an executable file (run make first)"
+        hw_finish
+    fi
+}
+
+pass() {
+    T_PASS=$((T_PASS + 1))
+    echo "PASS $SUITE/$1"
+}
+
+# fail NAME [REASON...]
+fail() {
+    local name=$1
+    shift
+    T_FAIL=$((T_FAIL + 1))
+    if [ $# -gt 0 ]; then
+        echo "FAIL $SUITE/$name: $*"
+    else
+        echo "FAIL $SUITE/$name"
+    fi
+}
+
+# Show the tail of a log under a failure line, indented.
+show_log() {
+    [ -s "$1" ] && tail -n "${2:-15}" "$1" | sed 's/^/    | /'
+    return 0
+}
+
+# run_to SECS CMD...: run CMD, killing it (TERM, then KILL 2 s later) after
+# SECS seconds. Returns CMD's status, or 124 after printing "TIMEOUT ..." on
+# stderr, so a check that compares exit statuses fails on a hang.
+run_to() {
+    local secs=$1
+    shift
+    timeout -k 2 "$secs" "$@"
+    local rc=$?
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        echo "TIMEOUT after ${secs}s: $*" >&2
+        return 124
+    fi
+    return "$rc"
+}
+
+# Timeout used by the helpers below; suites may override it.
+HW_TIMEOUT=${HW_TIMEOUT:-30}
+
+# check NAME CMD...: pass when CMD exits 0 (under run_to); output to a log.
+check() {
+    local name=$1
+    shift
+    local log=$TMP/${name//\//_}.log
+    if run_to "$HW_TIMEOUT" "$@" >"$log" 2>&1; then
+        pass "$name"
+    else
+        fail "$name" "exit $? from: $*"
+        show_log "$log"
+    fi
+}
+
+# expect_status WANT NAME -- CMD...: run CMD under run_to with stdout and
+# stderr kept in $TMP/NAME.out and $TMP/NAME.err; pass when its exit status
+# is exactly WANT. Leaves the status in LAST_RC.
+LAST_RC=
+expect_status() {
+    local want=$1 name=$2
+    shift 2
+    [ "${1:-}" = -- ] && shift
+    local base=$TMP/${name//\//_}
+    run_to "$HW_TIMEOUT" "$@" >"$base.out" 2>"$base.err" </dev/null
+    LAST_RC=$?
+    if [ "$LAST_RC" -eq "$want" ]; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name" "exit $LAST_RC, want $want: $*"
+    show_log "$base.err"
+    return 1
+}
+
+# assert NAME TEST-WORDS... -- a [ ] / [[ ]]-free form: run the command and
+# pass when it succeeds, without logging. For quick predicates on files.
+assert() {
+    local name=$1
+    shift
+    if "$@"; then
+        pass "$name"
+    else
+        fail "$name" "assertion failed: $*"
+    fi
+}
+
+# hw_finish: the last line of every suite, "N passed, M failed" (after
+# the path of the kept logs, if anything failed).
+hw_finish() {
+    if [ "$T_FAIL" -gt 0 ] && [ -n "$TMP" ]; then
+        echo "logs kept in $TMP"
+        HW_KEPT=1
+    fi
+    echo "$T_PASS passed, $T_FAIL failed"
+    [ "$T_FAIL" -eq 0 ]
+    exit $?
+}
+
+# need TOOL...: fail the suite early if a tool is missing.
+need() {
+    local t missing=
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+    done
+    if [ -n "$missing" ]; then
+        fail tools "missing:$missing (apt-get install -y jq groff-base time)"
+        hw_finish
+    fi
+}
