@@ -54,12 +54,13 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt record
+UNIT_TESTS := memparse metrics repl fmt record transport
 test_deps_memparse := memparse snapshot metrics util
 test_deps_metrics  := metrics snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
 test_deps_record   := record memparse snapshot metrics util
+test_deps_transport := transport transport_serial transport_fd util
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 

@@ -29,10 +29,12 @@ enum conn {
     CONN_SAMPLING,    /* a sample is in flight */
     CONN_LISTENING,   /* --listen: reading what the board prints */
     CONN_LOST,        /* the port went away; retrying */
+    CONN_BUSY,        /* the board did not answer; trying again later */
 };
 
 enum {
     RETRY_MS = 500,      /* reopen attempts while the board is gone */
+    BUSY_RETRY_MS = 3000, /* a busy board is not interrupted more often than this */
     LISTEN_QUIET_MS = 300, /* silence that ends a dump in --listen mode */
     LEAVE_MS = 500,      /* time given to "\r\x02" on the way out */
     CALIB_TRIES = 3,
@@ -367,8 +369,10 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
     event(l, "timeout", ev->msg);
     say(l, ev->code, "%s: %s", l->spec, ev->msg);
     l->state = CONN_SYNCING;
-    if (repl_state(l->repl) == REPL_IDLE)
-        repl_connect(l->repl, now_ms());
+    if (repl_state(l->repl) == REPL_IDLE) {
+        l->state = CONN_BUSY;
+        l->retry_at = now_ms() + BUSY_RETRY_MS;
+    }
 }
 
 static void repl_events(struct live *l)
@@ -449,7 +453,7 @@ static int64_t next_wake(const struct live *l, int64_t now)
         SOONER(repl_deadline(l->repl));
     if (l->state == CONN_READY)
         SOONER(l->next_sample);
-    if (l->state == CONN_LOST)
+    if (l->state == CONN_LOST || l->state == CONN_BUSY)
         SOONER(l->retry_at);
     if (l->state == CONN_LISTENING && l->last_rx)
         SOONER(l->last_rx + LISTEN_QUIET_MS);
@@ -500,6 +504,10 @@ static void step(struct live *l)
         begin_sample(l);
     if (l->state == CONN_LOST && now >= l->retry_at)
         retry(l);
+    if (l->state == CONN_BUSY && now >= l->retry_at) {
+        l->state = CONN_SYNCING;
+        repl_connect(l->repl, now);
+    }
     if (l->repl && l->t)
         pump_out(l);
     if (l->state == CONN_LISTENING && l->last_rx && now - l->last_rx >= LISTEN_QUIET_MS) {
