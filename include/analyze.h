@@ -18,9 +18,10 @@ struct analyze_opts {
     bool quiet;               /* no text summary */
 };
 
-/* Run the analysis. Text goes to out. Returns HW_OK, or the first error;
- * files that cannot be read are reported through report(msg, hint) and
- * the others are still analysed. */
+/* Run the analysis. Text goes to out. Every failure (a file that cannot
+ * be read, a JSON file that cannot be written) is passed to report() as it
+ * happens, and the other files are still analysed. Returns HW_OK or the
+ * first error (also copied to err). */
 int analyze_run(const struct analyze_opts *o, FILE *out,
                 void (*report)(const struct hw_err *e), struct hw_err *err);
 

@@ -32,7 +32,7 @@ struct json_sample_extra {
 /* A session event (gap, reconnect, reset) for the "events" array. */
 struct json_event {
     double time;
-    const char *kind;        /* "disconnected", "reconnected", "reset", "error" */
+    const char *kind;        /* "gap", "resume", "timeout", "reset", "error" */
     const char *detail;      /* may be NULL */
 };
 

@@ -7,7 +7,6 @@
  *   +0.512 OKstack: 596 out of 7936
  *   +0.512 GC: total: 205568, used: 102816, free: 102752
  *   +0.530 \x04\x04>
- *   +0.530 #sample 1
  *   +4.100 #gap disconnected: /dev/ttyACM0 went away
  *   +6.200 #resume /dev/ttyACM1
  *

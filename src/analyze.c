@@ -139,11 +139,11 @@ static int analyze_file(struct run *r, struct memparse *mp, int idx, char *buf,
     r->file_dumps = 0;
     memparse_begin_source(mp, idx);
     int rc = open_input(path, &fd, err);
-    if (rc == HW_OK) {
-        rc = feed_fd(mp, fd, name, buf, err);
-        if (fd != STDIN_FILENO)
-            close(fd);
-    }
+    if (rc)
+        return rc;
+    rc = feed_fd(mp, fd, name, buf, err);
+    if (fd != STDIN_FILENO)
+        close(fd);
     memparse_flush(mp); /* what was read before an error still counts */
     if (!r->o->quiet)
         file_report(r->out, name, &r->file_sum);
@@ -171,8 +171,10 @@ int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const st
     int first = HW_OK;
     if (o->json_path) {
         int rc = open_json(o->json_path, &jf, err);
-        if (rc)
+        if (rc) {
+            report(err);
             return rc;
+        }
         r.jw = json_writer_new(jf, o->with_map);
     }
     summary_init(&r.all_sum);
@@ -199,9 +201,12 @@ int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const st
         int rc = json_writer_finish(r.jw, src, (size_t)o->n_files, &r.all_sum, o->json_path, &e);
         if (jf != stdout && fclose(jf) != 0 && rc == HW_OK)
             rc = hw_err_set(&e, HW_EIO, "cannot write %s", o->json_path);
-        if (rc && first == HW_OK) {
-            first = rc;
-            *err = e;
+        if (rc) {
+            report(&e);
+            if (first == HW_OK) {
+                first = rc;
+                *err = e;
+            }
         }
     }
     free(src);

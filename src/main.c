@@ -7,6 +7,7 @@
 #include "transport.h"
 #include "options.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +58,11 @@ static int run_list(void)
     return HW_EXIT_OK;
 }
 
+static bool is_auto(const char *port)
+{
+    return !port || !strcmp(port, "auto");
+}
+
 static int run_live(const struct hw_options *o)
 {
     struct live_opts l = {
@@ -78,11 +84,16 @@ static int run_live(const struct hw_options *o)
     /* the full-screen UI is the next step; until then, lines everywhere */
     FILE *out = o->json_path && !strcmp(o->json_path, "-") ? NULL : stdout;
     struct hw_err err = {0};
-    if (live_run(&l, out, report, &err)) {
-        report(&err);
-        return HW_EXIT_RUNTIME;
+    int rc = live_run(&l, out, report, &err);
+    if (rc == HW_OK)
+        return HW_EXIT_OK;
+    report(&err);
+    if (is_auto(o->port) && (rc == HW_EARG || rc == HW_ENOENT)) {
+        /* no single board to pick: show the candidates, let the user name one */
+        run_list();
+        return HW_EXIT_USAGE;
     }
-    return HW_EXIT_OK;
+    return HW_EXIT_RUNTIME;
 }
 
 int main(int argc, char **argv)

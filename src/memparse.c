@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -494,13 +495,22 @@ static bool map_shape(const char *p, const char *end, uint64_t *off, int *digits
     uint64_t v = 0;
     while (q < end && q - p < 16 && hexval[(unsigned char)*q] >= 0)
         v = v << 4 | (uint64_t)hexval[(unsigned char)*q++];
-    if (q == p || q >= end || *q != ':')
+    /* 4 digits at least (2014's block indices); "ttyACM0: " or "Done: " are prose */
+    if (q - p < 4 || q >= end || *q != ':')
         return false;
     if (q + 1 < end && q[1] != ' ')
         return false;
     *off = v;
     *digits = (int)(q - p);
     *sym = q + 1 < end ? q + 2 : end;
+    return true;
+}
+
+static bool all_symbols(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (!symbol[(unsigned char)*p])
+            return false;
     return true;
 }
 
@@ -514,8 +524,8 @@ static bool map_search(const char *p, const char *end, uint64_t *off, int *digit
         const char *h = c;
         while (h > p && c - h < 16 && hexval[(unsigned char)h[-1]] >= 0)
             h--;
-        if (h < c && (h == p || !(hexval[(unsigned char)h[-1]] >= 0)) &&
-            map_shape(h, end, off, digits, sym))
+        if (h < c && (h == p || !isalnum((unsigned char)h[-1])) &&
+            map_shape(h, end, off, digits, sym) && all_symbols(*sym, end))
             return true;
     }
     return false;
@@ -687,11 +697,8 @@ static bool headless_map(struct memparse *mp, const char *p, size_t n)
     uint64_t off;
     int digits;
     const char *sym, *end = p + n;
-    if (!map_search(p, end, &off, &digits, &sym) || digits < 4 || end - sym != 64)
+    if (!map_search(p, end, &off, &digits, &sym) || end - sym != 64)
         return false;
-    for (const char *c = sym; c < end; c++)
-        if (!symbol[(unsigned char)*c])
-            return false;
     open_dump(mp, p, (size_t)(sym - p) - (size_t)digits - 2);
     mp->snap.problems |= SNAP_P_NO_HEADER;
     new_area(mp, "", 0);
