@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* transport_impl.h - internal to transport.c, transport_serial.c and
+ * transport_fd.c: the shared handle and the backend entry points.
+ * No other module includes this; they see only transport.h. */
+#ifndef HW_TRANSPORT_IMPL_H
+#define HW_TRANSPORT_IMPL_H
+
+#include <stddef.h>
+
+#include "hw.h"
+#include "transport.h"
+
+struct sp_port; /* only transport_serial.c looks inside */
+
+enum transport_kind {
+    TRANSPORT_SERIAL, /* libserialport owns the fd (sp_close closes it) */
+    TRANSPORT_TTY,    /* termios fallback; we own the fd */
+    TRANSPORT_EXEC,   /* pty master of a child process; we own fd and child */
+};
+
+struct transport {
+    enum transport_kind kind;
+    int fd;
+    char *path;            /* xstrdup'd, never NULL */
+    char *usb_serial;      /* xstrdup'd or NULL */
+    int clear_lines;       /* opts raised DTR or RTS: clear RTS, DTR on close */
+    struct sp_port *port;  /* TRANSPORT_SERIAL only */
+    long child;            /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
+    int reaped;            /* the child has been waited for; never signal it again */
+    int child_status;      /* its waitpid() status once reaped */
+};
+
+/* A backend's "not mine, try the next one" answer (not an HW_E* code). */
+#define TRANSPORT_DECLINED 1
+
+/* transport.c: fill err for a failed open of path with errno e, in the shapes
+ * transport_open() documents. Returns the HW_E* code. */
+int transport_open_error(struct hw_err *err, const char *path, int e);
+
+/* transport_serial.c: open path with libserialport into t (fd, port,
+ * usb_serial). TRANSPORT_DECLINED if libserialport does not know the path or
+ * cannot open it (the fallback then reports the real errno); a negative code
+ * once the port is open but cannot be made exclusive or configured. */
+int transport_serial_open(struct transport *t, const char *path, const struct transport_opts *o,
+                          struct hw_err *err);
+/* Close what transport_serial_open() opened. */
+void transport_serial_close(struct transport *t);
+/* Enumerate ports: unsorted, likely not yet filled. See transport_list(). */
+int transport_serial_list(struct port_info **out, size_t *n, struct hw_err *err);
+
+/* transport_fd.c: the termios fallback for any tty. */
+int transport_fd_open_tty(struct transport *t, const char *path, const struct transport_opts *o,
+                          struct hw_err *err);
+/* transport_fd.c: "exec:" - cmd is what follows the prefix. */
+int transport_fd_open_exec(struct transport *t, const char *cmd, struct hw_err *err);
+/* Close a TRANSPORT_TTY or TRANSPORT_EXEC handle (kills and reaps the child). */
+void transport_fd_close(struct transport *t);
+
+/* Shared by both tty backends, on an already open fd: */
+/* TIOCEXCL plus flock(LOCK_EX|LOCK_NB); HW_EBUSY "port is busy" on failure. */
+int transport_fd_lock(int fd, const char *path, struct hw_err *err);
+/* Raw 8N1 at baud (0 keeps the current speed), no flow control, CLOCAL|CREAD,
+ * HUPCL cleared, VMIN=1 VTIME=0 so a non-blocking read() returns 0 only at
+ * hangup. HW_EARG for a baud termios cannot express, HW_EIO otherwise. */
+int transport_fd_setup(int fd, const char *path, int baud, struct hw_err *err);
+/* Apply DTR/RTS (-1 leave, 0 clear, 1 set), RTS first; ENOTTY/EINVAL ignored
+ * (ptys). HW_EIO on other failures. */
+int transport_fd_lines(int fd, const char *path, int dtr, int rts, struct hw_err *err);
+
+#endif
