@@ -25,6 +25,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum phase {
     PH_IDLE,     /* between dumps */
@@ -130,9 +133,22 @@ void memparse_set_time(struct memparse *mp, double seconds)
 
 /* ---- small text helpers, all bounded by an explicit length ---- */
 
+/* memmem() for short lines: glibc's two-way setup costs more than the
+ * search on a 70-byte line, and this runs a dozen times per dump. */
 static const char *find(const char *p, size_t n, const char *needle)
 {
-    return memmem(p, n, needle, strlen(needle));
+    size_t k = strlen(needle);
+    if (k == 0 || k > n)
+        return NULL;
+    const char *last = p + n - k;
+    for (const char *q = p; q <= last; q++) {
+        q = memchr(q, needle[0], (size_t)(last - q) + 1);
+        if (!q)
+            return NULL;
+        if (memcmp(q, needle, k) == 0)
+            return q;
+    }
+    return NULL;
 }
 
 static bool is_space(char c)
@@ -556,6 +572,36 @@ static void check_offset(struct memparse *mp, uint64_t off, int digits)
     mp->prev_idx = mp->line_idx;
 }
 
+#ifdef __SSE2__
+/* How many leading bytes of p are symbols stored as printed ('.', '=', a
+ * letter other than 't'), 16 at a time; the caller checks the rest. */
+static size_t plain_symbols(const char *p, size_t n)
+{
+    const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('='), t = _mm_set1_epi8('t');
+    const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
+                  z = _mm_set1_epi8(25);
+    size_t i = 0;
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i off = _mm_sub_epi8(_mm_or_si128(v, case_bit), a);
+        __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(off, z), off);
+        __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, eq)),
+                                  alpha);
+        ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, t), ok);
+        if (_mm_movemask_epi8(ok) != 0xffff)
+            break;
+    }
+    return i;
+}
+#else
+static size_t plain_symbols(const char *p, size_t n)
+{
+    (void)p;
+    (void)n;
+    return 0;
+}
+#endif
+
 /* Store one map line's symbols at the area's current line. */
 static void map_line(struct memparse *mp, uint64_t off, int digits, const char *sym,
                      const char *end)
@@ -576,12 +622,16 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
     }
     area_reserve(a, start + n);
     char *dst = a->map + start;
-    size_t i = 0;
+    memcpy(dst, sym, n);
+    /* almost every symbol is stored as printed; fix up the rest in place */
+    size_t i = plain_symbols(dst, n);
     for (; i < n; i++) {
-        char c = symbol[(unsigned char)sym[i]];
-        if (!c)
-            break;
-        dst[i] = c;
+        char c = symbol[(unsigned char)dst[i]];
+        if (c != dst[i]) {
+            if (!c)
+                break;
+            dst[i] = c;
+        }
     }
     if (i < n) {
         /* a character that is no symbol: keep what came before it */
@@ -796,18 +846,31 @@ static void line_done(struct memparse *mp, const char *p, size_t n)
     mp->overflow = false;
 }
 
+/* The first '\n' or '\r' in [p, end), or NULL. One pass for both, as
+ * every line needs both looked for. */
+static const char *next_eol(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        if (m)
+            return p + __builtin_ctz((unsigned)m);
+        p += 16;
+    }
+#endif
+    for (; p < end; p++)
+        if (*p == '\n' || *p == '\r')
+            return p;
+    return NULL;
+}
+
 void memparse_feed(struct memparse *mp, const char *buf, size_t len)
 {
-    const char *p = buf, *end = buf + len, *lf = NULL;
-    bool lf_known = false;
+    const char *p = buf, *end = buf + len;
     while (p < end) {
-        if (!lf_known || (lf && lf < p)) {
-            lf = memchr(p, '\n', (size_t)(end - p));
-            lf_known = true;
-        }
-        const char *lim = lf ? lf : end;
-        const char *cr = memchr(p, '\r', (size_t)(lim - p));
-        const char *t = cr ? cr : lf;
+        const char *t = next_eol(p, end);
         if (!t) {
             append(mp, p, (size_t)(end - p));
             return;
