@@ -114,6 +114,7 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
 bench: $(BIN)
 	@bench/run.sh $(BIN)
+	@bench/live.sh $(BIN)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1

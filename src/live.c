@@ -498,6 +498,7 @@ static void step(struct live *l)
         repl_tick(l->repl, now);
         repl_events(l);
     }
+    now = now_ms(); /* the events may have taken a while, and scheduled "now" */
     if (finished(l, now))
         return;
     if (l->state == CONN_READY && now >= l->next_sample)
