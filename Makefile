@@ -54,19 +54,21 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt record transport
+UNIT_TESTS := memparse metrics repl fmt record transport heatmap history
 test_deps_memparse := memparse snapshot metrics util
 test_deps_metrics  := metrics snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
 test_deps_record   := record memparse snapshot metrics util
 test_deps_transport := transport transport_serial transport_fd util
+test_deps_heatmap  := heatmap snapshot metrics util
+test_deps_history  := history snapshot metrics util
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
 define unit_rule
 $(BUILD)/tests/test_$(1): tests/unit/test_$(1).c $(test_deps_$(1):%=$(BUILD)/%.o) | $(BUILD)/tests
-	$$(CC) $$(HW_CPPFLAGS) $$(HW_CFLAGS) -Wno-missing-prototypes -o $$@ $$^ $$(HW_LDFLAGS) $$(LIBS) $$(CMOCKA_LIBS)
+	$$(CC) $$(HW_CPPFLAGS) $$(HW_CFLAGS) -Wno-missing-prototypes -o $$@ $$(filter %.c %.o,$$^) $$(HW_LDFLAGS) $$(LIBS) $$(CMOCKA_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* ui.h - the full-screen terminal UI. It renders a read-only struct view
+ * that live.c (or replay.c) builds, and translates keys into actions that
+ * the loop applies; it never touches the model, the board or the files.
+ * The only modules that see <curses.h> are ui.c and ui_draw.c. */
+#ifndef HW_UI_H
+#define HW_UI_H
+
+#include "heatmap.h"
+#include "history.h"
+#include "snapshot.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ui_link {
+    UI_LINK_CONNECTING, /* opening / entering the raw REPL */
+    UI_LINK_READY,      /* sampling */
+    UI_LINK_BUSY,       /* the board does not answer */
+    UI_LINK_RECONNECTING, /* the port went away */
+    UI_LINK_LISTENING,  /* --listen */
+    UI_LINK_REPLAY,     /* heapwatch replay */
+};
+
+/* The result of the last `g`: a gc.collect() and what it gave back. */
+struct ui_gc_compare {
+    bool valid;
+    uint64_t used_before, used_after;       /* bytes */
+    uint64_t largest_before, largest_after; /* bytes; UINT64_MAX unknown */
+    double frag_before, frag_after;         /* -1 unknown */
+};
+
+/* Everything one frame shows. Borrowed pointers, valid for the ui_draw call. */
+struct view {
+    const char *source;          /* "/dev/ttyACM0", "exec:…", or the replayed file */
+    enum ui_link link;
+    const char *link_detail;     /* "" or e.g. "retrying /dev/ttyACM0" */
+    const struct history *hist;  /* trends, current/previous snapshot, ages */
+    double now;                  /* seconds since start (replay: time of the position) */
+    double sample_rate;          /* samples per second over the last few, 0 unknown */
+    double last_sample_age;      /* seconds since the last sample, -1 none */
+    bool has_probe;
+    long probe_bytes;            /* what one sample leaves on the heap */
+    bool paused;
+    bool recording;
+    const char *record_path;     /* when recording */
+    struct ui_gc_compare gc;
+    const char *message;         /* the message line: last event or error, "" none */
+
+    /* display state, owned by the loop, changed through ui actions */
+    enum hm_view mode;
+    int zoom;                    /* 0 = fit the area; n > 0 = 2^(n-1) blocks per cell */
+    long scroll;                 /* first heatmap row shown */
+    size_t area;                 /* which area of a split heap */
+    int trend_window;            /* samples shown in the trends panel */
+    bool show_help;
+
+    /* replay only */
+    bool replay;
+    long pos, count;             /* position and number of snapshots */
+    double speed;                /* 1 = real time */
+    bool playing;
+};
+
+enum ui_action {
+    UI_NONE, UI_QUIT, UI_PAUSE, UI_SAMPLE_NOW, UI_GC, UI_VIEW, UI_ZOOM_IN, UI_ZOOM_OUT,
+    UI_SCROLL_UP, UI_SCROLL_DOWN, UI_PAGE_UP, UI_PAGE_DOWN, UI_NEXT_AREA, UI_RECORD,
+    UI_EXPORT, UI_HELP, UI_TREND_WIDER, UI_TREND_NARROWER, UI_RESIZE,
+    UI_STEP_BACK, UI_STEP_FORWARD, UI_SLOWER, UI_FASTER, UI_HOME, UI_END,
+};
+
+struct ui_opts {
+    bool no_color;  /* --no-color or NO_COLOR: the views stay readable through characters */
+    bool ascii;     /* force ASCII even in a UTF-8 locale */
+};
+
+/* Enter full-screen mode on the terminal (stdin/stdout). Registers the
+ * restore with die() and atexit(). HW_EIO if the terminal cannot be used. */
+int ui_open(const struct ui_opts *o);
+/* Restore the terminal; idempotent, safe from any exit path. */
+void ui_close(void);
+/* True between ui_open and ui_close. */
+bool ui_active(void);
+/* Draw one frame of v. */
+void ui_draw(const struct view *v);
+/* Read one pending key without blocking; UI_NONE if there is none. In
+ * replay, arrows step instead of scrolling. */
+enum ui_action ui_read_key(bool replay);
+/* Rows of heatmap visible in the last frame (for page up/down). */
+int ui_heatmap_rows(void);
+
+#endif
