@@ -88,5 +88,20 @@ void ui_draw(const struct view *v);
 enum ui_action ui_read_key(bool replay);
 /* Rows of heatmap visible in the last frame (for page up/down). */
 int ui_heatmap_rows(void);
+/* The largest view.scroll that still shows cells in the last frame (rows
+ * of the area at its zoom minus the visible rows; 0 when it all fits), so
+ * the loop can clamp scrolling. ui_draw clamps what it shows either way. */
+long ui_heatmap_scroll_max(void);
+/* The view.zoom equal to "fit" in the last frame (log2 of its blocks per
+ * cell, plus 1), so zoom keys can step from fit to the next finer level
+ * (fit - 1) or coarser one (fit + 1) rather than jumping to 1 block/cell. */
+int ui_heatmap_fit_zoom(void);
+
+/* Between ui.c and ui_draw.c (and bench/frame.c, which draws into its own
+ * newterm()): after start_color(), tell the drawing code how many colours
+ * the terminal has (0 = none: characters and attributes only, 8, 256) and
+ * whether it may draw UTF-8 block and shade characters. Sets up the colour
+ * pairs. ui_open() calls it; nothing else needs to. */
+void ui_draw_setup(int colors, bool utf8);
 
 #endif

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/* ui.c - the terminal's lifecycle for the full-screen UI: entering curses,
+ * finding out what the terminal can show (colours, UTF-8), turning keys
+ * into actions, and putting the terminal back on every way out (normal
+ * close, die(), exit(), fatal signals). Drawing is ui_draw.c's. */
+#include "ui.h"
+#include "hw.h"
+#include "util.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Signals after which the terminal must still be usable: the handler
+ * restores it and lets the signal do what it would have done. */
+static const int fatal_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+enum { N_FATAL = sizeof(fatal_signals) / sizeof(fatal_signals[0]) };
+
+/* Why module state: one terminal per process, and the restore paths (die
+ * hook, atexit, signal handler) take no arguments. */
+static struct {
+    SCREEN *screen;
+    volatile sig_atomic_t active;
+    bool atexit_done;
+    struct sigaction old[N_FATAL];
+} ui;
+
+/* A fatal signal: restore the terminal (endwin() is not async-signal-safe;
+ * accepted, as htop does, since the process is dying anyway), then hand
+ * the signal to whoever had it before (the default action, or a
+ * sanitizer's report) by re-raising it. */
+static void fatal_handler(int sig)
+{
+    if (ui.active) {
+        ui.active = 0;
+        endwin();
+    }
+    for (int i = 0; i < N_FATAL; i++)
+        if (fatal_signals[i] == sig)
+            sigaction(sig, &ui.old[i], NULL);
+    raise(sig);
+}
+
+static void install_fatal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fatal_handler;
+    sigemptyset(&sa.sa_mask);
+    /* NODEFER: the re-raise inside the handler is delivered at once */
+    sa.sa_flags = SA_NODEFER;
+    for (int i = 0; i < N_FATAL; i++)
+        sigaction(fatal_signals[i], &sa, &ui.old[i]);
+}
+
+static void restore_fatal_handlers(void)
+{
+    for (int i = 0; i < N_FATAL; i++)
+        sigaction(fatal_signals[i], &ui.old[i], NULL);
+}
+
+static bool locale_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
+/* 0 (no colour), 8 or 256. NO_COLOR (no-color.org) counts when non-empty. */
+static int colour_mode(const struct ui_opts *o)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (o->no_color || (nc && nc[0]) || !has_colors() || start_color() != OK)
+        return 0;
+    return COLORS >= 256 ? 256 : 8;
+}
+
+static void set_modes(void)
+{
+    cbreak();  /* not raw(): ^C stays SIGINT, which the loop turns into a clean exit */
+    noecho();
+    nonl();
+    intrflush(stdscr, FALSE);
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    set_escdelay(25);
+}
+
+int ui_open(const struct ui_opts *o)
+{
+    static const struct ui_opts defaults = {0};
+    if (ui.active)
+        return HW_OK;
+    if (!o)
+        o = &defaults;
+    setlocale(LC_ALL, "");
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return HW_EIO;
+    if (!ui.screen) {
+        /* newterm, not initscr: initscr exits the process on failure */
+        ui.screen = newterm(NULL, stdout, stdin);
+        if (!ui.screen)
+            return HW_EIO;
+    }
+    set_term(ui.screen);
+    ui.active = 1;
+    util_set_die_hook(ui_close);
+    if (!ui.atexit_done)
+        ui.atexit_done = atexit(ui_close) == 0;
+    install_fatal_handlers();
+    set_modes();
+    ui_draw_setup(colour_mode(o), !o->ascii && locale_is_utf8());
+    clearok(curscr, TRUE);
+    return HW_OK;
+}
+
+void ui_close(void)
+{
+    if (!ui.active)
+        return;
+    ui.active = 0;
+    restore_fatal_handlers();
+    util_set_die_hook(NULL);
+    curs_set(1);
+    endwin();
+    fflush(stdout);
+}
+
+bool ui_active(void)
+{
+    return ui.active != 0;
+}
+
+/* Keys that mean the same in live mode and replay. */
+static enum ui_action common_key(int ch)
+{
+    switch (ch) {
+    case 'q': case 'Q': return UI_QUIT;
+    case 'p': case 'P': case ' ': return UI_PAUSE;
+    case 's': case 'S': return UI_SAMPLE_NOW;
+    case 'g': case 'G': return UI_GC;
+    case 'v': case 'V': return UI_VIEW;
+    case '+': case '=': return UI_ZOOM_IN;
+    case '-': case '_': return UI_ZOOM_OUT;
+    case KEY_UP: case 'k': return UI_SCROLL_UP;
+    case KEY_DOWN: case 'j': return UI_SCROLL_DOWN;
+    case KEY_PPAGE: return UI_PAGE_UP;
+    case KEY_NPAGE: return UI_PAGE_DOWN;
+    case 'a': case 'A': return UI_NEXT_AREA;
+    case 'r': case 'R': return UI_RECORD;
+    case 'e': case 'E': return UI_EXPORT;
+    case '?': case 'h': case KEY_F(1): return UI_HELP;
+    case '<': case ',': return UI_TREND_NARROWER;
+    case '>': case '.': return UI_TREND_WIDER;
+    case KEY_RESIZE: return UI_RESIZE;
+    default: return UI_NONE;
+    }
+}
+
+/* Replay adds stepping; in live mode these keys do nothing. */
+static enum ui_action replay_key(int ch)
+{
+    switch (ch) {
+    case KEY_LEFT: return UI_STEP_BACK;
+    case KEY_RIGHT: return UI_STEP_FORWARD;
+    case '[': return UI_SLOWER;
+    case ']': return UI_FASTER;
+    case KEY_HOME: return UI_HOME;
+    case KEY_END: return UI_END;
+    default: return UI_NONE;
+    }
+}
+
+enum ui_action ui_read_key(bool replay)
+{
+    if (!ui.active)
+        return UI_NONE;
+    /* skip keys that mean nothing, so one call drains them */
+    for (int ch; (ch = getch()) != ERR;) {
+        if (ch == 12) { /* ^L: repaint everything, as every curses program does */
+            clearok(curscr, TRUE);
+            return UI_RESIZE;
+        }
+        enum ui_action a = common_key(ch);
+        if (a == UI_NONE && replay)
+            a = replay_key(ch);
+        if (a != UI_NONE)
+            return a;
+    }
+    return UI_NONE;
+}

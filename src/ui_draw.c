@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: MIT */
+/* ui_draw.c - one frame of the full-screen UI from a read-only struct view:
+ * status line, heatmap with its legend, stats, trends, replay bar, message
+ * line and the help overlay. Immediate mode: erase, lay out from LINES and
+ * COLS, draw, refresh. Reads the model, never changes it; layout maths and
+ * labels come from fmt_ui.c, cells from heatmap.c. */
+#include "ui.h"
+#include "fmt.h"
+#include "fmt_ui.h"
+#include "heatmap.h"
+#include "history.h"
+#include "hw.h"
+#include "util.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+/* Colour pairs: cell classes first (pair = class + 1), then the chrome. */
+enum elem {
+    E_TITLE = HM_N_CLASSES, E_RULE, E_OK, E_WARN, E_BAD, E_DIM, E_KEY, E_CHART, E_CHART_HI,
+    E_HELP, E_N
+};
+
+struct palette {
+    short c256, bg256, c8, bg8;
+    attr_t extra; /* added in colour modes */
+    attr_t mono;  /* the whole look without colour */
+};
+
+/* 256 colours: xterm indexes; -1 = the terminal's default background. */
+static const struct palette pal[E_N] = {
+    [HM_C_FREE] = {240, -1, COLOR_BLUE, -1, 0, A_DIM},
+    [HM_C_HOLE_TINY] = {196, -1, COLOR_RED, -1, A_BOLD, A_BOLD | A_REVERSE},
+    [HM_C_HOLE_SMALL] = {208, -1, COLOR_YELLOW, -1, A_BOLD, A_BOLD},
+    [HM_C_HOLE_MEDIUM] = {149, -1, COLOR_CYAN, -1, 0, A_NORMAL},
+    [HM_C_HOLE_LARGE] = {34, -1, COLOR_GREEN, -1, 0, A_DIM},
+    [HM_C_USED_DIM] = {239, -1, COLOR_WHITE, -1, 0, A_DIM},
+    [HM_C_HEAD_h] = {250, -1, COLOR_WHITE, -1, 0, A_NORMAL},
+    [HM_C_HEAD_T] = {141, -1, COLOR_MAGENTA, -1, 0, A_NORMAL},
+    [HM_C_HEAD_L] = {39, -1, COLOR_BLUE, -1, A_BOLD, A_NORMAL},
+    [HM_C_HEAD_D] = {214, -1, COLOR_YELLOW, -1, 0, A_NORMAL},
+    [HM_C_HEAD_S] = {77, -1, COLOR_GREEN, -1, 0, A_NORMAL},
+    [HM_C_HEAD_A] = {180, -1, COLOR_YELLOW, -1, A_BOLD, A_NORMAL},
+    [HM_C_HEAD_F] = {211, -1, COLOR_MAGENTA, -1, A_BOLD, A_NORMAL},
+    [HM_C_HEAD_B] = {45, -1, COLOR_CYAN, -1, 0, A_NORMAL},
+    [HM_C_HEAD_M] = {203, -1, COLOR_RED, -1, 0, A_NORMAL},
+    [HM_C_NEW] = {46, -1, COLOR_GREEN, -1, A_BOLD, A_BOLD},
+    [HM_C_FREED] = {197, -1, COLOR_RED, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+    [HM_C_AGE_1] = {250, -1, COLOR_WHITE, -1, 0, A_DIM},
+    [HM_C_AGE_2] = {75, -1, COLOR_CYAN, -1, 0, A_NORMAL},
+    [HM_C_AGE_3] = {214, -1, COLOR_YELLOW, -1, 0, A_BOLD},
+    [HM_C_AGE_4] = {196, -1, COLOR_RED, -1, A_BOLD, A_BOLD | A_REVERSE},
+    [HM_C_UNKNOWN] = {201, -1, COLOR_MAGENTA, -1, A_BOLD, A_REVERSE},
+    [E_TITLE] = {255, 24, COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE},
+    [E_RULE] = {242, -1, COLOR_WHITE, -1, 0, A_DIM},
+    [E_OK] = {77, -1, COLOR_GREEN, -1, A_BOLD, A_BOLD},
+    [E_WARN] = {220, -1, COLOR_YELLOW, -1, A_BOLD, A_BOLD},
+    [E_BAD] = {196, -1, COLOR_RED, -1, A_BOLD, A_BOLD | A_REVERSE},
+    [E_DIM] = {245, -1, COLOR_WHITE, -1, 0, A_DIM},
+    [E_KEY] = {81, -1, COLOR_CYAN, -1, A_BOLD, A_BOLD},
+    [E_CHART] = {75, -1, COLOR_CYAN, -1, 0, A_NORMAL},
+    [E_CHART_HI] = {214, -1, COLOR_YELLOW, -1, A_BOLD, A_BOLD},
+    [E_HELP] = {255, 236, COLOR_WHITE, COLOR_BLUE, 0, A_NORMAL},
+};
+
+/* Why module state: the ui.h contract has no handle (one terminal per
+ * process), and buffers are reused so a frame allocates nothing. */
+static struct {
+    bool utf8;
+    attr_t attr[E_N];
+    struct hm_cell *cells;
+    size_t cells_cap;
+    struct ui_col *cols;
+    double *vals, *times;
+    bool *gaps;
+    size_t trend_cap;
+    int heat_rows, fit_zoom;
+    long scroll_max;
+} d;
+
+enum { ROW_MAX = 1024 };
+
+void ui_draw_setup(int colors, bool utf8)
+{
+    d.utf8 = utf8;
+    bool defaults = colors && use_default_colors() == OK;
+    for (int i = 0; i < E_N; i++) {
+        if (!colors) {
+            d.attr[i] = pal[i].mono;
+            continue;
+        }
+        short fg = colors >= 256 ? pal[i].c256 : pal[i].c8;
+        short bg = colors >= 256 ? pal[i].bg256 : pal[i].bg8;
+        if (bg < 0 && !defaults)
+            bg = COLOR_BLACK;
+        init_pair((short)(i + 1), fg, bg);
+        d.attr[i] = COLOR_PAIR(i + 1) | pal[i].extra;
+    }
+}
+
+int ui_heatmap_rows(void)
+{
+    return d.heat_rows;
+}
+
+long ui_heatmap_scroll_max(void)
+{
+    return d.scroll_max;
+}
+
+int ui_heatmap_fit_zoom(void)
+{
+    return d.fit_zoom;
+}
+
+/* ---- text primitives: everything is clipped to [x, end) ---- */
+
+struct pen {
+    int y, x, end;
+};
+
+/* Draw s (UTF-8 when the locale is) at the pen, clipped; returns columns used. */
+static int put(struct pen *p, attr_t a, const char *s)
+{
+    wchar_t w[ROW_MAX];
+    size_t n = mbstowcs(w, s, ROW_MAX - 1);
+    if (n == (size_t)-1)
+        return 0;
+    int room = p->end - p->x;
+    int len = (int)n < room ? (int)n : room;
+    if (len <= 0)
+        return 0;
+    attrset(a);
+    mvaddnwstr(p->y, p->x, w, len);
+    p->x += len;
+    return len;
+}
+
+static int putf(struct pen *p, attr_t a, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int putf(struct pen *p, attr_t a, const char *fmt, ...)
+{
+    char buf[ROW_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    return put(p, a, buf);
+}
+
+static void put_cp(struct pen *p, attr_t a, const uint32_t *cp, int n)
+{
+    wchar_t w[ROW_MAX];
+    int room = p->end - p->x;
+    n = n < room ? n : room;
+    n = n < ROW_MAX ? n : ROW_MAX;
+    if (n <= 0)
+        return;
+    for (int i = 0; i < n; i++)
+        w[i] = (wchar_t)cp[i];
+    attrset(a);
+    mvaddnwstr(p->y, p->x, w, n);
+    p->x += n;
+}
+
+static void hrule(int y, int x, int n)
+{
+    if (n <= 0)
+        return;
+    attrset(d.attr[E_RULE]);
+    mvhline(y, x, ACS_HLINE, n);
+}
+
+/* A section title on a rule: "─ text ───". */
+static void rule_title(int y, int x, int end, attr_t a, const char *text)
+{
+    hrule(y, x, end - x);
+    struct pen p = {y, x + 1, end};
+    if (text[0])
+        putf(&p, a, " %s ", text);
+}
+
+static attr_t tone_attr(int tone)
+{
+    static const int el[] = {-1, E_OK, E_WARN, E_BAD, E_DIM, E_CHART};
+    return tone > 0 && tone < (int)ARRAY_LEN(el) ? d.attr[el[tone]] : A_NORMAL;
+}
+
+static const char *sym(const char *utf8, const char *ascii)
+{
+    return d.utf8 ? utf8 : ascii;
+}
+
+/* ---- status line ---- */
+
+/* A long source keeps its end: the file or port name is what tells it apart. */
+static const char *short_source(char *buf, size_t cap, const char *src, int max)
+{
+    size_t len = src ? strlen(src) : 0;
+    if (!src || max < 8 || len <= (size_t)max)
+        return src ? src : "";
+    snprintf(buf, cap, "%s%s", sym("\u2026", "..."), src + len - (size_t)max + 3);
+    return buf;
+}
+
+static void draw_status(const struct view *v, const struct ui_layout *lo)
+{
+    char rate[32], age[16], src[ROW_MAX];
+    int tone;
+    attrset(d.attr[E_TITLE]);
+    mvhline(lo->status_row, 0, ' ', lo->cols);
+    struct pen p = {lo->status_row, 0, lo->cols - 17};
+    put(&p, d.attr[E_TITLE], " heapwatch ");
+    putf(&p, d.attr[E_TITLE], " %s ", short_source(src, sizeof(src), v->source, lo->cols / 3));
+    const char *ln = fmt_ui_link(v->link, &tone);
+    /* a link in trouble is the one thing on this line that must jump out */
+    attr_t la = tone == UI_TONE_OK ? d.attr[E_TITLE] : tone_attr(tone) | A_REVERSE;
+    putf(&p, la, " %s%s%s%s ", sym("\u25cf ", "*"), ln,
+         v->link_detail && v->link_detail[0] ? ": " : "", v->link_detail ? v->link_detail : "");
+    if (!v->replay)
+        putf(&p, d.attr[E_TITLE], " %s ", fmt_ui_rate(rate, sizeof(rate), v->sample_rate));
+    if (v->last_sample_age >= 0)
+        putf(&p, d.attr[E_TITLE], " last %s ago ",
+             fmt_duration(age, sizeof(age), v->last_sample_age));
+    if (v->paused)
+        put(&p, d.attr[E_TITLE], " PAUSED ");
+    if (v->recording)
+        putf(&p, d.attr[E_TITLE], " REC %s ", v->record_path ? v->record_path : "");
+    static const char keys[] = " ? help  q quit ";
+    p.end = lo->cols;
+    p.x = lo->cols - (int)strlen(keys);
+    put(&p, d.attr[E_TITLE], keys);
+}
+
+/* ---- heatmap panel ---- */
+
+static const struct area *shown_area(const struct view *v, const struct snapshot *s, size_t *idx)
+{
+    if (!s || !s->has_map || s->n_areas == 0)
+        return NULL;
+    *idx = v->area < s->n_areas ? v->area : s->n_areas - 1;
+    return &s->areas[*idx];
+}
+
+/* The same area in the previous sample: same index and same base address. */
+static const struct area *prev_area(const struct view *v, size_t idx, const struct area *a)
+{
+    const struct snapshot *p = v->hist ? history_previous(v->hist) : NULL;
+    if (!p || idx >= p->n_areas || strcmp(p->areas[idx].base, a->base) != 0)
+        return NULL;
+    return &p->areas[idx];
+}
+
+struct heat {
+    const struct snapshot *s;
+    const struct area *a;
+    size_t idx, k, first;
+    long rows_total, scroll;
+    struct hm_input in;
+};
+
+static int log2_zoom(size_t k)
+{
+    int z = 1;
+    while (k > 1) {
+        k >>= 1;
+        z++;
+    }
+    return z;
+}
+
+/* Blocks per cell and the first row shown: zoom 0 fits the whole area;
+ * scrolling is clamped here so an overshooting loop still sees cells. */
+static void heat_geometry(struct heat *h, const struct view *v, const struct ui_layout *lo)
+{
+    size_t n = h->a->n_blocks, cols = (size_t)lo->heat_cols;
+    size_t fit = heatmap_fit(n, cols, (size_t)lo->heat_rows);
+    d.fit_zoom = log2_zoom(fit);
+    h->k = v->zoom > 0 && v->zoom < 40 ? (size_t)1 << (v->zoom - 1) : fit;
+    size_t cells = (n + h->k - 1) / h->k;
+    h->rows_total = (long)((cells + cols - 1) / cols);
+    d.scroll_max = h->rows_total > lo->heat_rows ? h->rows_total - lo->heat_rows : 0;
+    h->scroll = v->scroll < 0 ? 0 : v->scroll > d.scroll_max ? d.scroll_max : v->scroll;
+    h->first = (size_t)h->scroll * cols * h->k;
+}
+
+static void heat_title(const struct heat *h, const struct view *v, const struct ui_layout *lo)
+{
+    char scale[64], prob[96];
+    hrule(lo->heat_title_row, 0, lo->sep_col);
+    struct pen p = {lo->heat_title_row, 1, lo->sep_col};
+    putf(&p, d.attr[E_KEY], " %s ", heatmap_view_name(v->mode));
+    if (h->s && !h->s->complete) {
+        fmt_ui_problems(prob, sizeof(prob), h->s->problems);
+        putf(&p, d.attr[E_BAD], " INCOMPLETE: %s ", prob[0] ? prob : "cut");
+    }
+    if (!h->a)
+        return;
+    if (v->mode == HM_VIEW_CHANGES && !h->in.prev)
+        put(&p, d.attr[E_WARN], " no previous sample ");
+    if (h->s->n_areas > 1)
+        putf(&p, d.attr[E_DIM], " area %zu/%zu @%s ", h->idx + 1, h->s->n_areas, h->a->base);
+    int room = p.end - p.x - 2;
+    putf(&p, d.attr[E_DIM], " %s ",
+         fmt_ui_scale(scale, sizeof(scale), h->k, h->s->block_size, room > 0 ? (size_t)room : 0));
+    if (h->rows_total > lo->heat_rows)
+        putf(&p, d.attr[E_DIM], " rows %ld-%ld/%ld ", h->scroll + 1,
+             h->scroll + lo->heat_rows < h->rows_total ? h->scroll + lo->heat_rows
+                                                       : h->rows_total,
+             h->rows_total);
+}
+
+/* Letters of heads at one block per cell are bold: they start an object. */
+static attr_t cell_attr(const struct hm_cell *c, enum hm_view mode)
+{
+    attr_t a = d.attr[c->cls];
+    if (mode == HM_VIEW_TYPE && ((c->ch >= 'A' && c->ch <= 'Z') || (c->ch >= 'a' && c->ch <= 'z')))
+        a |= A_BOLD;
+    return a;
+}
+
+/* One row of cells, in runs of equal attributes (one curses call per run). */
+static void draw_cell_row(int y, int x, const struct hm_cell *c, int n, enum hm_view mode)
+{
+    wchar_t w[ROW_MAX];
+    for (int i = 0; i < n;) {
+        attr_t a = cell_attr(&c[i], mode);
+        int j = i;
+        while (j < n && cell_attr(&c[j], mode) == a) {
+            w[j - i] = (wchar_t)c[j].ch;
+            j++;
+        }
+        attrset(a);
+        mvaddnwstr(y, x + i, w, j - i);
+        i = j;
+    }
+}
+
+static void heat_cells(struct heat *h, const struct view *v, const struct ui_layout *lo)
+{
+    size_t cols = (size_t)lo->heat_cols, n = cols * (size_t)lo->heat_rows;
+    if (n > d.cells_cap) {
+        d.cells = xrealloc(d.cells, n * sizeof(*d.cells));
+        d.cells_cap = n;
+    }
+    heatmap_render(&h->in, h->first, h->k, d.cells, n);
+    for (int r = 0; r < lo->heat_rows; r++) {
+        size_t row_first = h->first + (size_t)r * cols * h->k;
+        if (row_first >= h->a->n_blocks)
+            break;
+        if (lo->gutter) {
+            struct pen p = {lo->heat_top + r, 0, lo->gutter};
+            putf(&p, d.attr[E_DIM], "%08zx", row_first * (h->s->block_size ? h->s->block_size : 1));
+        }
+        draw_cell_row(lo->heat_top + r, lo->heat_left, d.cells + (size_t)r * cols,
+                      (int)cols, v->mode);
+    }
+}
+
+static void heat_notice(const struct ui_layout *lo, const char *text)
+{
+    struct pen p = {lo->heat_top + lo->heat_rows / 2, 2, lo->sep_col};
+    put(&p, d.attr[E_DIM], text);
+}
+
+static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
+{
+    struct heat h = {.s = v->hist ? history_current(v->hist) : NULL};
+    h.a = shown_area(v, h.s, &h.idx);
+    d.heat_rows = lo->heat_rows;
+    d.scroll_max = 0;
+    if (h.a) {
+        heat_geometry(&h, v, lo);
+        h.in = (struct hm_input){
+            .area = h.a, .view = v->mode, .utf8 = d.utf8,
+            .prev = v->mode == HM_VIEW_CHANGES ? prev_area(v, h.idx, h.a) : NULL,
+            .age = v->mode == HM_VIEW_AGE ? history_age(v->hist, h.idx) : NULL,
+        };
+    }
+    heat_title(&h, v, lo);
+    attrset(d.attr[E_RULE]);
+    mvvline(lo->heat_top, lo->sep_col, ACS_VLINE, lo->heat_rows);
+    mvaddch(lo->heat_title_row, lo->sep_col, ACS_TTEE);
+    if (!h.s)
+        heat_notice(lo, "waiting for the first sample...");
+    else if (!h.a)
+        heat_notice(lo, "no block map in this sample (GC totals only)");
+    else
+        heat_cells(&h, v, lo);
+}
+
+/* ---- legend ---- */
+
+static void draw_legend(const struct view *v, const struct ui_layout *lo)
+{
+    const struct hm_legend *l = heatmap_legend(v->mode, d.utf8);
+    int row = 0, x = 1;
+    for (size_t i = 0; l[i].label && row < lo->legend_rows; i++) {
+        int w = 2 + (int)mbstowcs(NULL, l[i].label, 0);
+        if (x + w > lo->cols && x > 1) {
+            row++;
+            x = 1;
+            if (row >= lo->legend_rows)
+                break;
+        }
+        struct pen p = {lo->legend_top + row, x, lo->cols};
+        struct hm_cell c = {.ch = l[i].ch, .cls = l[i].cls};
+        put_cp(&p, cell_attr(&c, v->mode), &c.ch, 1);
+        putf(&p, A_NORMAL, " %s", l[i].label);
+        x = p.x + 2;
+    }
+}
+
+/* ---- stats panel (its rows come from fmt_ui_stats) ---- */
+
+static void draw_heads_row(const struct ui_stat_row *r, const struct snapshot *s, struct pen *p)
+{
+    for (int i = r->from; i < r->to; i++) {
+        int t = fmt_ui_head_order[i];
+        putf(p, d.attr[HM_C_HEAD_h + t] | A_BOLD, "%c", SNAP_HEAD_LETTERS[t]);
+        putf(p, A_NORMAL, "%zu ", s->metrics.heads[t]);
+    }
+}
+
+static void draw_stat_row(const struct ui_stat_row *r, const struct snapshot *s, struct pen *p,
+                          int label_w)
+{
+    if (r->kind == UI_ROW_HEADER) {
+        hrule(p->y, p->x, p->end - p->x);
+        p->x++;
+        putf(p, d.attr[E_DIM], " %s: %s ", r->label, r->value);
+        return;
+    }
+    if (r->kind == UI_ROW_HEADS) {
+        draw_heads_row(r, s, p);
+        return;
+    }
+    putf(p, d.attr[E_DIM], "%-*s ", label_w, r->label);
+    put(p, tone_attr(r->tone), r->value);
+    if (r->bar >= 0 && p->end - p->x >= 5) {
+        uint32_t bar[ROW_MAX];
+        int w = p->end - p->x - 1;
+        fmt_ui_hbar(bar, (size_t)w, r->bar, d.utf8);
+        p->x++;
+        put_cp(p, r->bar_class >= 0 ? d.attr[r->bar_class] : tone_attr(r->bar_tone), bar, w);
+    }
+}
+
+static void draw_stats(const struct view *v, const struct ui_layout *lo)
+{
+    static struct ui_stats st; /* 8 KB: kept off the stack, reused per frame */
+    const struct snapshot *s = v->hist ? history_current(v->hist) : NULL;
+    rule_title(lo->stats_top, lo->stats_left, lo->cols, d.attr[E_KEY], "stats");
+    fmt_ui_stats(&st, v, s, lo->stats_cols - 1, lo->stats_rows - 1, d.utf8);
+    int label_w = st.wide ? 11 : 7;
+    for (int i = 0; i < st.n; i++) {
+        struct pen p = {lo->stats_top + 1 + i, lo->stats_left + 1, lo->cols};
+        draw_stat_row(&st.r[i], s, &p, label_w);
+    }
+}
+
+/* ---- trends ---- */
+
+static const char *const series_label[4] = {"used", "free", "large", "frag"};
+/* which way is bad, so a column covering many samples shows the worst */
+static const int series_worse[4] = {1, -1, -1, 1};
+
+struct trend {
+    size_t win, ncols;
+    int id;
+    double lo, hi;         /* the chart's scale */
+    double vmin, vmax, cur; /* of the samples; NaN when none is known */
+    long at_lo, at_hi;     /* columns holding the extremes */
+};
+
+static void trend_range(struct trend *t)
+{
+    t->vmin = t->vmax = t->cur = (double)NAN;
+    for (size_t i = 0; i < t->win; i++) {
+        double x = d.vals[i];
+        if (isnan(x))
+            continue;
+        t->vmin = isnan(t->vmin) || x < t->vmin ? x : t->vmin;
+        t->vmax = isnan(t->vmax) || x > t->vmax ? x : t->vmax;
+        t->cur = x;
+    }
+    /* bytes: from the window's low to its high, so growth shows even when
+     * small; fragmentation is a ratio and reads better on a fixed 0..1 */
+    t->lo = t->id == 3 ? 0 : t->vmin;
+    t->hi = t->id == 3 ? 1 : t->vmax;
+    t->at_lo = t->at_hi = -1;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (!d.cols[c].valid)
+            continue;
+        if (t->at_hi < 0 || d.cols[c].value >= d.cols[t->at_hi].value)
+            t->at_hi = (long)c;
+        if (t->at_lo < 0 || d.cols[c].value <= d.cols[t->at_lo].value)
+            t->at_lo = (long)c;
+    }
+}
+
+static void trend_chart(const struct trend *t, const struct ui_layout *lo, int top)
+{
+    int h = lo->trend_height, x0 = lo->trend_chart_left + lo->trend_chart_cols - (int)t->ncols;
+    wchar_t w[ROW_MAX];
+    for (int r = 0; r < h; r++) {
+        int from_bottom = h - 1 - r;
+        for (size_t c = 0; c < t->ncols; c++) {
+            const struct ui_col *col = &d.cols[c];
+            int level = col->valid ? fmt_ui_level(col->value, t->lo, t->hi, h) : 0;
+            w[c] = (wchar_t)fmt_ui_spark(level, from_bottom, d.utf8);
+            if (!col->valid && !col->gap && from_bottom == 0)
+                w[c] = L'?'; /* a sample whose value is unknown, not a gap */
+        }
+        attrset(d.attr[E_CHART]);
+        mvaddnwstr(top + r, x0, w, (int)t->ncols);
+        /* the extremes stand out, so min and max are found at a glance */
+        long marks[2] = {t->at_hi, t->at_lo};
+        for (int m = 0; m < 2; m++) {
+            if (marks[m] < 0)
+                continue;
+            attrset(d.attr[E_CHART_HI]);
+            mvaddnwstr(top + r, x0 + (int)marks[m], &w[marks[m]], 1);
+        }
+    }
+}
+
+static void trend_values(const struct trend *t, const struct ui_layout *lo, int top)
+{
+    char cur[24], mx[24], mn[24];
+    struct pen p = {top, lo->trend_value_left, lo->cols};
+    fmt_ui_series_value(cur, sizeof(cur), t->id, t->cur);
+    fmt_ui_series_value(mx, sizeof(mx), t->id, t->vmax);
+    fmt_ui_series_value(mn, sizeof(mn), t->id, t->vmin);
+    putf(&p, A_BOLD, "%-6s", cur);
+    if (lo->trend_height > 1) {
+        p.y++;
+        p.x = lo->trend_value_left;
+    }
+    putf(&p, d.attr[E_CHART_HI], " %s%s", sym("\u25b2", "^"), mx);
+    putf(&p, d.attr[E_CHART_HI], " %s%s", sym("\u25bc", "v"), mn);
+}
+
+static void trends_load(const struct history *h, size_t i0, size_t win)
+{
+    if (win > d.trend_cap) {
+        d.vals = xrealloc(d.vals, win * sizeof(*d.vals));
+        d.times = xrealloc(d.times, win * sizeof(*d.times));
+        d.gaps = xrealloc(d.gaps, win * sizeof(*d.gaps));
+        /* each gap takes a column of its own: up to 2 * win - 1 columns */
+        d.cols = xrealloc(d.cols, 2 * win * sizeof(*d.cols));
+        d.trend_cap = win;
+    }
+    for (size_t i = 0; i < win; i++) {
+        const struct hist_point *p = history_at(h, i0 + i);
+        d.times[i] = p->time;
+        d.gaps[i] = i > 0 && p->gap_before;
+    }
+}
+
+static void trends_title(const struct ui_layout *lo, size_t win)
+{
+    char title[96], span[16];
+    if (win == 0)
+        snprintf(title, sizeof(title), "trends: waiting for samples");
+    else
+        snprintf(title, sizeof(title), "trends: last %zu sample%s, %s   < > window", win,
+                 win == 1 ? "" : "s", fmt_duration(span, sizeof(span),
+                                                   d.times[win - 1] - d.times[0]));
+    rule_title(lo->trend_title_row, 0, lo->cols, d.attr[E_KEY], title);
+}
+
+static void draw_trends(const struct view *v, const struct ui_layout *lo)
+{
+    if (lo->trend_series == 0)
+        return;
+    size_t len = v->hist ? history_len(v->hist) : 0;
+    size_t win = v->trend_window > 0 && (size_t)v->trend_window < len ? (size_t)v->trend_window
+                                                                       : len;
+    size_t i0 = len - win;
+    if (win)
+        trends_load(v->hist, i0, win);
+    trends_title(lo, win);
+    if (win == 0 || lo->trend_chart_cols < 2)
+        return;
+    int ids[4];
+    fmt_ui_series(lo->trend_series, ids);
+    struct trend t = {.win = win};
+    for (int s = 0; s < lo->trend_series; s++) {
+        int top = lo->trend_top + s * lo->trend_height;
+        t.id = ids[s];
+        for (size_t i = 0; i < win; i++)
+            d.vals[i] = fmt_ui_point(history_at(v->hist, i0 + i), t.id);
+        t.ncols = fmt_ui_columns(d.vals, d.times, d.gaps, win, (size_t)lo->trend_chart_cols,
+                                 series_worse[t.id], d.cols);
+        trend_range(&t);
+        struct pen p = {top, 0, lo->trend_label_cols};
+        put(&p, d.attr[E_DIM], series_label[t.id]);
+        trend_chart(&t, lo, top);
+        trend_values(&t, lo, top);
+    }
+    char axis[ROW_MAX];
+    fmt_ui_axis(axis, sizeof(axis), (size_t)lo->trend_chart_cols, d.cols, t.ncols);
+    struct pen p = {lo->axis_row, lo->trend_chart_left, lo->cols};
+    put(&p, d.attr[E_DIM], axis);
+}
+
+/* ---- replay bar, message line, help ---- */
+
+static void draw_replay(const struct view *v, const struct ui_layout *lo)
+{
+    char right[64], t[16];
+    struct pen p = {lo->replay_row, 0, lo->cols};
+    putf(&p, d.attr[E_KEY], " %s %gx ",
+         v->playing ? sym("\u25b6 playing", "> playing") : sym("\u2016 paused", "|| paused"),
+         v->speed);
+    snprintf(right, sizeof(right), " %ld/%ld  t=%s", v->count ? v->pos + 1 : 0, v->count,
+             fmt_duration(t, sizeof(t), v->now));
+    int w = lo->cols - p.x - (int)strlen(right) - 2;
+    if (w >= 4) {
+        uint32_t bar[ROW_MAX];
+        double f = v->count > 1 ? (double)v->pos / (double)(v->count - 1) : 1;
+        fmt_ui_hbar(bar, (size_t)w, f, d.utf8);
+        for (int i = 0; i < w; i++)
+            if (bar[i] == ' ')
+                bar[i] = d.utf8 ? 0x2500 : '-';
+        put(&p, d.attr[E_DIM], "[");
+        put_cp(&p, d.attr[E_CHART], bar, w);
+        put(&p, d.attr[E_DIM], "]");
+    }
+    put(&p, A_NORMAL, right);
+}
+
+static void draw_message(const struct view *v, const struct ui_layout *lo)
+{
+    static const char *const hints[][2] = {
+        {"v", "view"}, {"+/-", "zoom"}, {"arrows", "scroll"}, {"g", "gc"}, {"s", "sample"},
+        {"a", "area"}, {"r", "record"}, {"e", "export"}, {"< >", "trend"}, {"?", "help"},
+    };
+    struct pen p = {lo->message_row, 0, lo->cols - 1};
+    if (v->message && v->message[0]) {
+        put(&p, A_BOLD, v->message);
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(hints); i++) {
+        int need = (int)(strlen(hints[i][0]) + strlen(hints[i][1]) + 3);
+        if (p.x + need > p.end)
+            break;
+        putf(&p, d.attr[E_KEY], " %s", hints[i][0]);
+        putf(&p, d.attr[E_DIM], " %s ", hints[i][1]);
+    }
+}
+
+static const char *const help_live[][2] = {
+    {"q", "quit"},
+    {"p  space", "pause / resume sampling"},
+    {"s", "take a sample now"},
+    {"g", "gc.collect() on the board; show what came back"},
+    {"v", "next view: type, fragmentation, changes, age"},
+    {"+  -", "zoom in / out (blocks per cell; 0 = fit)"},
+    {"Up Down", "scroll one row"},
+    {"PgUp PgDn", "scroll one page"},
+    {"a", "next heap area (split heaps)"},
+    {"r", "start / stop recording"},
+    {"e", "export the current snapshot as JSON"},
+    {"<  >", "trend window narrower / wider"},
+    {"?", "show / hide this help"},
+};
+static const char *const help_replay[][2] = {
+    {"Left Right", "step one sample back / forward"},
+    {"[  ]", "slower / faster"},
+    {"Home End", "first / last sample"},
+    {"space", "play / pause"},
+};
+
+static void help_line(int y, int x, int w, const char *key, const char *text)
+{
+    struct pen p = {y, x + 1, x + w - 1};
+    putf(&p, d.attr[E_KEY] | A_BOLD, "  %-11s", key);
+    putf(&p, d.attr[E_HELP], "%s", text);
+}
+
+static void draw_help(const struct view *v, const struct ui_layout *lo)
+{
+    int rows = (int)ARRAY_LEN(help_live) + 2 + (v->replay ? (int)ARRAY_LEN(help_replay) + 1 : 0);
+    int w = lo->cols - 4 < 64 ? lo->cols - 4 : 64;
+    int h = rows < lo->lines - 2 ? rows : lo->lines - 2;
+    int y0 = (lo->lines - h) / 2, x0 = (lo->cols - w) / 2;
+    attrset(d.attr[E_HELP]);
+    for (int r = 0; r < h; r++)
+        mvhline(y0 + r, x0, ' ', w);
+    /* a frame, so the overlay reads as one thing on top of the panels */
+    mvhline(y0, x0, ACS_HLINE, w);
+    mvhline(y0 + h - 1, x0, ACS_HLINE, w);
+    mvvline(y0, x0, ACS_VLINE, h);
+    mvvline(y0, x0 + w - 1, ACS_VLINE, h);
+    mvaddch(y0, x0, ACS_ULCORNER);
+    mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+    mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
+    mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+    struct pen p = {y0, x0 + 2, x0 + w - 2};
+    put(&p, d.attr[E_HELP] | A_BOLD, " heapwatch keys ");
+    int y = y0 + 1, end = y0 + h - 1;
+    for (size_t i = 0; i < ARRAY_LEN(help_live) && y < end; i++)
+        help_line(y++, x0, w, help_live[i][0], help_live[i][1]);
+    if (v->replay && y < end) {
+        p = (struct pen){y++, x0 + 3, x0 + w - 1};
+        put(&p, d.attr[E_HELP] | A_BOLD, "in replay");
+        for (size_t i = 0; i < ARRAY_LEN(help_replay) && y < end; i++)
+            help_line(y++, x0, w, help_replay[i][0], help_replay[i][1]);
+    }
+}
+
+static void draw_too_small(const struct ui_layout *lo)
+{
+    struct pen p = {lo->lines / 2, 0, lo->cols};
+    putf(&p, A_BOLD, "terminal too small (%dx%d); heapwatch needs 40x12, 80x24 for everything",
+         lo->cols, lo->lines);
+}
+
+void ui_draw(const struct view *v)
+{
+    struct ui_layout lo;
+    /* row buffers are ROW_MAX wide; a wider terminal gets a ROW_MAX-wide UI */
+    fmt_ui_layout(LINES, COLS < ROW_MAX ? COLS : ROW_MAX - 1, v->replay, &lo);
+    erase();
+    if (lo.too_small) {
+        draw_too_small(&lo);
+    } else {
+        draw_status(v, &lo);
+        draw_heatmap(v, &lo);
+        draw_legend(v, &lo);
+        draw_stats(v, &lo);
+        draw_trends(v, &lo);
+        if (v->replay)
+            draw_replay(v, &lo);
+        draw_message(v, &lo);
+        if (v->show_help)
+            draw_help(v, &lo);
+    }
+    attrset(A_NORMAL);
+    wnoutrefresh(stdscr);
+    doupdate();
+}
