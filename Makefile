@@ -54,7 +54,7 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt record transport heatmap history
+UNIT_TESTS := memparse metrics repl fmt record transport heatmap history fmt_ui
 test_deps_memparse := memparse snapshot metrics util
 test_deps_metrics  := metrics snapshot util
 test_deps_repl     := repl util
@@ -63,6 +63,7 @@ test_deps_record   := record memparse snapshot metrics util
 test_deps_transport := transport transport_serial transport_fd util
 test_deps_heatmap  := heatmap snapshot metrics util
 test_deps_history  := history snapshot metrics util
+test_deps_fmt_ui   := fmt_ui fmt snapshot metrics util
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
@@ -114,9 +115,14 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-bench: $(BIN)
+FRAME_OBJS := $(addprefix $(BUILD)/,ui_draw.o fmt_ui.o fmt.o heatmap.o history.o snapshot.o metrics.o util.o)
+$(BUILD)/bench_frame: bench/frame.c $(FRAME_OBJS)
+	$(CC) $(HW_CPPFLAGS) $(HW_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(HW_LDFLAGS) $(LIBS)
+
+bench: $(BIN) $(BUILD)/bench_frame
 	@bench/run.sh $(BIN)
 	@bench/live.sh $(BIN)
+	@bench/ui.sh $(BIN) $(BUILD)/bench_frame
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1

@@ -31,6 +31,9 @@ void history_free(struct history *h);
 void history_clear(struct history *h);
 /* Add a sample: a trend point, the snapshot (copied), and block ages. */
 void history_push(struct history *h, const struct snapshot *s);
+/* Add only the trend point of s (replay rebuilding older history fast):
+ * current/previous snapshots and ages are left as they are. */
+void history_push_point(struct history *h, const struct snapshot *s);
 /* The next point follows a gap (disconnect, reset). */
 void history_gap(struct history *h);
 

@@ -7,6 +7,7 @@
 
 #include "hw.h"
 #include "transport.h"
+#include "ui.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ struct live_opts {
     const char *record_path;       /* NULL = none */
     const char *json_path;         /* NULL = none, "-" = stdout */
     bool with_map;                 /* block maps in the JSON */
+    bool tui;                      /* the full-screen UI instead of sample lines */
+    struct ui_opts ui;
     int verbose;
 };
 

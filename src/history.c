@@ -78,7 +78,7 @@ void history_gap(struct history *h)
 static struct hist_point point_of(const struct snapshot *s)
 {
     struct hist_point p = {
-        .time = s->has_time ? s->time : 0,
+        .time = s->has_time ? s->time : (double)s->seq, /* untimed captures: one per second */
         .used = snapshot_used_bytes(s),
         .free = snapshot_free_bytes(s),
         .largest_free = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX,
@@ -143,7 +143,8 @@ static void compute_ages(struct history *h, int cur)
     }
 }
 
-void history_push(struct history *h, const struct snapshot *s)
+/* Append the trend point of s; returns whether it follows a gap. */
+static bool add_point(struct history *h, const struct snapshot *s)
 {
     struct hist_point p = point_of(s);
     p.gap_before = h->gap_next && h->total > 0;
@@ -155,13 +156,24 @@ void history_push(struct history *h, const struct snapshot *s)
         h->len++;
     h->pts[slot] = p;
     h->total++;
+    return p.gap_before;
+}
+
+void history_push_point(struct history *h, const struct snapshot *s)
+{
+    add_point(h, s);
+}
+
+void history_push(struct history *h, const struct snapshot *s)
+{
+    bool gap = add_point(h, s);
 
     int cur = h->cur < 0 ? 0 : !h->cur;
     snapshot_copy(&h->snap[cur], s);
     h->cur = cur;
     if (h->n_snaps < 2)
         h->n_snaps++;
-    if (p.gap_before)
+    if (gap)
         h->n_snaps = 1; /* nothing before a gap is "previous": the heap may be fresh */
     compute_ages(h, cur);
 }

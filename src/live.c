@@ -11,6 +11,7 @@
 #include "record.h"
 #include "repl.h"
 #include "summary.h"
+#include "tui.h"
 #include "util.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,6 +74,11 @@ struct live {
     long probe_bytes, probe_alloc;
     const char *code;
     struct hw_err fatal;
+    /* the full-screen UI, when on */
+    bool tui_on, paused, gc_pending, gc_running;
+    struct tui tui;
+    struct ui_gc_compare gc_before; /* numbers before the user's `g` */
+    char rec_name[64];              /* a recording started with `r` */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -115,7 +122,10 @@ static void say(struct live *l, int code, const char *fmt, ...)
     if (strcmp(e.msg, l->last_msg) == 0)
         return;
     snprintf(l->last_msg, sizeof(l->last_msg), "%s", e.msg);
-    l->msg(&e);
+    if (l->tui_on)
+        tui_say(&l->tui, &e);
+    else
+        l->msg(&e);
 }
 
 static void event(struct live *l, const char *kind, const char *detail)
@@ -181,6 +191,33 @@ static void calibrate_snapshot(struct live *l, const struct snapshot *s)
     }
 }
 
+/* `g`: what the collection gave back, against the sample before it */
+static void gc_compare_done(struct live *l, const struct snapshot *s)
+{
+    struct ui_gc_compare *g = &l->tui.v.gc;
+    *g = l->gc_before;
+    g->used_after = snapshot_used_bytes(s);
+    g->largest_after = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX;
+    g->frag_after = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
+    g->valid = true;
+    l->gc_running = false;
+    say(l, HW_OK, "gc.collect() gave back %lld bytes",
+        (long long)g->used_before - (long long)g->used_after);
+}
+
+static void gc_compare_start(struct live *l)
+{
+    const struct snapshot *s = history_current(l->tui.hist);
+    struct ui_gc_compare *g = &l->gc_before;
+    *g = (struct ui_gc_compare){.used_before = UINT64_MAX, .largest_before = UINT64_MAX,
+                                .frag_before = -1};
+    if (s) {
+        g->used_before = snapshot_used_bytes(s);
+        g->largest_before = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX;
+        g->frag_before = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
+    }
+}
+
 static void on_snapshot(const struct snapshot *s, void *ctx)
 {
     struct live *l = ctx;
@@ -195,8 +232,13 @@ static void on_snapshot(const struct snapshot *s, void *ctx)
         struct json_sample_extra x = {.has_probe = l->has_probe, .probe_bytes = l->probe_bytes};
         json_writer_snapshot(l->jw, s, &x);
     }
-    if (l->out)
+    if (l->tui_on) {
+        tui_push(&l->tui, s);
+        if (l->gc_running)
+            gc_compare_done(l, s);
+    } else if (l->out) {
         print_sample(l, s);
+    }
 }
 
 /* ---- the connection ---- */
@@ -275,10 +317,18 @@ static void schedule_next(struct live *l)
 
 static void begin_sample(struct live *l)
 {
+    const char *code = l->code;
+    if (l->gc_pending) {
+        code = live_probe_code(true, l->o->no_map);
+        gc_compare_start(l);
+    }
     memparse_set_time(l->mp, elapsed(l));
     l->dumps_in_result = 0;
-    if (repl_exec(l->repl, l->code, now_ms()) == HW_OK)
+    if (repl_exec(l->repl, code, now_ms()) == HW_OK) {
         l->state = CONN_SAMPLING;
+        l->gc_running = l->gc_pending;
+        l->gc_pending = false;
+    }
 }
 
 /* Two back-to-back probes of the map-less code: the growth of "used"
@@ -463,16 +513,92 @@ static int64_t next_wake(const struct live *l, int64_t now)
     return w;
 }
 
+/* The view the UI draws: the link state and the figures only live knows. */
+static void update_view(struct live *l)
+{
+    struct view *v = &l->tui.v;
+    static const enum ui_link links[] = {
+        [CONN_SYNCING] = UI_LINK_CONNECTING, [CONN_CALIBRATING] = UI_LINK_CONNECTING,
+        [CONN_READY] = UI_LINK_READY, [CONN_SAMPLING] = UI_LINK_READY,
+        [CONN_LISTENING] = UI_LINK_LISTENING, [CONN_LOST] = UI_LINK_RECONNECTING,
+        [CONN_BUSY] = UI_LINK_BUSY,
+    };
+    v->link = links[l->state];
+    v->link_detail = l->state == CONN_LOST ? "waiting for the board to come back" : "";
+    v->now = elapsed(l);
+    v->paused = l->paused;
+    v->has_probe = l->has_probe;
+    v->probe_bytes = l->probe_bytes;
+    v->recording = l->rec != NULL;
+    v->record_path = l->rec_name[0] ? l->rec_name : l->o->record_path;
+    size_t n = history_len(l->tui.hist);
+    const struct hist_point *last = n ? history_at(l->tui.hist, n - 1) : NULL;
+    v->last_sample_age = last ? v->now - last->time : -1;
+    size_t k = n < 10 ? n : 10; /* rate over the last ten samples */
+    const struct hist_point *first = k >= 2 ? history_at(l->tui.hist, n - k) : NULL;
+    v->sample_rate = first && last->time > first->time ? (double)(k - 1) / (last->time - first->time)
+                                                       : 0;
+}
+
+/* `r`: start a recording named after the time, or stop the one running. */
+static void toggle_record(struct live *l)
+{
+    struct hw_err e = {0};
+    if (l->rec) {
+        record_close(l->rec, &e);
+        l->rec = NULL;
+        say(l, HW_OK, "recording stopped");
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(l->rec_name, sizeof(l->rec_name), "heapwatch-%Y%m%d-%H%M%S.rec", &tm);
+    if (record_open(l->rec_name, l->spec, &l->rec, &e))
+        say(l, e.code, "%s", e.msg);
+    else
+        say(l, HW_OK, "recording to %s", l->rec_name);
+}
+
+static void on_key(struct live *l, enum ui_action a)
+{
+    switch (a) {
+    case UI_QUIT: l->stop = true; break;
+    case UI_PAUSE: l->paused = !l->paused; break;
+    case UI_SAMPLE_NOW: l->next_sample = now_ms(); l->paused = false; break;
+    case UI_GC:
+        if (l->o->listen)
+            say(l, HW_EARG, "--listen never writes to the board: no gc.collect()");
+        else
+            l->gc_pending = true;
+        break;
+    case UI_RECORD: toggle_record(l); break;
+    default: tui_apply(&l->tui, a); break;
+    }
+    l->tui.dirty = true;
+}
+
 static void wait_io(struct live *l)
 {
     int64_t now = now_ms();
     int64_t wake = next_wake(l, now);
-    struct pollfd p[2] = {{.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}};
+    if (l->tui_on) {
+        int64_t f = tui_next_frame(&l->tui, now);
+        if (f >= 0 && now + f < wake)
+            wake = now + f;
+    }
+    struct pollfd p[3] = {{.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}, {.fd = -1}};
     if (l->t)
         p[1] = (struct pollfd){.fd = transport_fd(l->t), .events = POLLIN};
+    if (l->tui_on)
+        p[2] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
     int timeout = wake > now ? (int)(wake - now) : 0;
-    if (poll(p, 2, timeout) < 0)
-        return; /* EINTR: the signal byte is in the pipe */
+    int rc = poll(p, 3, timeout);
+    if (l->tui_on) /* keys, and KEY_RESIZE after a SIGWINCH interrupted poll */
+        for (enum ui_action a; (a = ui_read_key(false)) != UI_NONE;)
+            on_key(l, a);
+    if (rc < 0)
+        return; /* EINTR: a signal byte is in the pipe */
     if (p[0].revents) {
         unsigned char b;
         if (read(sig_pipe[0], &b, 1) == 1)
@@ -501,7 +627,7 @@ static void step(struct live *l)
     now = now_ms(); /* the events may have taken a while, and scheduled "now" */
     if (finished(l, now))
         return;
-    if (l->state == CONN_READY && now >= l->next_sample)
+    if (l->state == CONN_READY && (l->gc_pending || (!l->paused && now >= l->next_sample)))
         begin_sample(l);
     if (l->state == CONN_LOST && now >= l->retry_at)
         retry(l);
@@ -514,6 +640,11 @@ static void step(struct live *l)
     if (l->state == CONN_LISTENING && l->last_rx && now - l->last_rx >= LISTEN_QUIET_MS) {
         memparse_flush(l->mp); /* the board went quiet: its dump is over */
         l->last_rx = 0;
+    }
+    if (l->tui_on) {
+        update_view(l);
+        /* the age of the last sample ticks on: redraw once a second at least */
+        tui_frame(&l->tui, now, now - l->tui.last_draw_ms >= 1000);
     }
 }
 
@@ -608,6 +739,14 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
         transport_close(l.t);
         return rc;
     }
+    if (o->tui) {
+        if (tui_open(&l.tui, &o->ui, l.spec, false) != HW_OK) {
+            transport_close(l.t);
+            close_outputs(&l, err);
+            return hw_err_set(err, HW_EIO, "cannot use this terminal for the full-screen UI");
+        }
+        l.tui_on = true;
+    }
     l.mp = memparse_new(on_snapshot, &l);
     l.repl = o->listen ? NULL : new_repl(o);
     start_session(&l);
@@ -618,6 +757,10 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
     }
     leave(&l);
     memparse_flush(l.mp);
+    if (l.tui_on) {
+        tui_close(&l.tui);
+        l.tui_on = false;
+    }
     transport_close(l.t);
     struct hw_err e = {0};
     int crc = close_outputs(&l, &e);

@@ -6,10 +6,12 @@
 #include "live.h"
 #include "transport.h"
 #include "options.h"
+#include "replay.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void report(const struct hw_err *e)
 {
@@ -81,8 +83,10 @@ static int run_live(const struct hw_options *o)
         .with_map = o->with_map,
         .verbose = o->verbose,
     };
-    /* the full-screen UI is the next step; until then, lines everywhere */
-    FILE *out = o->json_path && !strcmp(o->json_path, "-") ? NULL : stdout;
+    bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
+    l.tui = !o->no_tui && !json_stdout && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+    l.ui.no_color = o->no_color;
+    FILE *out = json_stdout ? NULL : stdout;
     struct hw_err err = {0};
     int rc = live_run(&l, out, report, &err);
     if (rc == HW_OK)
@@ -94,6 +98,17 @@ static int run_live(const struct hw_options *o)
         return HW_EXIT_USAGE;
     }
     return HW_EXIT_RUNTIME;
+}
+
+static int run_replay(const struct hw_options *o)
+{
+    struct replay_opts r = {.file = o->files[0], .ui = {.no_color = o->no_color}};
+    struct hw_err err = {0};
+    int rc = replay_run(&r, &err);
+    if (rc == HW_OK)
+        return HW_EXIT_OK;
+    report(&err);
+    return rc == HW_EARG ? HW_EXIT_USAGE : HW_EXIT_RUNTIME;
 }
 
 int main(int argc, char **argv)
@@ -116,7 +131,7 @@ int main(int argc, char **argv)
     case CMD_LIVE:
         return run_live(&o);
     case CMD_REPLAY:
-        break;
+        return run_replay(&o);
     }
     return HW_EXIT_USAGE;
 }

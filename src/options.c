@@ -45,6 +45,7 @@ void options_usage(FILE *f)
     fputs(
         "Usage: heapwatch [OPTIONS] [PORT]          watch a board's heap live\n"
         "       heapwatch analyze [OPTIONS] FILE...  summarise captured mem_info output\n"
+        "       heapwatch replay FILE                the live UI over a capture\n"
         "       heapwatch list                       list serial ports, boards first\n"
         "\n"
         "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
@@ -185,10 +186,6 @@ static void defaults(struct hw_options *o)
 
 static enum cli_status positional(struct hw_options *o, int argc, char **argv, int first)
 {
-    if (first < argc && o->cmd == CMD_LIVE && !strcmp(argv[first], "analyze"))
-        o->cmd = CMD_ANALYZE, first++;
-    else if (first < argc && o->cmd == CMD_LIVE && !strcmp(argv[first], "list"))
-        o->cmd = CMD_LIST, first++;
     int n = argc - first;
     switch (o->cmd) {
     case CMD_LIVE:
@@ -208,6 +205,10 @@ static enum cli_status positional(struct hw_options *o, int argc, char **argv, i
             return usage_error(o, "list takes no arguments");
         break;
     case CMD_REPLAY:
+        if (n != 1)
+            return usage_error(o, "replay takes one FILE");
+        o->files = (const char *const *)(argv + first);
+        o->n_files = 1;
         break;
     }
     return CLI_OK;
@@ -219,9 +220,15 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
     /* The subcommand comes first ("heapwatch analyze -j - f.log"); options
      * are accepted anywhere after it (GNU permutation). */
     int start = 1;
-    if (argc > 1 && (!strcmp(argv[1], "analyze") || !strcmp(argv[1], "list"))) {
-        o->cmd = !strcmp(argv[1], "analyze") ? CMD_ANALYZE : CMD_LIST;
-        start = 2;
+    static const struct {
+        const char *name;
+        enum hw_command cmd;
+    } cmds[] = {{"analyze", CMD_ANALYZE}, {"list", CMD_LIST}, {"replay", CMD_REPLAY}};
+    for (size_t i = 0; argc > 1 && i < ARRAY_LEN(cmds); i++) {
+        if (!strcmp(argv[1], cmds[i].name)) {
+            o->cmd = cmds[i].cmd;
+            start = 2;
+        }
     }
     /* getopt sees the arguments after the subcommand as a whole argv */
     char **av = argv + start - 1;
