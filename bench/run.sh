@@ -49,12 +49,17 @@ best_of() { # best_of N CMD... -> fastest wall time in seconds
 
 dumps=$("$BIN" analyze --json - "$cap" | grep -c '^{"seq"' || true)
 t_wc=$(best_of 3 wc -l "$cap")
-t_hw=$(best_of 3 "$BIN" analyze -q --json /dev/null "$cap")
+t_hw=$(best_of 3 "$BIN" analyze "$cap")
+t_js=$(best_of 3 "$BIN" analyze -q --json /dev/null "$cap")
 rss=$( { /usr/bin/time -f %M "$BIN" analyze -q --json /dev/null "$cap" >/dev/null; } 2>&1 | tail -1)
 mb=$(echo "$bytes / 1048576" | bc -l)
 printf 'analyze bench: %.0f MB capture, %d dumps, machine: %s, %s cores\n' "$mb" "$dumps" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)"
-printf '  wc -l             %6.3f s  %7.0f MB/s\n' "$t_wc" "$(echo "$mb / $t_wc" | bc -l)"
-printf '  heapwatch analyze %6.3f s  %7.0f MB/s  %9.0f dumps/s  (%.2fx wc -l time)\n' "$t_hw" \
-    "$(echo "$mb / $t_hw" | bc -l)" "$(echo "$dumps / $t_hw" | bc -l)" "$(echo "$t_hw / $t_wc" | bc -l)"
-printf '  peak RSS          %6d KB (flat: independent of capture size)\n' "$rss"
+printf '  %-24s %6.3f s  %7.0f MB/s\n' "wc -l" "$t_wc" "$(echo "$mb / $t_wc" | bc -l)"
+row() { # row LABEL SECONDS
+    printf '  %-24s %6.3f s  %7.0f MB/s  %9.0f dumps/s  (%.1fx wc -l time)\n' "$1" "$2" \
+        "$(echo "$mb / $2" | bc -l)" "$(echo "$dumps / $2" | bc -l)" "$(echo "$2 / $t_wc" | bc -l)"
+}
+row "analyze (parse+metrics)" "$t_hw"
+row "analyze --json" "$t_js"
+printf '  %-24s %6d KB (flat: independent of capture size)\n' "peak RSS" "$rss"
