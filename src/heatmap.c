@@ -39,25 +39,6 @@ struct tally {
     bool head_first;   /* the cell's first block is a head (k == 1) */
 };
 
-/* Length of the run of byte c starting at map[i], 8 blocks at a time:
- * large heaps are mostly long runs of '=' and '.'. */
-static size_t span(const char *map, size_t i, size_t n, char c)
-{
-    const uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
-    size_t j = i;
-    while (n - j >= 8) {
-        uint64_t w;
-        memcpy(&w, map + j, 8);
-        uint64_t diff = w ^ pattern;
-        if (diff)
-            return j - i + (size_t)(__builtin_ctzll(diff) >> 3);
-        j += 8;
-    }
-    while (j < n && map[j] == c)
-        j++;
-    return j - i;
-}
-
 /* Blocks equal to c ending at map[i] inclusive, counted backwards. */
 static size_t rspan(const char *map, size_t i, char c)
 {
@@ -89,12 +70,12 @@ static struct run run_at(const char *map, size_t n, size_t i)
     char c = map[i];
     if (c == '.') {
         r.kind = K_FREE;
-        r.end = i + span(map, i, n, '.');
+        r.end = i + metrics_span(map, i, n, '.');
     } else if (is_head(c)) {
         r.kind = (unsigned char)metrics_head_index(c);
-        r.end = i + 1 < n ? i + 1 + span(map, i + 1, n, '=') : i + 1;
+        r.end = i + 1 < n ? i + 1 + metrics_span(map, i + 1, n, '=') : i + 1;
     } else {
-        r.end = i + span(map, i, n, c);
+        r.end = i + metrics_span(map, i, n, c);
     }
     return r;
 }
@@ -155,7 +136,7 @@ static size_t freed_blocks(const struct area *prev, size_t p, size_t q)
     while (p < q) {
         char c = prev->map[p];
         if (c == '.') {
-            size_t s = span(prev->map, p, q, '.');
+            size_t s = metrics_span(prev->map, p, q, '.');
             p += s;
             continue;
         }

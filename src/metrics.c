@@ -69,9 +69,8 @@ static void close_free(struct metrics *m, struct area *a, size_t len)
         a->largest_free = len;
 }
 
-/* Length of the run of byte c starting at map[i] (i < n), eight blocks at
- * a time: big heaps are mostly long runs of '=' and '.'. */
-static size_t span(const char *map, size_t i, size_t n, char c)
+/* Eight blocks at a time: big heaps are mostly long runs of '=' and '.'. */
+size_t metrics_span(const char *map, size_t i, size_t n, char c)
 {
     const uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
     size_t j = i;
@@ -101,12 +100,12 @@ static void walk_area(struct metrics *m, struct area *a)
         size_t len;
         switch (sym_class[c]) {
         case CL_FREE:
-            len = span(map, i, n, '.');
+            len = metrics_span(map, i, n, '.');
             close_free(m, a, len);
             free_blocks += len;
             break;
         case CL_HEAD:
-            len = i + 1 < n ? 1 + span(map, i + 1, n, '=') : 1;
+            len = i + 1 < n ? 1 + metrics_span(map, i + 1, n, '=') : 1;
             close_alloc(m, len);
             m->heads[head_index[c]]++;
             break;
