@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/* memline.c - the shapes of mem_info's lines, and the numbers in them;
+ * see memline.h. Quotes above each parser show the device lines it reads. */
+#include "memline.h"
+#include "hw.h"
+
+#include <ctype.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+const unsigned char memline_hex1[256] = {['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
+/* tails were 't' before v1.8.1; unknown letters are heads of other types */
+const char memline_symbol[256] = {['.'] = '.', ['='] = '=', ['t'] = '=', ['A'] = 'A', ['B'] = 'B', ['C'] = 'C', ['D'] = 'D', ['E'] = 'E', ['F'] = 'F', ['G'] = 'G', ['H'] = 'H', ['I'] = 'I', ['J'] = 'J', ['K'] = 'K', ['L'] = 'L', ['M'] = 'M', ['N'] = 'N', ['O'] = 'O', ['P'] = 'P', ['Q'] = 'Q', ['R'] = 'R', ['S'] = 'S', ['T'] = 'T', ['U'] = 'U', ['V'] = 'V', ['W'] = 'W', ['X'] = 'X', ['Y'] = 'Y', ['Z'] = 'Z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z'};
+
+/* memmem() for short lines: glibc's two-way setup costs more than the
+ * search on a 70-byte line, and this runs a dozen times per dump. */
+static const char *find(const char *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    if (k == 0 || k > n)
+        return NULL;
+    const char *last = p + n - k;
+    for (const char *q = p; q <= last; q++) {
+        q = memchr(q, needle[0], (size_t)(last - q) + 1);
+        if (!q)
+            return NULL;
+        if (memcmp(q, needle, k) == 0)
+            return q;
+    }
+    return NULL;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Parse decimal digits at *pp (< end). 1 on success. */
+static int parse_u64(const char **pp, const char *end, uint64_t *v)
+{
+    const char *p = *pp;
+    uint64_t x = 0;
+    if (p >= end || *p < '0' || *p > '9')
+        return 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (x > (UINT64_MAX - 9) / 10)
+            return 0;
+        x = x * 10 + (uint64_t)(*p++ - '0');
+    }
+    *pp = p;
+    *v = x;
+    return 1;
+}
+
+/* "key N" somewhere in [p, end): 1 found and well formed, 0 absent,
+ * -1 present but damaged ("used: 71 456", "free: " with no digits). */
+static int field(const char *p, const char *end, const char *key, uint64_t *v)
+{
+    const char *k = find(p, (size_t)(end - p), key);
+    if (!k)
+        return 0;
+    const char *q = k + strlen(key);
+    while (q < end && *q == ' ')
+        q++;
+    if (!parse_u64(&q, end, v))
+        return -1;
+    /* a number is followed by ',' or the end of the line, nothing else */
+    while (q < end && is_space(*q))
+        q++;
+    if (q < end && *q != ',')
+        return -1;
+    return 1;
+}
+
+/* "[12:41:52.016] " anywhere in a prefix: seconds since midnight. */
+static bool clock_time(const char *p, size_t n, double *t)
+{
+    const char *end = p + n;
+    for (const char *b = memchr(p, '[', n); b; b = memchr(b + 1, '[', (size_t)(end - b - 1))) {
+        const char *q = b + 1;
+        uint64_t h, m, s, frac = 0;
+        double scale = 1;
+        if (!parse_u64(&q, end, &h) || q >= end || *q++ != ':' || !parse_u64(&q, end, &m) ||
+            q >= end || *q++ != ':' || !parse_u64(&q, end, &s))
+            continue;
+        if (q < end && (*q == '.' || *q == ',')) {
+            const char *f = ++q;
+            if (!parse_u64(&q, end, &frac))
+                continue;
+            for (const char *i = f; i < q; i++)
+                scale *= 10;
+        }
+        if (q >= end || *q != ']' || h > 23 || m > 59 || s > 60)
+            continue;
+        *t = (double)(h * 3600 + m * 60 + s) + (double)frac / scale;
+        return true;
+    }
+    return false;
+}
+
+/* "+12.345 " at the start of a line: heapwatch record files. */
+static bool record_time(const char *p, size_t n, double *t)
+{
+    const char *end = p + n, *q = p + 1;
+    uint64_t s, frac = 0;
+    double scale = 1;
+    if (n < 3 || *p != '+' || !parse_u64(&q, end, &s))
+        return false;
+    if (q < end && *q == '.') {
+        const char *f = ++q;
+        if (!parse_u64(&q, end, &frac))
+            return false;
+        for (const char *i = f; i < q; i++)
+            scale *= 10;
+    }
+    if (q >= end || *q != ' ')
+        return false;
+    *t = (double)s + (double)frac / scale;
+    return true;
+}
+
+bool memline_prefix_time(const char *p, size_t n, double *t)
+{
+    return clock_time(p, n, t) || record_time(p, n, t);
+}
+
+/* Which mem_info line this is, and the column where it starts. */
+enum memline_kind memline_classify(const char *p, size_t n, size_t *col)
+{
+    static const struct {
+        const char *text;
+        enum memline_kind kind;
+    } keys[] = {
+        {"GC memory layout", ML_LAYOUT},
+        {"GC: total:", ML_GC},
+        {"No. of 1-blocks", ML_NO},
+        {"mem: total=", ML_MEM},
+    };
+    if (!memchr(p, ':', n))
+        return ML_NONE;
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+        const char *k = find(p, n, keys[i].text);
+        if (k) {
+            *col = (size_t)(k - p);
+            if (keys[i].kind == ML_NO && *col > 0 && p[*col - 1] == ' ')
+                (*col)--;
+            return keys[i].kind;
+        }
+    }
+    for (const char *k = find(p, n, "stack: "); k;
+         k = find(k + 1, n - (size_t)(k + 1 - p), "stack: ")) {
+        size_t c = (size_t)(k - p) + 7;
+        if (c < n && p[c] >= '0' && p[c] <= '9') {
+            *col = (size_t)(k - p);
+            return ML_STACK;
+        }
+    }
+    return ML_NONE;
+}
+
+/* "mem: total=77932, current=44073, peak=44073" */
+void memline_mem(struct snapshot *s, const char *p, const char *end)
+{
+    int a = field(p, end, "total=", &s->mem_total);
+    int b = field(p, end, "current=", &s->mem_current);
+    int c = field(p, end, "peak=", &s->mem_peak);
+    s->has_mem = a == 1 && b == 1 && c == 1;
+    if (!s->has_mem)
+        s->problems |= SNAP_P_FIELDS;
+}
+
+/* "stack: 7328 out of 80000" (v1.3.9+ with STACK_CHECK) or "stack: 7328" */
+void memline_stack(struct snapshot *s, const char *p, const char *end)
+{
+    const char *q = p + strlen("stack: ");
+    if (!parse_u64(&q, end, &s->stack_used))
+        return;
+    s->has_stack = true;
+    const char *o = find(q, (size_t)(end - q), "out of ");
+    if (o) {
+        q = o + strlen("out of ");
+        s->has_stack_limit = parse_u64(&q, end, &s->stack_limit) == 1;
+    }
+}
+
+/* "GC: total: 112000, used: 100656, free: 11344, max new split: 53248" */
+void memline_gc(struct snapshot *s, const char *p, const char *end)
+{
+    int a = field(p, end, "total:", &s->gc_total);
+    int b = field(p, end, "used:", &s->gc_used);
+    int c = field(p, end, "free:", &s->gc_free);
+    int d = field(p, end, "max new split:", &s->max_new_split);
+    s->has_gc = a == 1 && b == 1 && c == 1;
+    s->has_max_new_split = d == 1;
+    if (!s->has_gc || d < 0)
+        s->problems |= SNAP_P_FIELDS;
+}
+
+/* " No. of 1-blocks: 45, 2-blocks: 10, max blk sz: 3073, max free sz: 427"
+ * ("max free sz" from v1.8.2; the leading space is often lost in quotes). */
+void memline_no(struct snapshot *s, const char *p, const char *end)
+{
+    int a = field(p, end, "1-blocks:", &s->rep_one_block);
+    int b = field(p, end, "2-blocks:", &s->rep_two_block);
+    int c = field(p, end, "max blk sz:", &s->rep_max_block);
+    int d = field(p, end, "max free sz:", &s->rep_max_free);
+    s->has_reported = a == 1 && b == 1 && c == 1;
+    s->has_max_free = d == 1;
+    /* a console wrap inside a field ("max f    ree sz: 11") */
+    if (!s->has_reported || d < 0 || (d == 0 && find(p, (size_t)(end - p), "max f")))
+        s->problems |= SNAP_P_FIELDS;
+}
+
+/* "GC memory layout; from 3ffcf6f0:"; forks print "from 0x2000aa00:" */
+void memline_layout(const char *p, const char *end, const char **base, size_t *len)
+{
+    const char *b = find(p, (size_t)(end - p), "from ");
+    const char *q = b ? b + 5 : end;
+    if (end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+        q += 2;
+    *base = q;
+    while (q < end && memline_hexval(*q) >= 0)
+        q++;
+    *len = (size_t)(q - *base);
+}
+
+/* A map line "<hex>: <symbols>" at p. On a match sets *off, *digits and the
+ * symbol span [*sym, end). */
+bool memline_map(const char *p, const char *end, uint64_t *off, int *digits, const char **sym)
+{
+    const char *q = p;
+    uint64_t v = 0;
+    while (q < end && q - p < 16 && memline_hexval(*q) >= 0)
+        v = v << 4 | (uint64_t)memline_hexval(*q++);
+    /* 4 digits at least (2014's block indices); "ttyACM0: " or "Done: " are prose */
+    if (q - p < 4 || q >= end || *q != ':')
+        return false;
+    if (q + 1 < end && q[1] != ' ')
+        return false;
+    *off = v;
+    *digits = (int)(q - p);
+    *sym = q + 1 < end ? q + 2 : end;
+    return true;
+}
+
+static bool all_symbols(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (!memline_symbol[(unsigned char)*p])
+            return false;
+    return true;
+}
+
+/* Find a map line in a line whose prefix differs from the dump's first
+ * line: the first ": " preceded by hex digits. */
+bool memline_map_search(const char *p, const char *end, uint64_t *off, int *digits,
+                        const char **sym)
+{
+    for (const char *c = memchr(p, ':', (size_t)(end - p)); c;
+         c = memchr(c + 1, ':', (size_t)(end - c - 1))) {
+        const char *h = c;
+        while (h > p && c - h < 16 && memline_hexval(h[-1]) >= 0)
+            h--;
+        if (h < c && (h == p || !isalnum((unsigned char)h[-1])) &&
+            memline_map(h, end, off, digits, sym) && all_symbols(*sym, end))
+            return true;
+    }
+    return false;
+}
+
+#ifdef __SSE2__
+/* How many leading bytes of p are symbols stored as printed ('.', '=', a
+ * letter other than 't'), 16 at a time; the caller checks the rest. */
+size_t memline_plain_symbols(const char *p, size_t n)
+{
+    const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('='), t = _mm_set1_epi8('t');
+    const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
+                  z = _mm_set1_epi8(25);
+    size_t i = 0;
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i off = _mm_sub_epi8(_mm_or_si128(v, case_bit), a);
+        __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(off, z), off);
+        __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, eq)),
+                                  alpha);
+        ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, t), ok);
+        if (_mm_movemask_epi8(ok) != 0xffff)
+            break;
+    }
+    return i;
+}
+#else
+size_t memline_plain_symbols(const char *p, size_t n)
+{
+    (void)p;
+    (void)n;
+    return 0;
+}
+#endif
+
+/* "       (119 lines all free)": 7 spaces upstream, any indent accepted. */
+bool memline_free_lines(const char *p, const char *end, uint64_t *lines)
+{
+    const char *k = find(p, (size_t)(end - p), " lines all free)");
+    if (!k)
+        return false;
+    const char *o = k;
+    while (o > p && o[-1] >= '0' && o[-1] <= '9')
+        o--;
+    const char *q = o;
+    return o > p && o[-1] == '(' && parse_u64(&q, end, lines) && q == k;
+}
+
+/* The label of a frame: its text without the frame characters. */
+static void frame_label(const char *p, size_t n, char *label, size_t cap)
+{
+    while (n && (is_space(*p) || *p == '*' || *p == '~')) {
+        p++;
+        n--;
+    }
+    while (n && (is_space(p[n - 1]) || p[n - 1] == '*' || p[n - 1] == '~'))
+        n--;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(label, p, n);
+    label[n] = '\0';
+}
+
+bool memline_frame(const char *p, size_t n, char *label, size_t cap, bool *has_ticks,
+                   uint64_t *ticks)
+{
+    const char *f;
+    *has_ticks = false;
+    label[0] = '\0';
+    if ((f = find(p, n, "@@@"))) {
+        const char *q = f + 3, *end = p + n;
+        while (q < end && *q == ' ')
+            q++;
+        *has_ticks = parse_u64(&q, end, ticks) == 1;
+        return true;
+    }
+    if (((f = find(p, n, "***")) && find(f + 3, n - (size_t)(f + 3 - p), "***")) ||
+        (f = find(p, n, "~~~~~"))) {
+        frame_label(f, n - (size_t)(f - p), label, cap);
+        return true;
+    }
+    return false;
+}
+
+/* Copy p without its ANSI escape sequences (loguru colours, terminal
+ * captures) into out; returns the new length. */
+size_t memline_strip_ansi(const char *p, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\x1b') {
+            out[o++] = p[i];
+            continue;
+        }
+        if (i + 1 < n && p[i + 1] == '[') {
+            i += 2;
+            while (i < n && !((unsigned char)p[i] >= 0x40 && (unsigned char)p[i] <= 0x7e))
+                i++;
+        } else {
+            i++;
+        }
+    }
+    return o;
+}
+
+/* The first '\n' or '\r' in [p, end), or NULL. One pass for both, as
+ * every line needs both looked for. */
+const char *memline_eol(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        if (m)
+            return p + __builtin_ctz((unsigned)m);
+        p += 16;
+    }
+#endif
+    for (; p < end; p++)
+        if (*p == '\n' || *p == '\r')
+            return p;
+    return NULL;
+}
