@@ -10,7 +10,8 @@
  *   +4.100 #gap disconnected: /dev/ttyACM0 went away
  *   +6.200 #resume /dev/ttyACM1
  *
- * Times are seconds since start. Bytes other than printable ASCII and tab
+ * Times are seconds since start, taken when each line is complete, so
+ * they never go back. Bytes other than printable ASCII and tab
  * are written as \xNN, so a line is always one line. */
 #ifndef HW_RECORD_H
 #define HW_RECORD_H

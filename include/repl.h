@@ -84,7 +84,7 @@ void repl_free(struct repl *r);
 /* (Re)start syncing into raw mode, from any state: drop pending output and any
  * exec in flight, then drain the line until it is quiet, probe with "\r\x01",
  * send "\r\x03" once (only if cfg.interrupt) when the probe gets no banner, and
- * probe again with backoff, 3 probes at most, within sync_timeout_ms. Ends with
+ * probe again with backoff (0.5, 1, then every 1.5 s) until sync_timeout_ms. Ends with
  * REPL_EV_READY or with REPL_EV_TIMEOUT (code HW_EBUSY) and REPL_IDLE. Queued,
  * unpolled events are kept. */
 void repl_connect(struct repl *r, int64_t now_ms);

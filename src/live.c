@@ -56,7 +56,8 @@ struct live {
     void (*msg)(const struct hw_err *e);
     struct transport *t;
     struct repl *repl;
-    struct memparse *mp;
+    struct memparse *mp;     /* samples */
+    struct memparse *cal_mp; /* calibration probes */
     struct record *rec;
     struct json_writer *jw;
     FILE *jf;
@@ -175,13 +176,14 @@ static void print_sample(struct live *l, const struct snapshot *s)
             fmt_bytes(u, sizeof(u), snapshot_used_bytes(s)),
             fmt_bytes(f, sizeof(f), snapshot_free_bytes(s)),
             fmt_bytes(lf, sizeof(lf), snapshot_largest_free_bytes(s)),
-            fmt_pct(pct, sizeof(pct), s->has_metrics ? s->metrics.fragmentation : -1),
+            fmt_pct(pct, sizeof(pct), s->has_metrics && s->complete ? s->metrics.fragmentation : -1),
             allocs, check_word(s));
     fflush(l->out);
 }
 
-static void calibrate_snapshot(struct live *l, const struct snapshot *s)
+static void calibrate_snapshot(const struct snapshot *s, void *ctx)
 {
+    struct live *l = ctx;
     struct calib *c = &l->cal;
     if (c->n < 2 && s->has_gc) {
         c->used[c->n] = s->gc_used;
@@ -222,10 +224,8 @@ static void on_snapshot(const struct snapshot *s, void *ctx)
 {
     struct live *l = ctx;
     l->dumps_in_result++;
-    if (l->state == CONN_CALIBRATING) {
-        calibrate_snapshot(l, s);
-        return;
-    }
+    if (l->o->count && l->samples >= l->o->count)
+        return; /* --listen: a dump that ended after the last one asked for */
     l->samples++;
     summary_add(&l->sum, s);
     if (l->jw) {
@@ -387,8 +387,15 @@ static void traceback_line(const char *err, size_t n, char *out, size_t cap)
 
 static void on_result(struct live *l, const struct repl_event *ev)
 {
-    memparse_feed(l->mp, ev->out, ev->out_len);
-    memparse_flush(l->mp);
+    /* the transcript reaches the kernel before the sample is shown, so a
+     * kill -9 never loses a sample the user has seen */
+    struct hw_err e = {0};
+    if (record_sync(l->rec, elapsed(l), &e))
+        say(l, e.code, "%s", e.msg);
+    /* calibration probes are not samples: a reader of their own */
+    struct memparse *mp = l->state == CONN_CALIBRATING ? l->cal_mp : l->mp;
+    memparse_feed(mp, ev->out, ev->out_len);
+    memparse_flush(mp);
     if (ev->err_len) {
         char line[200];
         traceback_line(ev->err, ev->err_len, line, sizeof(line));
@@ -399,9 +406,6 @@ static void on_result(struct live *l, const struct repl_event *ev)
         calibrate_result(l);
         return;
     }
-    struct hw_err e = {0};
-    if (record_sync(l->rec, elapsed(l), &e))
-        say(l, e.code, "%s", e.msg);
     l->state = CONN_READY;
     schedule_next(l);
 }
@@ -748,6 +752,7 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
         l.tui_on = true;
     }
     l.mp = memparse_new(on_snapshot, &l);
+    l.cal_mp = memparse_new(calibrate_snapshot, &l);
     l.repl = o->listen ? NULL : new_repl(o);
     start_session(&l);
     while (!finished(&l, now_ms())) {
@@ -765,6 +770,7 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
     struct hw_err e = {0};
     int crc = close_outputs(&l, &e);
     memparse_free(l.mp);
+    memparse_free(l.cal_mp);
     repl_free(l.repl);
     if (l.fatal.code) {
         *err = l.fatal;

@@ -19,7 +19,6 @@ struct record {
     char *path;
     char line[LINE_MAX_BYTES]; /* the partial line received so far */
     size_t len;
-    double line_time;          /* when its first byte arrived */
     int failed_errno;
 };
 
@@ -93,16 +92,14 @@ void record_rx(struct record *r, double t, const void *buf, size_t n)
     const char *p = buf;
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
-        if (r->len == 0)
-            r->line_time = t;
         if (c == '\n') {
-            put_line(r, r->line_time, r->line, r->len);
+            /* stamped when complete, so times in the file never go back */
+            put_line(r, t, r->line, r->len);
             r->len = 0;
         } else if (c != '\r') {
             if (r->len == sizeof(r->line)) { /* a babbling device: cut, don't grow */
-                put_line(r, r->line_time, r->line, r->len);
+                put_line(r, t, r->line, r->len);
                 r->len = 0;
-                r->line_time = t;
             }
             r->line[r->len++] = c;
         }
@@ -123,10 +120,9 @@ int record_sync(struct record *r, double t, struct hw_err *err)
     if (!r)
         return HW_OK;
     if (r->len) {
-        put_line(r, r->line_time, r->line, r->len);
+        put_line(r, t, r->line, r->len);
         r->len = 0;
     }
-    (void)t;
     if (fflush(r->f) != 0 && !r->failed_errno)
         r->failed_errno = errno ? errno : EIO;
     if (r->failed_errno)

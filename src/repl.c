@@ -316,7 +316,7 @@ static void send_probe(struct repl *r, int64_t now)
     tx_push(r, "\r\x01", 2);
     r->phase = PH_PROBE;
     r->phase_at = now;
-    r->probe_deadline = add_ms(now, probe_wait_ms[r->probes < MAX_PROBES ? r->probes : 0]);
+    r->probe_deadline = add_ms(now, probe_wait_ms[r->probes < MAX_PROBES ? r->probes : MAX_PROBES - 1]);
     r->probes++;
 }
 
@@ -377,10 +377,10 @@ static void sync_fire(struct repl *r, int64_t now)
             r->interrupted = true;
             r->phase = PH_INTR;
             r->phase_at = r->last_activity = now;
-        } else if (r->probes < MAX_PROBES) {
-            send_probe(r, now);
         } else {
-            sync_fail(r, now);
+            /* keep asking until sync_deadline (--timeout): a board may be
+             * booting for longer than the first probes wait */
+            send_probe(r, now);
         }
         break;
     default: /* PH_DRAIN, PH_INTR: the line is quiet (or we stopped waiting) */

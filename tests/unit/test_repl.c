@@ -646,13 +646,20 @@ static const struct step busy_steps[] = {
     DEADLINE(3300),
     TICK(3299),
     STATE(REPL_SYNCING),
-    TICK(3300),
+    TICK(3300), /* probes go on, 1.5 s apart, until the sync deadline */
+    STATE(REPL_SYNCING),
+    DEADLINE(4800),
+    TICK(4800),
+    DEADLINE(5000), /* the next probe would be at 6300: the deadline comes first */
+    TICK(4999),
+    STATE(REPL_SYNCING),
+    TICK(5000),
     STATE(REPL_IDLE),
     DEADLINE(-1),
-    FEED(4000, BANNER "\r\n>"),
+    FEED(5500, BANNER "\r\n>"),
     DEADLINE(-1),
     STATE(REPL_IDLE),
-    EXEC(4001, CODE, HW_EBUSY),
+    EXEC(5501, CODE, HW_EBUSY),
 };
 
 static void test_timeout_busy_after_ctrl_c(void **state)
@@ -661,12 +668,13 @@ static void test_timeout_busy_after_ctrl_c(void **state)
         SCENARIO("busy", busy_steps, NULL,
                  "TIMEOUT(busy) board busy: no prompt after Ctrl-C (nothing received)\n"
                  "NOISE \"raw REPL; CTRL-B to exit\\r\\n\"\n", /* idle: no resync */
-                 "\r\x01\r\x03\r\x01\r\x01");
+                 "\r\x01\r\x03\r\x01\r\x01\r\x01\r\x01");
     check_scenario(&sc);
 }
 
-/* Not allowed to interrupt, and the program keeps printing: three probes, no
- * Ctrl-C ever, then "busy". The prints delay the first probe (drain). */
+/* Not allowed to interrupt, and the program keeps printing: probes until the
+ * sync deadline, no Ctrl-C ever, then "busy". The prints delay the first
+ * probe (drain). */
 static const struct repl_config no_intr = {2000, 5000, 30000, false, 1 << 20};
 static const struct step nointr_steps[] = {
     CONNECT(0),
@@ -681,6 +689,11 @@ static const struct step nointr_steps[] = {
     TICK(1950),
     DEADLINE(3450),
     TICK(3450),
+    STATE(REPL_SYNCING),
+    DEADLINE(4950),
+    TICK(4950),
+    DEADLINE(5000),
+    TICK(5000),
     STATE(REPL_IDLE),
 };
 
@@ -693,7 +706,7 @@ static void test_timeout_busy_no_interrupt(void **state)
         "NOISE \"tick\\r\\n\"\n"
         "TIMEOUT(busy) board busy: no prompt, and interrupting is not allowed (18 bytes of "
         "other output)\n",
-        "\r\x01\r\x01\r\x01");
+        "\r\x01\r\x01\r\x01\r\x01\r\x01");
     check_scenario(&sc);
 }
 
