@@ -258,6 +258,7 @@ static void test_wrapped_field(void **state)
     parse_one(&g, bad);
     assert_false(g.s[0].has_max_free);
     assert_true(g.s[0].problems & SNAP_P_FIELDS);
+    got_free(&g);
     char *edited = edit(text, "used: 102816", "used: 102 816");
     parse_one(&g, edited);
     assert_true(g.s[0].problems & SNAP_P_FIELDS);
