@@ -5,82 +5,17 @@
  * the JSON and the summary. Owns the connection states and the timers;
  * owns no protocol, parsing or formatting rules. */
 #include "live.h"
-#include "export.h"
-#include "fmt.h"
-#include "memparse.h"
-#include "record.h"
-#include "repl.h"
-#include "summary.h"
-#include "tui.h"
+#include "live_impl.h"
 #include "util.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <time.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-enum conn {
-    CONN_SYNCING,     /* entering the raw REPL */
-    CONN_CALIBRATING, /* two back-to-back probes to measure the observer */
-    CONN_READY,       /* at the raw prompt, waiting for the next sample time */
-    CONN_SAMPLING,    /* a sample is in flight */
-    CONN_LISTENING,   /* --listen: reading what the board prints */
-    CONN_LOST,        /* the port went away; retrying */
-    CONN_BUSY,        /* the board did not answer; trying again later */
-};
-
-enum {
-    RETRY_MS = 500,      /* reopen attempts while the board is gone */
-    BUSY_RETRY_MS = 3000, /* a busy board is not interrupted more often than this */
-    LISTEN_QUIET_MS = 300, /* silence that ends a dump in --listen mode */
-    LEAVE_MS = 500,      /* time given to "\r\x02" on the way out */
-    CALIB_TRIES = 3,
-};
-
-struct calib {
-    int n;           /* results seen in this attempt */
-    int tries;
-    uint64_t used[2];
-    uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
-    bool has_alloc;
-};
-
-struct live {
-    const struct live_opts *o;
-    FILE *out;
-    void (*msg)(const struct hw_err *e);
-    struct transport *t;
-    struct repl *repl;
-    struct memparse *mp;     /* samples */
-    struct memparse *cal_mp; /* calibration probes */
-    struct record *rec;
-    struct json_writer *jw;
-    FILE *jf;
-    struct summary sum;
-    enum conn state;
-    int64_t t0, next_sample, retry_at, last_rx;
-    long samples;
-    int dumps_in_result;
-    bool ever_ready, header_done, stop;
-    char spec[1024];      /* what to reopen: the resolved path or exec: spec */
-    char usb_serial[128];
-    char last_msg[256];   /* messages only when they change */
-    struct calib cal;
-    bool has_probe;
-    long probe_bytes, probe_alloc;
-    const char *code;
-    struct hw_err fatal;
-    /* the full-screen UI, when on */
-    bool tui_on, paused, gc_pending, gc_running;
-    struct tui tui;
-    struct ui_gc_compare gc_before; /* numbers before the user's `g` */
-    char rec_name[64];              /* a recording started with `r` */
-};
 
 static int sig_pipe[2] = {-1, -1};
 
@@ -103,17 +38,14 @@ const char *live_probe_code(bool gc, bool no_map)
                   : "import micropython;micropython.mem_info(1)";
 }
 
-static double elapsed(const struct live *l)
+double live_elapsed(const struct live *l)
 {
     return (double)(now_ms() - l->t0) / 1000.0;
 }
 
 /* Say something once; the same message again (a retry failing the same
  * way) stays quiet, as tio does with its last errno. */
-static void say(struct live *l, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(struct live *l, int code, const char *fmt, ...)
+void live_say(struct live *l, int code, const char *fmt, ...)
 {
     struct hw_err e = {.code = code};
     va_list ap;
@@ -129,9 +61,9 @@ static void say(struct live *l, int code, const char *fmt, ...)
         l->msg(&e);
 }
 
-static void event(struct live *l, const char *kind, const char *detail)
+void live_event(struct live *l, const char *kind, const char *detail)
 {
-    double t = elapsed(l);
+    double t = live_elapsed(l);
     record_event(l->rec, t, kind, detail);
     if (l->jw) {
         struct json_event ev = {.time = t, .kind = kind, .detail = detail};
@@ -139,47 +71,10 @@ static void event(struct live *l, const char *kind, const char *detail)
     }
 }
 
-/* ---- what each snapshot becomes ---- */
+/* ---- calibration ---- */
 
-static void print_header(struct live *l, const struct snapshot *s)
-{
-    fprintf(l->out, "# heapwatch %s on %s", HW_VERSION, l->spec);
-    if (s->block_size)
-        fprintf(l->out, ", %u-byte blocks", s->block_size);
-    if (l->has_probe) {
-        fprintf(l->out, "; each sample leaves %ld bytes on the heap", l->probe_bytes);
-        if (l->probe_alloc >= 0)
-            fprintf(l->out, " and allocates %ld", l->probe_alloc);
-    }
-    fprintf(l->out, "\n#   time     used     free  largest   frag  allocs  check\n");
-    l->header_done = true;
-}
 
-static const char *check_word(const struct snapshot *s)
-{
-    if (!s->has_map)
-        return "no-map";
-    if (!s->complete)
-        return "INCOMPLETE";
-    return s->consistent == 0 ? "MISMATCH" : "ok";
-}
 
-static void print_sample(struct live *l, const struct snapshot *s)
-{
-    char u[16], f[16], lf[16], pct[16];
-    if (!l->header_done)
-        print_header(l, s);
-    char allocs[24] = "-";
-    if (s->has_metrics)
-        snprintf(allocs, sizeof(allocs), "%zu", s->metrics.allocations);
-    fprintf(l->out, "%8.3f %8s %8s %8s %6s %7s  %s\n", s->time,
-            fmt_bytes(u, sizeof(u), snapshot_used_bytes(s)),
-            fmt_bytes(f, sizeof(f), snapshot_free_bytes(s)),
-            fmt_bytes(lf, sizeof(lf), snapshot_largest_free_bytes(s)),
-            fmt_pct(pct, sizeof(pct), s->has_metrics && s->complete ? s->metrics.fragmentation : -1),
-            allocs, check_word(s));
-    fflush(l->out);
-}
 
 static void calibrate_snapshot(const struct snapshot *s, void *ctx)
 {
@@ -193,53 +88,8 @@ static void calibrate_snapshot(const struct snapshot *s, void *ctx)
     }
 }
 
-/* `g`: what the collection gave back, against the sample before it */
-static void gc_compare_done(struct live *l, const struct snapshot *s)
-{
-    struct ui_gc_compare *g = &l->tui.v.gc;
-    *g = l->gc_before;
-    g->used_after = snapshot_used_bytes(s);
-    g->largest_after = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX;
-    g->frag_after = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
-    g->valid = true;
-    l->gc_running = false;
-    say(l, HW_OK, "gc.collect() gave back %lld bytes",
-        (long long)g->used_before - (long long)g->used_after);
-}
 
-static void gc_compare_start(struct live *l)
-{
-    const struct snapshot *s = history_current(l->tui.hist);
-    struct ui_gc_compare *g = &l->gc_before;
-    *g = (struct ui_gc_compare){.used_before = UINT64_MAX, .largest_before = UINT64_MAX,
-                                .frag_before = -1};
-    if (s) {
-        g->used_before = snapshot_used_bytes(s);
-        g->largest_before = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX;
-        g->frag_before = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
-    }
-}
 
-static void on_snapshot(const struct snapshot *s, void *ctx)
-{
-    struct live *l = ctx;
-    l->dumps_in_result++;
-    if (l->o->count && l->samples >= l->o->count)
-        return; /* --listen: a dump that ended after the last one asked for */
-    l->samples++;
-    summary_add(&l->sum, s);
-    if (l->jw) {
-        struct json_sample_extra x = {.has_probe = l->has_probe, .probe_bytes = l->probe_bytes};
-        json_writer_snapshot(l->jw, s, &x);
-    }
-    if (l->tui_on) {
-        tui_push(&l->tui, s);
-        if (l->gc_running)
-            gc_compare_done(l, s);
-    } else if (l->out) {
-        print_sample(l, s);
-    }
-}
 
 /* ---- the connection ---- */
 
@@ -281,9 +131,9 @@ static void lost(struct live *l, const struct hw_err *why)
     transport_close(l->t);
     l->t = NULL;
     memparse_flush(l->mp); /* a dump cut by the unplug is kept, marked cut */
-    record_sync(l->rec, elapsed(l), NULL);
-    event(l, "gap", why->msg);
-    say(l, why->code, "%s; waiting for the board to come back", why->msg);
+    record_sync(l->rec, live_elapsed(l), NULL);
+    live_event(l, "gap", why->msg);
+    live_say(l, why->code, "%s; waiting for the board to come back", why->msg);
     l->state = CONN_LOST;
     l->retry_at = now_ms() + RETRY_MS;
 }
@@ -298,12 +148,12 @@ static void retry(struct live *l)
     if (!l->usb_serial[0] || transport_find_serial(l->usb_serial, path, sizeof(path), NULL))
         snprintf(path, sizeof(path), "%s", l->spec);
     if (transport_open(path, &l->o->topts, &l->t, &e)) {
-        say(l, e.code, "%s; still waiting", e.msg);
+        live_say(l, e.code, "%s; still waiting", e.msg);
         return;
     }
     snprintf(l->spec, sizeof(l->spec), "%s", transport_path(l->t));
-    event(l, "resume", l->spec);
-    say(l, HW_OK, "reconnected to %s", l->spec);
+    live_event(l, "resume", l->spec);
+    live_say(l, HW_OK, "reconnected to %s", l->spec);
     start_session(l);
 }
 
@@ -320,9 +170,9 @@ static void begin_sample(struct live *l)
     const char *code = l->code;
     if (l->gc_pending) {
         code = live_probe_code(true, l->o->no_map);
-        gc_compare_start(l);
+        live_gc_start(l);
     }
-    memparse_set_time(l->mp, elapsed(l));
+    memparse_set_time(l->mp, live_elapsed(l));
     l->dumps_in_result = 0;
     if (repl_exec(l->repl, code, now_ms()) == HW_OK) {
         l->state = CONN_SAMPLING;
@@ -352,7 +202,7 @@ static void calibrate_result(struct live *l)
         l->probe_bytes = (long)(c->used[1] - c->used[0]);
         l->probe_alloc = c->has_alloc ? (long)(c->alloc[1] - c->alloc[0]) : -1;
     }
-    record_event(l->rec, elapsed(l), "calibrated", NULL);
+    record_event(l->rec, live_elapsed(l), "calibrated", NULL);
     l->state = CONN_READY;
     l->next_sample = now_ms();
 }
@@ -362,10 +212,10 @@ static void on_ready(struct live *l)
     bool first = !l->ever_ready;
     l->ever_ready = true;
     if (first && !l->o->listen) {
-        say(l, HW_OK, "sampling %s through the raw REPL", l->spec);
+        live_say(l, HW_OK, "sampling %s through the raw REPL", l->spec);
         l->state = CONN_CALIBRATING;
         l->cal = (struct calib){0};
-        record_event(l->rec, elapsed(l), "calibrate", live_probe_code(false, true));
+        record_event(l->rec, live_elapsed(l), "calibrate", live_probe_code(false, true));
         repl_exec(l->repl, live_probe_code(false, true), now_ms());
         return;
     }
@@ -390,8 +240,8 @@ static void on_result(struct live *l, const struct repl_event *ev)
     /* the transcript reaches the kernel before the sample is shown, so a
      * kill -9 never loses a sample the user has seen */
     struct hw_err e = {0};
-    if (record_sync(l->rec, elapsed(l), &e))
-        say(l, e.code, "%s", e.msg);
+    if (record_sync(l->rec, live_elapsed(l), &e))
+        live_say(l, e.code, "%s", e.msg);
     /* calibration probes are not samples: a reader of their own */
     struct memparse *mp = l->state == CONN_CALIBRATING ? l->cal_mp : l->mp;
     memparse_feed(mp, ev->out, ev->out_len);
@@ -399,8 +249,8 @@ static void on_result(struct live *l, const struct repl_event *ev)
     if (ev->err_len) {
         char line[200];
         traceback_line(ev->err, ev->err_len, line, sizeof(line));
-        event(l, "error", line);
-        say(l, HW_EPROTO, "the board answered: %s", line);
+        live_event(l, "error", line);
+        live_say(l, HW_EPROTO, "the board answered: %s", line);
     }
     if (l->state == CONN_CALIBRATING) {
         calibrate_result(l);
@@ -420,8 +270,8 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
         l->stop = true;
         return;
     }
-    event(l, "timeout", ev->msg);
-    say(l, ev->code, "%s: %s", l->spec, ev->msg);
+    live_event(l, "timeout", ev->msg);
+    live_say(l, ev->code, "%s: %s", l->spec, ev->msg);
     l->state = CONN_SYNCING;
     if (repl_state(l->repl) == REPL_IDLE) {
         l->state = CONN_BUSY;
@@ -444,13 +294,13 @@ static void repl_events(struct live *l)
             on_timeout(l, &ev);
             break;
         case REPL_EV_RESET:
-            event(l, "reset", ev.msg);
-            say(l, HW_OK, "the board reset (%s); its heap starts afresh", ev.msg);
+            live_event(l, "reset", ev.msg);
+            live_say(l, HW_OK, "the board reset (%s); its heap starts afresh", ev.msg);
             l->state = CONN_SYNCING;
             break;
         case REPL_EV_ERROR:
-            event(l, "error", ev.msg);
-            say(l, ev.code, "%s: %s", l->spec, ev.msg);
+            live_event(l, "error", ev.msg);
+            live_say(l, ev.code, "%s: %s", l->spec, ev.msg);
             l->state = repl_state(l->repl) == REPL_READY ? CONN_READY : CONN_SYNCING;
             break;
         case REPL_EV_NOISE:
@@ -475,9 +325,9 @@ static void pump_in(struct live *l)
         if (!n)
             return;
         l->last_rx = now_ms();
-        record_rx(l->rec, elapsed(l), buf, n);
+        record_rx(l->rec, live_elapsed(l), buf, n);
         if (l->o->listen) {
-            memparse_set_time(l->mp, elapsed(l));
+            memparse_set_time(l->mp, live_elapsed(l));
             memparse_feed(l->mp, buf, n);
         } else {
             repl_feed(l->repl, buf, n, now_ms());
@@ -517,70 +367,8 @@ static int64_t next_wake(const struct live *l, int64_t now)
     return w;
 }
 
-/* The view the UI draws: the link state and the figures only live knows. */
-static void update_view(struct live *l)
-{
-    struct view *v = &l->tui.v;
-    static const enum ui_link links[] = {
-        [CONN_SYNCING] = UI_LINK_CONNECTING, [CONN_CALIBRATING] = UI_LINK_CONNECTING,
-        [CONN_READY] = UI_LINK_READY, [CONN_SAMPLING] = UI_LINK_READY,
-        [CONN_LISTENING] = UI_LINK_LISTENING, [CONN_LOST] = UI_LINK_RECONNECTING,
-        [CONN_BUSY] = UI_LINK_BUSY,
-    };
-    v->link = links[l->state];
-    v->link_detail = l->state == CONN_LOST ? "waiting for the board to come back" : "";
-    v->now = elapsed(l);
-    v->paused = l->paused;
-    v->has_probe = l->has_probe;
-    v->probe_bytes = l->probe_bytes;
-    v->recording = l->rec != NULL;
-    v->record_path = l->rec_name[0] ? l->rec_name : l->o->record_path;
-    size_t n = history_len(l->tui.hist);
-    const struct hist_point *last = n ? history_at(l->tui.hist, n - 1) : NULL;
-    v->last_sample_age = last ? v->now - last->time : -1;
-    size_t k = n < 10 ? n : 10; /* rate over the last ten samples */
-    const struct hist_point *first = k >= 2 ? history_at(l->tui.hist, n - k) : NULL;
-    v->sample_rate = first && last->time > first->time ? (double)(k - 1) / (last->time - first->time)
-                                                       : 0;
-}
 
-/* `r`: start a recording named after the time, or stop the one running. */
-static void toggle_record(struct live *l)
-{
-    struct hw_err e = {0};
-    if (l->rec) {
-        record_close(l->rec, &e);
-        l->rec = NULL;
-        say(l, HW_OK, "recording stopped");
-        return;
-    }
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(l->rec_name, sizeof(l->rec_name), "heapwatch-%Y%m%d-%H%M%S.rec", &tm);
-    if (record_open(l->rec_name, l->spec, &l->rec, &e))
-        say(l, e.code, "%s", e.msg);
-    else
-        say(l, HW_OK, "recording to %s", l->rec_name);
-}
 
-static void on_key(struct live *l, enum ui_action a)
-{
-    switch (a) {
-    case UI_QUIT: l->stop = true; break;
-    case UI_PAUSE: l->paused = !l->paused; break;
-    case UI_SAMPLE_NOW: l->next_sample = now_ms(); l->paused = false; break;
-    case UI_GC:
-        if (l->o->listen)
-            say(l, HW_EARG, "--listen never writes to the board: no gc.collect()");
-        else
-            l->gc_pending = true;
-        break;
-    case UI_RECORD: toggle_record(l); break;
-    default: tui_apply(&l->tui, a); break;
-    }
-    l->tui.dirty = true;
-}
 
 static void wait_io(struct live *l)
 {
@@ -600,7 +388,7 @@ static void wait_io(struct live *l)
     int rc = poll(p, 3, timeout);
     if (l->tui_on) /* keys, and KEY_RESIZE after a SIGWINCH interrupted poll */
         for (enum ui_action a; (a = ui_read_key(false)) != UI_NONE;)
-            on_key(l, a);
+            live_on_key(l, a);
     if (rc < 0)
         return; /* EINTR: a signal byte is in the pipe */
     if (p[0].revents) {
@@ -646,7 +434,7 @@ static void step(struct live *l)
         l->last_rx = 0;
     }
     if (l->tui_on) {
-        update_view(l);
+        live_update_view(l);
         /* the age of the last sample ticks on: redraw once a second at least */
         tui_frame(&l->tui, now, now - l->tui.last_draw_ms >= 1000);
     }
@@ -751,7 +539,7 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
         }
         l.tui_on = true;
     }
-    l.mp = memparse_new(on_snapshot, &l);
+    l.mp = memparse_new(live_on_snapshot, &l);
     l.cal_mp = memparse_new(calibrate_snapshot, &l);
     l.repl = o->listen ? NULL : new_repl(o);
     start_session(&l);

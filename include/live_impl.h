@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* live_impl.h - internal to live.c and live_view.c: the state of a live
+ * session. live.c owns the loop, the connection and the raw REPL;
+ * live_view.c what each snapshot becomes (sample lines, the full-screen
+ * view, the gc comparison) and the keys. No other module includes this. */
+#ifndef HW_LIVE_IMPL_H
+#define HW_LIVE_IMPL_H
+
+#include "export.h"
+#include "live.h"
+#include "memparse.h"
+#include "record.h"
+#include "repl.h"
+#include "summary.h"
+#include "tui.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum conn {
+    CONN_SYNCING,     /* entering the raw REPL */
+    CONN_CALIBRATING, /* two back-to-back probes to measure the observer */
+    CONN_READY,       /* at the raw prompt, waiting for the next sample time */
+    CONN_SAMPLING,    /* a sample is in flight */
+    CONN_LISTENING,   /* --listen: reading what the board prints */
+    CONN_LOST,        /* the port went away; retrying */
+    CONN_BUSY,        /* the board did not answer; trying again later */
+};
+
+enum {
+    RETRY_MS = 500,      /* reopen attempts while the board is gone */
+    BUSY_RETRY_MS = 3000, /* a busy board is not interrupted more often than this */
+    LISTEN_QUIET_MS = 300, /* silence that ends a dump in --listen mode */
+    LEAVE_MS = 500,      /* time given to "\r\x02" on the way out */
+    CALIB_TRIES = 3,
+};
+
+struct calib {
+    int n;           /* results seen in this attempt */
+    int tries;
+    uint64_t used[2];
+    uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
+    bool has_alloc;
+};
+
+struct live {
+    const struct live_opts *o;
+    FILE *out;
+    void (*msg)(const struct hw_err *e);
+    struct transport *t;
+    struct repl *repl;
+    struct memparse *mp;     /* samples */
+    struct memparse *cal_mp; /* calibration probes */
+    struct record *rec;
+    struct json_writer *jw;
+    FILE *jf;
+    struct summary sum;
+    enum conn state;
+    int64_t t0, next_sample, retry_at, last_rx;
+    long samples;
+    int dumps_in_result;
+    bool ever_ready, header_done, stop;
+    char spec[1024];      /* what to reopen: the resolved path or exec: spec */
+    char usb_serial[128];
+    char last_msg[256];   /* messages only when they change */
+    struct calib cal;
+    bool has_probe;
+    long probe_bytes, probe_alloc;
+    const char *code;
+    struct hw_err fatal;
+    /* the full-screen UI, when on */
+    bool tui_on, paused, gc_pending, gc_running;
+    struct tui tui;
+    struct ui_gc_compare gc_before; /* numbers before the user's `g` */
+    char rec_name[64];              /* a recording started with `r` */
+};
+
+/* live.c: seconds since the session started */
+double live_elapsed(const struct live *l);
+/* live.c: a message, shown once until it changes (UI message line or msg()) */
+void live_say(struct live *l, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* live.c: an event for the record file and the JSON "events" */
+void live_event(struct live *l, const char *kind, const char *detail);
+
+/* live_view.c: the reader's callback for samples: summary, JSON, view or line */
+void live_on_snapshot(const struct snapshot *s, void *ctx);
+/* live_view.c: the sample line (and the header before the first one) */
+void live_print_sample(struct live *l, const struct snapshot *s);
+/* live_view.c: `g` is about to run / its sample s has arrived */
+void live_gc_start(struct live *l);
+void live_gc_done(struct live *l, const struct snapshot *s);
+/* live_view.c: refresh the view's link state, rate and probe figures */
+void live_update_view(struct live *l);
+/* live_view.c: apply a key */
+void live_on_key(struct live *l, enum ui_action a);
+
+#endif
