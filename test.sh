@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# test.sh - set up and run every test: strict build, unit tests (cmocka),
-# golden fixtures, man page lint, end-to-end tests against the simulator,
-# the unit and golden tests again under ASan+UBSan, and a short fuzz run.
+# test.sh - set up and run every test: strict build, the simulated board's
+# own self-test, unit tests (cmocka), golden fixtures, man page lint,
+# end-to-end tests against the simulator (CLI, analyze, live, the UI in
+# tmux), the unit and golden tests again under ASan+UBSan, and a short
+# fuzz run of the reader and the raw-REPL machine.
 set -eu
 cd "$(dirname "$0")"
 scripts/deps.sh
 export LC_ALL=C
 make -s clean
 make -s WERROR=1
+tests/sim/selftest.sh
 make -s WERROR=1 check
 make -s WERROR=1 SANITIZE=1 unit
 make -s WERROR=1 SANITIZE=1 golden
