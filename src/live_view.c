@@ -59,8 +59,12 @@ void live_gc_done(struct live *l, const struct snapshot *s)
     g->frag_after = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
     g->valid = true;
     l->gc_running = false;
-    live_say(l, HW_OK, "gc.collect() gave back %lld bytes",
-        (long long)g->used_before - (long long)g->used_after);
+    if (g->used_after <= g->used_before)
+        live_say(l, HW_OK, "gc.collect() gave back %llu bytes",
+                 (unsigned long long)(g->used_before - g->used_after));
+    else /* the program allocated more since the sample before than came back */
+        live_say(l, HW_OK, "gc.collect() gave back 0 bytes (used grew by %llu since the last sample)",
+                 (unsigned long long)(g->used_after - g->used_before));
 }
 
 void live_gc_start(struct live *l)

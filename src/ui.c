@@ -177,6 +177,37 @@ static enum ui_action replay_key(int ch)
     }
 }
 
+/* An escape sequence curses did not decode (terminfo lists other bytes
+ * than the terminal sends: "\e[1~" for Home under TERM=xterm-256color in
+ * tmux, screen or PuTTY). Read it whole so its bytes are never taken as
+ * keys ('[' is "slower" in replay), and map the common ones. */
+static int escape_key(void)
+{
+    char seq[16];
+    size_t n = 0;
+    int ch = getch();
+    if (ch != '[' && ch != 'O')
+        return ch == ERR ? 27 : ERR; /* a lone ESC, or Alt+key: ignored */
+    while (n < sizeof(seq) - 1 && (ch = getch()) != ERR) {
+        seq[n++] = (char)ch;
+        if (ch >= 0x40 && ch <= 0x7e)
+            break; /* the final byte of a CSI/SS3 sequence */
+    }
+    seq[n] = '\0';
+    static const struct {
+        const char *seq;
+        int key;
+    } map[] = {
+        {"1~", KEY_HOME}, {"7~", KEY_HOME}, {"H", KEY_HOME}, {"4~", KEY_END}, {"8~", KEY_END},
+        {"F", KEY_END},   {"5~", KEY_PPAGE}, {"6~", KEY_NPAGE}, {"A", KEY_UP}, {"B", KEY_DOWN},
+        {"C", KEY_RIGHT}, {"D", KEY_LEFT},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(seq, map[i].seq) == 0)
+            return map[i].key;
+    return ERR;
+}
+
 enum ui_action ui_read_key(bool replay)
 {
     if (!ui.active)
@@ -187,6 +218,8 @@ enum ui_action ui_read_key(bool replay)
             clearok(curscr, TRUE);
             return UI_RESIZE;
         }
+        if (ch == 27 && (ch = escape_key()) == ERR)
+            continue;
         enum ui_action a = common_key(ch);
         if (a == UI_NONE && replay)
             a = replay_key(ch);

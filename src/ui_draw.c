@@ -215,21 +215,23 @@ static void draw_status(const struct view *v, const struct ui_layout *lo)
     mvhline(lo->status_row, 0, ' ', lo->cols);
     struct pen p = {lo->status_row, 0, lo->cols - 17};
     put(&p, d.attr[E_TITLE], " heapwatch ");
-    putf(&p, d.attr[E_TITLE], " %s ", short_source(src, sizeof(src), v->source, lo->cols / 3));
     const char *ln = fmt_ui_link(v->link, &tone);
     /* a link in trouble is the one thing on this line that must jump out */
     attr_t la = tone == UI_TONE_OK ? d.attr[E_TITLE] : tone_attr(tone) | A_REVERSE;
     putf(&p, la, " %s%s%s%s ", sym("\u25cf ", "*"), ln,
          v->link_detail && v->link_detail[0] ? ": " : "", v->link_detail ? v->link_detail : "");
+    /* states the user set come before what is only information, so a
+     * narrow terminal clips the port name, never PAUSED or REC */
+    if (v->paused && !v->replay)
+        put(&p, d.attr[E_TITLE] | A_REVERSE, " PAUSED ");
+    if (v->recording)
+        putf(&p, d.attr[E_TITLE] | A_REVERSE, " REC %s ", v->record_path ? v->record_path : "");
+    putf(&p, d.attr[E_TITLE], " %s ", short_source(src, sizeof(src), v->source, lo->cols / 3));
     if (!v->replay)
         putf(&p, d.attr[E_TITLE], " %s ", fmt_ui_rate(rate, sizeof(rate), v->sample_rate));
     if (v->last_sample_age >= 0)
         putf(&p, d.attr[E_TITLE], " last %s ago ",
              fmt_duration(age, sizeof(age), v->last_sample_age));
-    if (v->paused)
-        put(&p, d.attr[E_TITLE], " PAUSED ");
-    if (v->recording)
-        putf(&p, d.attr[E_TITLE], " REC %s ", v->record_path ? v->record_path : "");
     static const char keys[] = " ? help  q quit ";
     p.end = lo->cols;
     p.x = lo->cols - (int)strlen(keys);
@@ -635,11 +637,24 @@ static void draw_replay(const struct view *v, const struct ui_layout *lo)
     put(&p, A_NORMAL, right);
 }
 
+/* Keys and where they work: 'b' both, 'l' live only, 'r' replay only. */
+struct key_help {
+    const char *key, *text;
+    char where;
+};
+
+static bool key_shown(const struct key_help *k, const struct view *v)
+{
+    return k->where == 'b' || k->where == (v->replay ? 'r' : 'l');
+}
+
 static void draw_message(const struct view *v, const struct ui_layout *lo)
 {
-    static const char *const hints[][2] = {
-        {"v", "view"}, {"+/-", "zoom"}, {"arrows", "scroll"}, {"g", "gc"}, {"s", "sample"},
-        {"a", "area"}, {"r", "record"}, {"e", "export"}, {"< >", "trend"}, {"?", "help"},
+    static const struct key_help hints[] = {
+        {"v", "view", 'b'},  {"Left/Right", "step", 'r'}, {"[ ]", "speed", 'r'},
+        {"+/-", "zoom", 'b'}, {"arrows", "scroll", 'l'}, {"g", "gc", 'l'}, {"s", "sample", 'l'},
+        {"a", "area", 'b'},  {"r", "record", 'l'},  {"e", "export", 'b'}, {"< >", "trend", 'b'},
+        {"?", "help", 'b'},
     };
     struct pen p = {lo->message_row, 0, lo->cols - 1};
     if (v->message && v->message[0]) {
@@ -647,34 +662,35 @@ static void draw_message(const struct view *v, const struct ui_layout *lo)
         return;
     }
     for (size_t i = 0; i < ARRAY_LEN(hints); i++) {
-        int need = (int)(strlen(hints[i][0]) + strlen(hints[i][1]) + 3);
+        if (!key_shown(&hints[i], v))
+            continue;
+        const char *key = hints[i].key;
+        int need = (int)(strlen(key) + strlen(hints[i].text) + 3);
         if (p.x + need > p.end)
             break;
-        putf(&p, d.attr[E_KEY], " %s", hints[i][0]);
-        putf(&p, d.attr[E_DIM], " %s ", hints[i][1]);
+        putf(&p, d.attr[E_KEY], " %s", key);
+        putf(&p, d.attr[E_DIM], " %s ", hints[i].text);
     }
 }
 
-static const char *const help_live[][2] = {
-    {"q", "quit"},
-    {"p  space", "pause / resume sampling"},
-    {"s", "take a sample now"},
-    {"g", "gc.collect() on the board; show what came back"},
-    {"v", "next view: type, fragmentation, changes, age"},
-    {"+  -", "zoom in / out (blocks per cell; 0 = fit)"},
-    {"Up Down", "scroll one row"},
-    {"PgUp PgDn", "scroll one page"},
-    {"a", "next heap area (split heaps)"},
-    {"r", "start / stop recording"},
-    {"e", "export the current snapshot as JSON"},
-    {"<  >", "trend window narrower / wider"},
-    {"?", "show / hide this help"},
-};
-static const char *const help_replay[][2] = {
-    {"Left Right", "step one sample back / forward"},
-    {"[  ]", "slower / faster"},
-    {"Home End", "first / last sample"},
-    {"space", "play / pause"},
+static const struct key_help help_keys[] = {
+    {"q", "quit", 'b'},
+    {"p  space", "pause / resume sampling", 'l'},
+    {"space  p", "play / pause", 'r'},
+    {"Left Right", "step one sample back / forward", 'r'},
+    {"[  ]", "slower / faster", 'r'},
+    {"Home End", "first / last sample", 'r'},
+    {"s", "take a sample now", 'l'},
+    {"g", "gc.collect() on the board; show what came back", 'l'},
+    {"v", "next view: type, fragmentation, changes, age", 'b'},
+    {"+  -", "zoom in / out (blocks per cell; 0 = fit)", 'b'},
+    {"Up Down", "scroll one row", 'b'},
+    {"PgUp PgDn", "scroll one page", 'b'},
+    {"a", "next heap area (split heaps)", 'b'},
+    {"r", "start / stop recording", 'l'},
+    {"e", "export the current snapshot as JSON", 'b'},
+    {"<  >", "trend window narrower / wider", 'b'},
+    {"?", "show / hide this help", 'b'},
 };
 
 static void help_line(int y, int x, int w, const char *key, const char *text)
@@ -686,7 +702,9 @@ static void help_line(int y, int x, int w, const char *key, const char *text)
 
 static void draw_help(const struct view *v, const struct ui_layout *lo)
 {
-    int rows = (int)ARRAY_LEN(help_live) + 2 + (v->replay ? (int)ARRAY_LEN(help_replay) + 1 : 0);
+    int rows = 2;
+    for (size_t i = 0; i < ARRAY_LEN(help_keys); i++)
+        rows += key_shown(&help_keys[i], v);
     int w = lo->cols - 4 < 64 ? lo->cols - 4 : 64;
     int h = rows < lo->lines - 2 ? rows : lo->lines - 2;
     int y0 = (lo->lines - h) / 2, x0 = (lo->cols - w) / 2;
@@ -703,16 +721,11 @@ static void draw_help(const struct view *v, const struct ui_layout *lo)
     mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
     mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
     struct pen p = {y0, x0 + 2, x0 + w - 2};
-    put(&p, d.attr[E_HELP] | A_BOLD, " heapwatch keys ");
+    put(&p, d.attr[E_HELP] | A_BOLD, v->replay ? " heapwatch replay keys " : " heapwatch keys ");
     int y = y0 + 1, end = y0 + h - 1;
-    for (size_t i = 0; i < ARRAY_LEN(help_live) && y < end; i++)
-        help_line(y++, x0, w, help_live[i][0], help_live[i][1]);
-    if (v->replay && y < end) {
-        p = (struct pen){y++, x0 + 3, x0 + w - 1};
-        put(&p, d.attr[E_HELP] | A_BOLD, "in replay");
-        for (size_t i = 0; i < ARRAY_LEN(help_replay) && y < end; i++)
-            help_line(y++, x0, w, help_replay[i][0], help_replay[i][1]);
-    }
+    for (size_t i = 0; i < ARRAY_LEN(help_keys) && y < end; i++)
+        if (key_shown(&help_keys[i], v))
+            help_line(y++, x0, w, help_keys[i].key, help_keys[i].text);
 }
 
 static void draw_too_small(const struct ui_layout *lo)

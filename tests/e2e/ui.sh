@@ -801,9 +801,14 @@ if see replay-up rp 10 '● replay' '‖ paused 1x \[' '│ total '; then
     # replay's own keys are in its help; keys that do nothing in replay
     # (g, s, r) are not offered on its hint line
     keys rp '?'
-    see replay-help rp 5 'in replay' 'Left Right +step one sample' 'Home End +first / last' '\[  \] +slower / faster'
+    see replay-help rp 5 'heapwatch replay keys' 'Left Right +step one sample' 'Home End +first / last' '\[  \] +slower / faster'
+    if on_screen 'take a sample now|gc.collect\(\) on the board|start / stop recording'; then
+        fail replay-help-live-keys "the replay help lists keys that only work live (s, g, r)"
+    else
+        pass replay-help-live-keys
+    fi
     keys rp '?'
-    if wait_gone rp 5 'heapwatch keys' && on_screen '^ v view ' && ! on_screen ' g gc | s sample | r record '; then
+    if wait_gone rp 5 'heapwatch replay keys' && on_screen '^ v view ' && ! on_screen ' g gc | s sample | r record '; then
         pass replay-hints-working-keys
     else
         fail replay-hints-working-keys "the replay's hint line offers g gc / s sample / r record, which do nothing in replay"
