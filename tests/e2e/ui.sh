@@ -808,7 +808,10 @@ if see replay-up rp 10 '● replay' '‖ paused 1x \[' '│ total '; then
         pass replay-help-live-keys
     fi
     keys rp '?'
-    if wait_gone rp 5 'heapwatch replay keys' && on_screen '^ v view ' && ! on_screen ' g gc | s sample | r record '; then
+    # wait for the hint line itself: a capture can fall between the help
+    # box going and the bottom line being redrawn
+    if wait_gone rp 5 'heapwatch replay keys' && wait_for rp 5 '^ v view ' &&
+        ! on_screen ' g gc | s sample | r record '; then
         pass replay-hints-working-keys
     else
         fail replay-hints-working-keys "the replay's hint line offers g gc / s sample / r record, which do nothing in replay"
