@@ -54,7 +54,7 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt record transport heatmap history fmt_ui
+UNIT_TESTS := memparse metrics repl fmt record transport heatmap history fmt_ui ui_stats
 test_deps_memparse := memparse memline snapshot metrics util
 test_deps_metrics  := metrics snapshot util
 test_deps_repl     := repl util
@@ -63,7 +63,8 @@ test_deps_record   := record memparse memline snapshot metrics util
 test_deps_transport := transport transport_serial transport_fd util
 test_deps_heatmap  := heatmap snapshot metrics util
 test_deps_history  := history snapshot metrics util
-test_deps_fmt_ui   := fmt_ui fmt snapshot metrics util
+test_deps_fmt_ui   := fmt_ui fmt snapshot util
+test_deps_ui_stats := ui_stats fmt_ui fmt snapshot metrics util
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
@@ -115,7 +116,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-FRAME_OBJS := $(addprefix $(BUILD)/,ui_draw.o fmt_ui.o fmt.o heatmap.o history.o snapshot.o metrics.o util.o)
+FRAME_OBJS := $(addprefix $(BUILD)/,ui_draw.o ui_trends.o ui_stats.o fmt_ui.o fmt.o heatmap.o history.o snapshot.o metrics.o util.o)
 $(BUILD)/bench_frame: bench/frame.c $(FRAME_OBJS)
 	$(CC) $(HW_CPPFLAGS) $(HW_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(HW_LDFLAGS) $(LIBS)
 

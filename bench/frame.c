@@ -10,7 +10,8 @@
  *                               draw one frame and print the screen as text
  *
  * Build: cc $(HW_CPPFLAGS) $(HW_CFLAGS) -o build/bench_frame bench/frame.c \
- *   build/{ui_draw,fmt_ui,fmt,heatmap,history,snapshot,metrics,util}.o $(LIBS)
+ *   build/{ui_draw,ui_trends,ui_stats,fmt_ui,fmt,heatmap,history,snapshot,metrics,util}.o \
+ *   $(LIBS)
  */
 #include "fmt_ui.h"
 #include "heatmap.h"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* fmt_ui.h - the curses-free arithmetic of the full-screen UI: where each
  * panel goes for a terminal size, sparkline and bar cells, trend columns
- * with gaps, the time axis, short labels ("1 cell = 8 blocks = 128 B") and
- * the stats panel's rows. Pure and table-tested; ui_draw.c only puts the
- * results on screen. */
+ * with gaps, the time axis and short labels ("1 cell = 8 blocks = 128 B").
+ * Pure and table-tested; ui_draw.c and ui_trends.c only put the results on
+ * screen, and ui_stats.c builds the stats panel's rows from them. */
 #ifndef HW_FMT_UI_H
 #define HW_FMT_UI_H
 
@@ -95,7 +95,6 @@ char *fmt_ui_rate(char *buf, size_t cap, double per_second);
 /* Compact seconds for axis labels: 30 -> "30s", 90 -> "1m30", 3600 -> "1h". */
 char *fmt_ui_ago(char *buf, size_t cap, double seconds);
 
-
 /* Trend series: 0 used, 1 free, 2 largest free run, 3 fragmentation.
  * fmt_ui_point gives a point's value (NaN when unknown); series_value
  * formats one ("4.52M", "0.980", "-" for NaN). */
@@ -108,45 +107,8 @@ const char *fmt_ui_link(enum ui_link l, int *tone);
 /* snap_problem bits as "cut,line_length"; "" for none. Returns buf. */
 char *fmt_ui_problems(char *buf, size_t cap, unsigned bits);
 
-/* How a stats value should look; ui_draw.c maps tones to colours. */
+/* How a value (the link state, a stats row) should look; ui_draw.c maps
+ * tones to colours. */
 enum ui_tone { UI_TONE_PLAIN, UI_TONE_OK, UI_TONE_WARN, UI_TONE_BAD, UI_TONE_DIM, UI_TONE_CHART };
-enum ui_row_kind {
-    UI_ROW_TEXT,   /* "label  value [bar]" */
-    UI_ROW_HEADER, /* a sub-heading on a rule: "free runs: by size in blocks" */
-    UI_ROW_HEADS,  /* "T12 L40 D8", each letter in its type's colour */
-};
-enum { UI_STATS_MAX = 64 };
-
-struct ui_stat_row {
-    int kind;         /* enum ui_row_kind */
-    int prio;         /* 1 = kept longest when rows run short */
-    int tone;         /* enum ui_tone of the value */
-    double bar;       /* 0..1 bar after the value; < 0: none */
-    int bar_class;    /* the bar's colour: an enum hm_class, or -1 for bar_tone */
-    int bar_tone;
-    int from, to;     /* UI_ROW_HEADS: entries [from, to) of fmt_ui_head_order */
-    char label[20];
-    char value[96];   /* UTF-8 when utf8 was asked for */
-};
-
-struct ui_stats {
-    struct ui_stat_row r[UI_STATS_MAX];
-    int n;
-    bool wide;        /* >= 28 columns and >= 20 rows: bars, histogram and types one per row */
-    int width;
-    bool utf8;
-};
-
-/* Type letters in the legend's order, as indexes into SNAP_HEAD_LETTERS. */
-extern const int fmt_ui_head_order[SNAP_N_HEADS];
-
-/* The stats panel for snapshot s (NULL before the first sample) and the
- * view's gc result, link and rate: totals, largest free run, fragmentation,
- * map state, stack, probe, areas, free-run histogram, allocations per type.
- * width is the panel's columns; when there are more than rows rows, the
- * least important go first (link and rate, which the status line repeats,
- * then types, histogram ...). Fills *st; nothing to free. */
-void fmt_ui_stats(struct ui_stats *st, const struct view *v, const struct snapshot *s, int width,
-                  int rows, bool utf8);
 
 #endif

@@ -1,30 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* ui_draw.c - one frame of the full-screen UI from a read-only struct view:
- * status line, heatmap with its legend, stats, trends, replay bar, message
- * line and the help overlay. Immediate mode: erase, lay out from LINES and
- * COLS, draw, refresh. Reads the model, never changes it; layout maths and
- * labels come from fmt_ui.c, cells from heatmap.c. */
+ * status line, heatmap with its legend, stats, replay bar, message line and
+ * the help overlay; the trends panel is ui_trends.c's. Immediate mode: erase,
+ * lay out from LINES and COLS, draw, refresh. Reads the model, never changes
+ * it; layout maths and labels come from fmt_ui.c, the stats rows from
+ * ui_stats.c, cells from heatmap.c. */
 #include "ui.h"
+#include "ui_draw_impl.h"
 #include "fmt.h"
 #include "fmt_ui.h"
 #include "heatmap.h"
 #include "history.h"
 #include "hw.h"
+#include "ui_stats.h"
 #include "util.h"
 
 #include <curses.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
-
-/* Colour pairs: cell classes first (pair = class + 1), then the chrome. */
-enum elem {
-    E_TITLE = HM_N_CLASSES, E_RULE, E_OK, E_WARN, E_BAD, E_DIM, E_KEY, E_CHART, E_CHART_HI,
-    E_HELP, E_N
-};
 
 struct palette {
     short c256, bg256, c8, bg8;
@@ -69,29 +64,23 @@ static const struct palette pal[E_N] = {
 };
 
 /* Why module state: the ui.h contract has no handle (one terminal per
- * process), and buffers are reused so a frame allocates nothing. */
+ * process), and buffers are reused so a frame allocates nothing. The look
+ * is handed to ui_trends.c, which keeps its own buffers. */
+static struct ui_style style;
 static struct {
-    bool utf8;
-    attr_t attr[E_N];
     struct hm_cell *cells;
     size_t cells_cap;
-    struct ui_col *cols;
-    double *vals, *times;
-    bool *gaps;
-    size_t trend_cap;
     int heat_rows, fit_zoom;
     long scroll_max;
 } d;
 
-enum { ROW_MAX = 1024 };
-
 void ui_draw_setup(int colors, bool utf8)
 {
-    d.utf8 = utf8;
+    style.utf8 = utf8;
     bool defaults = colors && use_default_colors() == OK;
     for (int i = 0; i < E_N; i++) {
         if (!colors) {
-            d.attr[i] = pal[i].mono;
+            style.attr[i] = pal[i].mono;
             continue;
         }
         short fg = colors >= 256 ? pal[i].c256 : pal[i].c8;
@@ -99,7 +88,7 @@ void ui_draw_setup(int colors, bool utf8)
         if (bg < 0 && !defaults)
             bg = COLOR_BLACK;
         init_pair((short)(i + 1), fg, bg);
-        d.attr[i] = COLOR_PAIR(i + 1) | pal[i].extra;
+        style.attr[i] = COLOR_PAIR(i + 1) | pal[i].extra;
     }
 }
 
@@ -118,39 +107,7 @@ int ui_heatmap_fit_zoom(void)
     return d.fit_zoom;
 }
 
-/* ---- text primitives: everything is clipped to [x, end) ---- */
-
-struct pen {
-    int y, x, end;
-};
-
-/* Draw s (UTF-8 when the locale is) at the pen, clipped; returns columns used. */
-static int put(struct pen *p, attr_t a, const char *s)
-{
-    wchar_t w[ROW_MAX];
-    size_t n = mbstowcs(w, s, ROW_MAX - 1);
-    if (n == (size_t)-1)
-        return 0;
-    int room = p->end - p->x;
-    int len = (int)n < room ? (int)n : room;
-    if (len <= 0)
-        return 0;
-    attrset(a);
-    mvaddnwstr(p->y, p->x, w, len);
-    p->x += len;
-    return len;
-}
-
-static int putf(struct pen *p, attr_t a, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int putf(struct pen *p, attr_t a, const char *fmt, ...)
-{
-    char buf[ROW_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    return put(p, a, buf);
-}
+/* ---- text primitives beyond ui_draw_impl.h's, clipped the same way ---- */
 
 static void put_cp(struct pen *p, attr_t a, const uint32_t *cp, int n)
 {
@@ -167,32 +124,10 @@ static void put_cp(struct pen *p, attr_t a, const uint32_t *cp, int n)
     p->x += n;
 }
 
-static void hrule(int y, int x, int n)
-{
-    if (n <= 0)
-        return;
-    attrset(d.attr[E_RULE]);
-    mvhline(y, x, ACS_HLINE, n);
-}
-
-/* A section title on a rule: "─ text ───". */
-static void rule_title(int y, int x, int end, attr_t a, const char *text)
-{
-    hrule(y, x, end - x);
-    struct pen p = {y, x + 1, end};
-    if (text[0])
-        putf(&p, a, " %s ", text);
-}
-
 static attr_t tone_attr(int tone)
 {
     static const int el[] = {-1, E_OK, E_WARN, E_BAD, E_DIM, E_CHART};
-    return tone > 0 && tone < (int)ARRAY_LEN(el) ? d.attr[el[tone]] : A_NORMAL;
-}
-
-static const char *sym(const char *utf8, const char *ascii)
-{
-    return d.utf8 ? utf8 : ascii;
+    return tone > 0 && tone < (int)ARRAY_LEN(el) ? style.attr[el[tone]] : A_NORMAL;
 }
 
 /* ---- status line ---- */
@@ -203,7 +138,7 @@ static const char *short_source(char *buf, size_t cap, const char *src, int max)
     size_t len = src ? strlen(src) : 0;
     if (!src || max < 8 || len <= (size_t)max)
         return src ? src : "";
-    snprintf(buf, cap, "%s%s", sym("\u2026", "..."), src + len - (size_t)max + 3);
+    snprintf(buf, cap, "%s%s", sym(&style, "\u2026", "..."), src + len - (size_t)max + 3);
     return buf;
 }
 
@@ -211,31 +146,31 @@ static void draw_status(const struct view *v, const struct ui_layout *lo)
 {
     char rate[32], age[16], src[ROW_MAX];
     int tone;
-    attrset(d.attr[E_TITLE]);
+    attrset(style.attr[E_TITLE]);
     mvhline(lo->status_row, 0, ' ', lo->cols);
     struct pen p = {lo->status_row, 0, lo->cols - 17};
-    put(&p, d.attr[E_TITLE], " heapwatch ");
+    put(&p, style.attr[E_TITLE], " heapwatch ");
     const char *ln = fmt_ui_link(v->link, &tone);
     /* a link in trouble is the one thing on this line that must jump out */
-    attr_t la = tone == UI_TONE_OK ? d.attr[E_TITLE] : tone_attr(tone) | A_REVERSE;
-    putf(&p, la, " %s%s%s%s ", sym("\u25cf ", "*"), ln,
+    attr_t la = tone == UI_TONE_OK ? style.attr[E_TITLE] : tone_attr(tone) | A_REVERSE;
+    putf(&p, la, " %s%s%s%s ", sym(&style, "\u25cf ", "*"), ln,
          v->link_detail && v->link_detail[0] ? ": " : "", v->link_detail ? v->link_detail : "");
     /* states the user set come before what is only information, so a
      * narrow terminal clips the port name, never PAUSED or REC */
     if (v->paused && !v->replay)
-        put(&p, d.attr[E_TITLE] | A_REVERSE, " PAUSED ");
+        put(&p, style.attr[E_TITLE] | A_REVERSE, " PAUSED ");
     if (v->recording)
-        putf(&p, d.attr[E_TITLE] | A_REVERSE, " REC %s ", v->record_path ? v->record_path : "");
-    putf(&p, d.attr[E_TITLE], " %s ", short_source(src, sizeof(src), v->source, lo->cols / 3));
+        putf(&p, style.attr[E_TITLE] | A_REVERSE, " REC %s ", v->record_path ? v->record_path : "");
+    putf(&p, style.attr[E_TITLE], " %s ", short_source(src, sizeof(src), v->source, lo->cols / 3));
     if (!v->replay)
-        putf(&p, d.attr[E_TITLE], " %s ", fmt_ui_rate(rate, sizeof(rate), v->sample_rate));
+        putf(&p, style.attr[E_TITLE], " %s ", fmt_ui_rate(rate, sizeof(rate), v->sample_rate));
     if (v->last_sample_age >= 0)
-        putf(&p, d.attr[E_TITLE], " last %s ago ",
+        putf(&p, style.attr[E_TITLE], " last %s ago ",
              fmt_duration(age, sizeof(age), v->last_sample_age));
     static const char keys[] = " ? help  q quit ";
     p.end = lo->cols;
     p.x = lo->cols - (int)strlen(keys);
-    put(&p, d.attr[E_TITLE], keys);
+    put(&p, style.attr[E_TITLE], keys);
 }
 
 /* ---- heatmap panel ---- */
@@ -293,24 +228,24 @@ static void heat_geometry(struct heat *h, const struct view *v, const struct ui_
 static void heat_title(const struct heat *h, const struct view *v, const struct ui_layout *lo)
 {
     char scale[64], prob[96];
-    hrule(lo->heat_title_row, 0, lo->sep_col);
+    hrule(&style, lo->heat_title_row, 0, lo->sep_col);
     struct pen p = {lo->heat_title_row, 1, lo->sep_col};
-    putf(&p, d.attr[E_KEY], " %s ", heatmap_view_name(v->mode));
+    putf(&p, style.attr[E_KEY], " %s ", heatmap_view_name(v->mode));
     if (h->s && !h->s->complete) {
         fmt_ui_problems(prob, sizeof(prob), h->s->problems);
-        putf(&p, d.attr[E_BAD], " INCOMPLETE: %s ", prob[0] ? prob : "cut");
+        putf(&p, style.attr[E_BAD], " INCOMPLETE: %s ", prob[0] ? prob : "cut");
     }
     if (!h->a)
         return;
     if (v->mode == HM_VIEW_CHANGES && !h->in.prev)
-        put(&p, d.attr[E_WARN], " no previous sample ");
+        put(&p, style.attr[E_WARN], " no previous sample ");
     if (h->s->n_areas > 1)
-        putf(&p, d.attr[E_DIM], " area %zu/%zu @%s ", h->idx + 1, h->s->n_areas, h->a->base);
+        putf(&p, style.attr[E_DIM], " area %zu/%zu @%s ", h->idx + 1, h->s->n_areas, h->a->base);
     int room = p.end - p.x - 2;
-    putf(&p, d.attr[E_DIM], " %s ",
+    putf(&p, style.attr[E_DIM], " %s ",
          fmt_ui_scale(scale, sizeof(scale), h->k, h->s->block_size, room > 0 ? (size_t)room : 0));
     if (h->rows_total > lo->heat_rows)
-        putf(&p, d.attr[E_DIM], " rows %ld-%ld/%ld ", h->scroll + 1,
+        putf(&p, style.attr[E_DIM], " rows %ld-%ld/%ld ", h->scroll + 1,
              h->scroll + lo->heat_rows < h->rows_total ? h->scroll + lo->heat_rows
                                                        : h->rows_total,
              h->rows_total);
@@ -319,7 +254,7 @@ static void heat_title(const struct heat *h, const struct view *v, const struct 
 /* Letters of heads at one block per cell are bold: they start an object. */
 static attr_t cell_attr(const struct hm_cell *c, enum hm_view mode)
 {
-    attr_t a = d.attr[c->cls];
+    attr_t a = style.attr[c->cls];
     if (mode == HM_VIEW_TYPE && ((c->ch >= 'A' && c->ch <= 'Z') || (c->ch >= 'a' && c->ch <= 'z')))
         a |= A_BOLD;
     return a;
@@ -356,7 +291,8 @@ static void heat_cells(struct heat *h, const struct view *v, const struct ui_lay
             break;
         if (lo->gutter) {
             struct pen p = {lo->heat_top + r, 0, lo->gutter};
-            putf(&p, d.attr[E_DIM], "%08zx", row_first * (h->s->block_size ? h->s->block_size : 1));
+            putf(&p, style.attr[E_DIM], "%08zx",
+                 row_first * (h->s->block_size ? h->s->block_size : 1));
         }
         draw_cell_row(lo->heat_top + r, lo->heat_left, d.cells + (size_t)r * cols,
                       (int)cols, v->mode);
@@ -366,7 +302,7 @@ static void heat_cells(struct heat *h, const struct view *v, const struct ui_lay
 static void heat_notice(const struct ui_layout *lo, const char *text)
 {
     struct pen p = {lo->heat_top + lo->heat_rows / 2, 2, lo->sep_col};
-    put(&p, d.attr[E_DIM], text);
+    put(&p, style.attr[E_DIM], text);
 }
 
 static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
@@ -378,13 +314,13 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
     if (h.a) {
         heat_geometry(&h, v, lo);
         h.in = (struct hm_input){
-            .area = h.a, .view = v->mode, .utf8 = d.utf8,
+            .area = h.a, .view = v->mode, .utf8 = style.utf8,
             .prev = v->mode == HM_VIEW_CHANGES ? prev_area(v, h.idx, h.a) : NULL,
             .age = v->mode == HM_VIEW_AGE ? history_age(v->hist, h.idx) : NULL,
         };
     }
     heat_title(&h, v, lo);
-    attrset(d.attr[E_RULE]);
+    attrset(style.attr[E_RULE]);
     mvvline(lo->heat_top, lo->sep_col, ACS_VLINE, lo->heat_rows);
     mvaddch(lo->heat_title_row, lo->sep_col, ACS_TTEE);
     if (!h.s)
@@ -399,7 +335,7 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
 
 static void draw_legend(const struct view *v, const struct ui_layout *lo)
 {
-    const struct hm_legend *l = heatmap_legend(v->mode, d.utf8);
+    const struct hm_legend *l = heatmap_legend(v->mode, style.utf8);
     int row = 0, x = 1;
     for (size_t i = 0; l[i].label && row < lo->legend_rows; i++) {
         int w = 2 + (int)mbstowcs(NULL, l[i].label, 0);
@@ -417,13 +353,13 @@ static void draw_legend(const struct view *v, const struct ui_layout *lo)
     }
 }
 
-/* ---- stats panel (its rows come from fmt_ui_stats) ---- */
+/* ---- stats panel (its rows come from ui_stats_fill) ---- */
 
 static void draw_heads_row(const struct ui_stat_row *r, const struct snapshot *s, struct pen *p)
 {
     for (int i = r->from; i < r->to; i++) {
-        int t = fmt_ui_head_order[i];
-        putf(p, d.attr[HM_C_HEAD_h + t] | A_BOLD, "%c", SNAP_HEAD_LETTERS[t]);
+        int t = ui_stats_head_order[i];
+        putf(p, style.attr[HM_C_HEAD_h + t] | A_BOLD, "%c", SNAP_HEAD_LETTERS[t]);
         putf(p, A_NORMAL, "%zu ", s->metrics.heads[t]);
     }
 }
@@ -432,23 +368,23 @@ static void draw_stat_row(const struct ui_stat_row *r, const struct snapshot *s,
                           int label_w)
 {
     if (r->kind == UI_ROW_HEADER) {
-        hrule(p->y, p->x, p->end - p->x);
+        hrule(&style, p->y, p->x, p->end - p->x);
         p->x++;
-        putf(p, d.attr[E_DIM], " %s: %s ", r->label, r->value);
+        putf(p, style.attr[E_DIM], " %s: %s ", r->label, r->value);
         return;
     }
     if (r->kind == UI_ROW_HEADS) {
         draw_heads_row(r, s, p);
         return;
     }
-    putf(p, d.attr[E_DIM], "%-*s ", label_w, r->label);
+    putf(p, style.attr[E_DIM], "%-*s ", label_w, r->label);
     put(p, tone_attr(r->tone), r->value);
     if (r->bar >= 0 && p->end - p->x >= 5) {
         uint32_t bar[ROW_MAX];
         int w = p->end - p->x - 1;
-        fmt_ui_hbar(bar, (size_t)w, r->bar, d.utf8);
+        fmt_ui_hbar(bar, (size_t)w, r->bar, style.utf8);
         p->x++;
-        put_cp(p, r->bar_class >= 0 ? d.attr[r->bar_class] : tone_attr(r->bar_tone), bar, w);
+        put_cp(p, r->bar_class >= 0 ? style.attr[r->bar_class] : tone_attr(r->bar_tone), bar, w);
     }
 }
 
@@ -456,159 +392,13 @@ static void draw_stats(const struct view *v, const struct ui_layout *lo)
 {
     static struct ui_stats st; /* 8 KB: kept off the stack, reused per frame */
     const struct snapshot *s = v->hist ? history_current(v->hist) : NULL;
-    rule_title(lo->stats_top, lo->stats_left, lo->cols, d.attr[E_KEY], "stats");
-    fmt_ui_stats(&st, v, s, lo->stats_cols - 1, lo->stats_rows - 1, d.utf8);
+    rule_title(&style, lo->stats_top, lo->stats_left, lo->cols, style.attr[E_KEY], "stats");
+    ui_stats_fill(&st, v, s, lo->stats_cols - 1, lo->stats_rows - 1, style.utf8);
     int label_w = st.wide ? 11 : 7;
     for (int i = 0; i < st.n; i++) {
         struct pen p = {lo->stats_top + 1 + i, lo->stats_left + 1, lo->cols};
         draw_stat_row(&st.r[i], s, &p, label_w);
     }
-}
-
-/* ---- trends ---- */
-
-static const char *const series_label[4] = {"used", "free", "large", "frag"};
-/* which way is bad, so a column covering many samples shows the worst */
-static const int series_worse[4] = {1, -1, -1, 1};
-
-struct trend {
-    size_t win, ncols;
-    int id;
-    double lo, hi;         /* the chart's scale */
-    double vmin, vmax, cur; /* of the samples; NaN when none is known */
-    long at_lo, at_hi;     /* columns holding the extremes */
-};
-
-static void trend_range(struct trend *t)
-{
-    t->vmin = t->vmax = t->cur = (double)NAN;
-    for (size_t i = 0; i < t->win; i++) {
-        double x = d.vals[i];
-        if (isnan(x))
-            continue;
-        t->vmin = isnan(t->vmin) || x < t->vmin ? x : t->vmin;
-        t->vmax = isnan(t->vmax) || x > t->vmax ? x : t->vmax;
-        t->cur = x;
-    }
-    /* bytes: from the window's low to its high, so growth shows even when
-     * small; fragmentation is a ratio and reads better on a fixed 0..1 */
-    t->lo = t->id == 3 ? 0 : t->vmin;
-    t->hi = t->id == 3 ? 1 : t->vmax;
-    t->at_lo = t->at_hi = -1;
-    for (size_t c = 0; c < t->ncols; c++) {
-        if (!d.cols[c].valid)
-            continue;
-        if (t->at_hi < 0 || d.cols[c].value >= d.cols[t->at_hi].value)
-            t->at_hi = (long)c;
-        if (t->at_lo < 0 || d.cols[c].value <= d.cols[t->at_lo].value)
-            t->at_lo = (long)c;
-    }
-}
-
-static void trend_chart(const struct trend *t, const struct ui_layout *lo, int top)
-{
-    int h = lo->trend_height, x0 = lo->trend_chart_left + lo->trend_chart_cols - (int)t->ncols;
-    wchar_t w[ROW_MAX];
-    for (int r = 0; r < h; r++) {
-        int from_bottom = h - 1 - r;
-        for (size_t c = 0; c < t->ncols; c++) {
-            const struct ui_col *col = &d.cols[c];
-            int level = col->valid ? fmt_ui_level(col->value, t->lo, t->hi, h) : 0;
-            w[c] = (wchar_t)fmt_ui_spark(level, from_bottom, d.utf8);
-            if (!col->valid && !col->gap && from_bottom == 0)
-                w[c] = L'?'; /* a sample whose value is unknown, not a gap */
-        }
-        attrset(d.attr[E_CHART]);
-        mvaddnwstr(top + r, x0, w, (int)t->ncols);
-        /* the extremes stand out, so min and max are found at a glance */
-        long marks[2] = {t->at_hi, t->at_lo};
-        for (int m = 0; m < 2; m++) {
-            if (marks[m] < 0)
-                continue;
-            attrset(d.attr[E_CHART_HI]);
-            mvaddnwstr(top + r, x0 + (int)marks[m], &w[marks[m]], 1);
-        }
-    }
-}
-
-static void trend_values(const struct trend *t, const struct ui_layout *lo, int top)
-{
-    char cur[24], mx[24], mn[24];
-    struct pen p = {top, lo->trend_value_left, lo->cols};
-    fmt_ui_series_value(cur, sizeof(cur), t->id, t->cur);
-    fmt_ui_series_value(mx, sizeof(mx), t->id, t->vmax);
-    fmt_ui_series_value(mn, sizeof(mn), t->id, t->vmin);
-    putf(&p, A_BOLD, "%-6s", cur);
-    if (lo->trend_height > 1) {
-        p.y++;
-        p.x = lo->trend_value_left;
-    }
-    putf(&p, d.attr[E_CHART_HI], " %s%s", sym("\u25b2", "^"), mx);
-    putf(&p, d.attr[E_CHART_HI], " %s%s", sym("\u25bc", "v"), mn);
-}
-
-static void trends_load(const struct history *h, size_t i0, size_t win)
-{
-    if (win > d.trend_cap) {
-        d.vals = xrealloc(d.vals, win * sizeof(*d.vals));
-        d.times = xrealloc(d.times, win * sizeof(*d.times));
-        d.gaps = xrealloc(d.gaps, win * sizeof(*d.gaps));
-        /* each gap takes a column of its own: up to 2 * win - 1 columns */
-        d.cols = xrealloc(d.cols, 2 * win * sizeof(*d.cols));
-        d.trend_cap = win;
-    }
-    for (size_t i = 0; i < win; i++) {
-        const struct hist_point *p = history_at(h, i0 + i);
-        d.times[i] = p->time;
-        d.gaps[i] = i > 0 && p->gap_before;
-    }
-}
-
-static void trends_title(const struct ui_layout *lo, size_t win)
-{
-    char title[96], span[16];
-    if (win == 0)
-        snprintf(title, sizeof(title), "trends: waiting for samples");
-    else
-        snprintf(title, sizeof(title), "trends: last %zu sample%s, %s   < > window", win,
-                 win == 1 ? "" : "s", fmt_duration(span, sizeof(span),
-                                                   d.times[win - 1] - d.times[0]));
-    rule_title(lo->trend_title_row, 0, lo->cols, d.attr[E_KEY], title);
-}
-
-static void draw_trends(const struct view *v, const struct ui_layout *lo)
-{
-    if (lo->trend_series == 0)
-        return;
-    size_t len = v->hist ? history_len(v->hist) : 0;
-    size_t win = v->trend_window > 0 && (size_t)v->trend_window < len ? (size_t)v->trend_window
-                                                                       : len;
-    size_t i0 = len - win;
-    if (win)
-        trends_load(v->hist, i0, win);
-    trends_title(lo, win);
-    if (win == 0 || lo->trend_chart_cols < 2)
-        return;
-    int ids[4];
-    fmt_ui_series(lo->trend_series, ids);
-    struct trend t = {.win = win};
-    for (int s = 0; s < lo->trend_series; s++) {
-        int top = lo->trend_top + s * lo->trend_height;
-        t.id = ids[s];
-        for (size_t i = 0; i < win; i++)
-            d.vals[i] = fmt_ui_point(history_at(v->hist, i0 + i), t.id);
-        t.ncols = fmt_ui_columns(d.vals, d.times, d.gaps, win, (size_t)lo->trend_chart_cols,
-                                 series_worse[t.id], d.cols);
-        trend_range(&t);
-        struct pen p = {top, 0, lo->trend_label_cols};
-        put(&p, d.attr[E_DIM], series_label[t.id]);
-        trend_chart(&t, lo, top);
-        trend_values(&t, lo, top);
-    }
-    char axis[ROW_MAX];
-    fmt_ui_axis(axis, sizeof(axis), (size_t)lo->trend_chart_cols, d.cols, t.ncols);
-    struct pen p = {lo->axis_row, lo->trend_chart_left, lo->cols};
-    put(&p, d.attr[E_DIM], axis);
 }
 
 /* ---- replay bar, message line, help ---- */
@@ -617,8 +407,9 @@ static void draw_replay(const struct view *v, const struct ui_layout *lo)
 {
     char right[64], t[16];
     struct pen p = {lo->replay_row, 0, lo->cols};
-    putf(&p, d.attr[E_KEY], " %s %gx ",
-         v->playing ? sym("\u25b6 playing", "> playing") : sym("\u2016 paused", "|| paused"),
+    putf(&p, style.attr[E_KEY], " %s %gx ",
+         v->playing ? sym(&style, "\u25b6 playing", "> playing")
+                    : sym(&style, "\u2016 paused", "|| paused"),
          v->speed);
     snprintf(right, sizeof(right), " %ld/%ld  t=%s", v->count ? v->pos + 1 : 0, v->count,
              fmt_duration(t, sizeof(t), v->now));
@@ -626,13 +417,13 @@ static void draw_replay(const struct view *v, const struct ui_layout *lo)
     if (w >= 4) {
         uint32_t bar[ROW_MAX];
         double f = v->count > 1 ? (double)v->pos / (double)(v->count - 1) : 1;
-        fmt_ui_hbar(bar, (size_t)w, f, d.utf8);
+        fmt_ui_hbar(bar, (size_t)w, f, style.utf8);
         for (int i = 0; i < w; i++)
             if (bar[i] == ' ')
-                bar[i] = d.utf8 ? 0x2500 : '-';
-        put(&p, d.attr[E_DIM], "[");
-        put_cp(&p, d.attr[E_CHART], bar, w);
-        put(&p, d.attr[E_DIM], "]");
+                bar[i] = style.utf8 ? 0x2500 : '-';
+        put(&p, style.attr[E_DIM], "[");
+        put_cp(&p, style.attr[E_CHART], bar, w);
+        put(&p, style.attr[E_DIM], "]");
     }
     put(&p, A_NORMAL, right);
 }
@@ -668,8 +459,8 @@ static void draw_message(const struct view *v, const struct ui_layout *lo)
         int need = (int)(strlen(key) + strlen(hints[i].text) + 3);
         if (p.x + need > p.end)
             break;
-        putf(&p, d.attr[E_KEY], " %s", key);
-        putf(&p, d.attr[E_DIM], " %s ", hints[i].text);
+        putf(&p, style.attr[E_KEY], " %s", key);
+        putf(&p, style.attr[E_DIM], " %s ", hints[i].text);
     }
 }
 
@@ -696,8 +487,8 @@ static const struct key_help help_keys[] = {
 static void help_line(int y, int x, int w, const char *key, const char *text)
 {
     struct pen p = {y, x + 1, x + w - 1};
-    putf(&p, d.attr[E_KEY] | A_BOLD, "  %-11s", key);
-    putf(&p, d.attr[E_HELP], "%s", text);
+    putf(&p, style.attr[E_KEY] | A_BOLD, "  %-11s", key);
+    putf(&p, style.attr[E_HELP], "%s", text);
 }
 
 static void draw_help(const struct view *v, const struct ui_layout *lo)
@@ -708,7 +499,7 @@ static void draw_help(const struct view *v, const struct ui_layout *lo)
     int w = lo->cols - 4 < 64 ? lo->cols - 4 : 64;
     int h = rows < lo->lines - 2 ? rows : lo->lines - 2;
     int y0 = (lo->lines - h) / 2, x0 = (lo->cols - w) / 2;
-    attrset(d.attr[E_HELP]);
+    attrset(style.attr[E_HELP]);
     for (int r = 0; r < h; r++)
         mvhline(y0 + r, x0, ' ', w);
     /* a frame, so the overlay reads as one thing on top of the panels */
@@ -721,7 +512,8 @@ static void draw_help(const struct view *v, const struct ui_layout *lo)
     mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
     mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
     struct pen p = {y0, x0 + 2, x0 + w - 2};
-    put(&p, d.attr[E_HELP] | A_BOLD, v->replay ? " heapwatch replay keys " : " heapwatch keys ");
+    put(&p, style.attr[E_HELP] | A_BOLD,
+        v->replay ? " heapwatch replay keys " : " heapwatch keys ");
     int y = y0 + 1, end = y0 + h - 1;
     for (size_t i = 0; i < ARRAY_LEN(help_keys) && y < end; i++)
         if (key_shown(&help_keys[i], v))
@@ -748,7 +540,7 @@ void ui_draw(const struct view *v)
         draw_heatmap(v, &lo);
         draw_legend(v, &lo);
         draw_stats(v, &lo);
-        draw_trends(v, &lo);
+        ui_trends_draw(v, &lo, &style);
         if (v->replay)
             draw_replay(v, &lo);
         draw_message(v, &lo);

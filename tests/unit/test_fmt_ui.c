@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* test_fmt_ui.c - the UI's layout maths, chart cells and labels,
- * table-driven where the answers are known. */
+ * table-driven where the answers are known (the stats panel's rows are
+ * test_ui_stats.c's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "fmt_ui.h"
-#include "metrics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -264,100 +264,9 @@ static void test_labels(void **state)
     assert_string_equal(fmt_ui_ago(b, sizeof(b), 5400), "1h30");
 }
 
-
-/* A snapshot of one area from a map string, 16-byte blocks, GC line agreeing. */
-static void build(struct snapshot *s, const char *map, bool complete)
-{
-    memset(s, 0, sizeof(*s));
-    snapshot_clear(s);
-    s->has_map = true;
-    s->block_size = 16;
-    struct area *a = snapshot_add_area(s, "3f800000", 8);
-    size_t n = strlen(map);
-    area_reserve(a, n);
-    memcpy(a->map, map, n);
-    a->n_blocks = n;
-    metrics_compute(s);
-    s->has_gc = true;
-    s->gc_total = n * 16;
-    s->gc_free = s->metrics.free_blocks * 16;
-    s->gc_used = s->gc_total - s->gc_free;
-    s->complete = complete;
-    s->problems = complete ? 0 : SNAP_P_CUT;
-    metrics_check(s);
-}
-
-/* The row with this label; a row reading "<missing>" if there is none, so
- * the assertion that follows fails with a readable message. */
-static const struct ui_stat_row *find_row(const struct ui_stats *st, const char *label)
-{
-    static const struct ui_stat_row missing = {.value = "<missing>", .tone = -1, .prio = -1};
-    for (int i = 0; i < st->n; i++)
-        if (strcmp(st->r[i].label, label) == 0)
-            return &st->r[i];
-    return &missing;
-}
-
-static void test_stats_compact(void **state)
+static void test_problems_and_points(void **state)
 {
     (void)state;
-    struct snapshot s;
-    build(&s, "T=..L===......D=S.h.??", false);
-    struct view v = {.link = UI_LINK_READY, .link_detail = "", .sample_rate = 1};
-    static struct ui_stats st;
-    fmt_ui_stats(&st, &v, &s, 22, 13, true);
-    assert_false(st.wide);
-    assert_true(st.n <= 13);
-    const struct ui_stat_row *r = find_row(&st, "map");
-    assert_string_equal(r->value, "INCOMPLETE");
-    assert_int_equal(r->tone, UI_TONE_BAD);
-    r = find_row(&st, "largest");
-    assert_string_equal(r->value, "unknown");
-    r = find_row(&st, "used");
-    assert_string_equal(r->value, "192 54.5%"); /* the GC line counts the cut blocks as used */
-    /* five rows: only the most important survive */
-    fmt_ui_stats(&st, &v, &s, 22, 5, true);
-    assert_int_equal(st.n, 5);
-    for (int i = 0; i < st.n; i++)
-        assert_int_equal(st.r[i].prio, 1);
-    snapshot_fini(&s);
-}
-
-static void test_stats_wide(void **state)
-{
-    (void)state;
-    struct snapshot s;
-    build(&s, "T=..L===......D=S.h.", true);
-    struct view v = {.link = UI_LINK_RECONNECTING, .link_detail = "retrying /dev/ttyACM0",
-                     .has_probe = true, .probe_bytes = 64, .last_sample_age = -1};
-    v.gc = (struct ui_gc_compare){true, 4096, 1024, 512, 2048, 0.5, 0.25};
-    static struct ui_stats st;
-    fmt_ui_stats(&st, &v, &s, 44, 50, false);
-    assert_true(st.wide);
-    assert_string_equal(find_row(&st, "map")->value, "complete, consistent");
-    assert_string_equal(find_row(&st, "gc")->value, "3.00K back");
-    assert_string_equal(find_row(&st, "gc big")->value, "512->2.00K");
-    assert_string_equal(find_row(&st, "probe")->value, "64 B/sample");
-    const struct ui_stat_row *r = find_row(&st, "link");
-    assert_string_equal(r->value, "reconnecting: retrying /dev/ttyACM0");
-    assert_int_equal(r->tone, UI_TONE_BAD);
-    /* free runs of 2, 6, 1, 1 blocks: buckets 1, 2-3, 4-7 */
-    assert_string_equal(find_row(&st, "1")->value, "     2");
-    assert_string_equal(find_row(&st, "2-3")->value, "     1");
-    assert_string_equal(find_row(&st, "4-7")->value, "     1");
-    r = find_row(&st, "L list");
-    assert_int_equal(r->bar_class, HM_C_HEAD_L);
-    snapshot_fini(&s);
-}
-
-static void test_stats_empty(void **state)
-{
-    (void)state;
-    struct view v = {.link = UI_LINK_CONNECTING, .link_detail = ""};
-    static struct ui_stats st;
-    fmt_ui_stats(&st, &v, NULL, 22, 13, true);
-    assert_true(st.n >= 1);
-    assert_string_equal(find_row(&st, "link")->value, "connecting");
     char b[64];
     assert_string_equal(fmt_ui_problems(b, sizeof(b), SNAP_P_CUT | SNAP_P_SYMBOL), "cut,symbol");
     assert_string_equal(fmt_ui_problems(b, sizeof(b), 0), "");
@@ -376,8 +285,7 @@ int main(void)
         cmocka_unit_test(test_layout_invariants), cmocka_unit_test(test_series),
         cmocka_unit_test(test_columns),      cmocka_unit_test(test_levels),
         cmocka_unit_test(test_hbar),         cmocka_unit_test(test_axis),
-        cmocka_unit_test(test_labels),       cmocka_unit_test(test_stats_compact),
-        cmocka_unit_test(test_stats_wide),   cmocka_unit_test(test_stats_empty),
+        cmocka_unit_test(test_labels),       cmocka_unit_test(test_problems_and_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

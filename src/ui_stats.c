@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* ui_stats.c - the stats panel's rows for the UI; see ui_stats.h. Rows
+ * carry priorities, so a short panel drops the least important first.
+ * Nothing here knows about curses: ui_draw.c asks, then paints, so the
+ * rows are tested without a terminal. Labels and cells come from fmt_ui.c. */
+#include "ui_stats.h"
+#include "fmt.h"
+#include "fmt_ui.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const int ui_stats_head_order[SNAP_N_HEADS] = {1, 2, 3, 4, 5, 6, 7, 8, 0};
+static const char *const head_names[SNAP_N_HEADS] = {"other", "tuple", "list", "dict", "str",
+                                                     "array", "float", "func", "module"};
+
+static struct ui_stat_row *srow(struct ui_stats *st, int prio, const char *label, int tone,
+                                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static struct ui_stat_row *srow(struct ui_stats *st, int prio, const char *label, int tone,
+                                const char *fmt, ...)
+{
+    static struct ui_stat_row spare; /* overflow: written, never shown */
+    if (st->n >= UI_STATS_MAX)
+        return &spare;
+    struct ui_stat_row *r = &st->r[st->n++];
+    memset(r, 0, sizeof(*r));
+    r->kind = UI_ROW_TEXT;
+    r->prio = prio;
+    r->tone = tone;
+    r->bar = -1;
+    r->bar_class = -1;
+    snprintf(r->label, sizeof(r->label), "%s", label);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->value, sizeof(r->value), fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static uint64_t total_bytes(const struct snapshot *s)
+{
+    if (s->has_gc)
+        return s->gc_total;
+    if (s->has_metrics && s->block_size)
+        return (uint64_t)s->metrics.blocks * s->block_size;
+    return UINT64_MAX;
+}
+
+static double frac_of(uint64_t part, uint64_t whole)
+{
+    return part == UINT64_MAX || whole == UINT64_MAX || whole == 0 ? -1
+                                                                   : (double)part / (double)whole;
+}
+
+static void stats_heap(struct ui_stats *st, const struct snapshot *s)
+{
+    char a[24], b[24], c[48];
+    uint64_t total = total_bytes(s), used = snapshot_used_bytes(s), fr = snapshot_free_bytes(s);
+    uint64_t big = snapshot_largest_free_bytes(s);
+    c[0] = '\0';
+    if (st->wide && s->has_metrics && s->block_size)
+        snprintf(c, sizeof(c), "  %zu x %u B", s->metrics.blocks, s->block_size);
+    srow(st, 2, "total", UI_TONE_OK, "%s%s", fmt_bytes(a, sizeof(a), total), c);
+    struct ui_stat_row *r = srow(st, 1, "used", UI_TONE_OK, "%s %s", fmt_bytes(a, sizeof(a), used),
+                          fmt_pct(b, sizeof(b), frac_of(used, total)));
+    r->bar = st->wide ? frac_of(used, total) : -1;
+    r->bar_tone = UI_TONE_CHART;
+    srow(st, 1, "free", UI_TONE_OK, "%s %s", fmt_bytes(a, sizeof(a), fr),
+         fmt_pct(b, sizeof(b), frac_of(fr, total)));
+    if (big == UINT64_MAX)
+        srow(st, 1, "largest", UI_TONE_WARN, st->wide ? "- (map incomplete)" : "unknown");
+    else
+        srow(st, 1, "largest", UI_TONE_OK, "%s %llu blk", fmt_bytes(a, sizeof(a), big),
+             (unsigned long long)(s->block_size ? big / s->block_size : 0));
+    if (s->has_metrics) {
+        double f = s->metrics.fragmentation;
+        r = srow(st, 1, "frag", f > 0.5 ? UI_TONE_WARN : UI_TONE_OK, "%.3f%s", f,
+                 s->complete ? "" : st->wide ? " (partial map)" : "?");
+        r->bar = st->wide ? f : -1;
+        r->bar_tone = f > 0.5 ? UI_TONE_WARN : UI_TONE_CHART;
+        const struct metrics *m = &s->metrics;
+        srow(st, 3, "allocs", UI_TONE_OK, st->wide ? "%zu  1-blk %zu, 2-blk %zu, max %zu blk" : "%zu",
+             m->allocations, m->one_block, m->two_block, m->max_block);
+    }
+}
+
+static void check_names(char *buf, size_t cap, unsigned bits)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (unsigned b = 0; b < SNAP_N_CHECKS && len + 1 < cap; b++)
+        if (bits & (1u << b))
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? "," : "",
+                                    snapshot_check_name(1u << b));
+}
+
+static void stats_map(struct ui_stats *st, const struct snapshot *s)
+{
+    char names[96];
+    if (!s->complete) {
+        fmt_ui_problems(names, sizeof(names), s->problems);
+        srow(st, 1, "map", UI_TONE_BAD, "INCOMPLETE%s%s", st->wide ? ": " : "",
+             st->wide ? (names[0] ? names : "cut") : "");
+    } else if (s->consistent == 0) {
+        check_names(names, sizeof(names), s->mismatches);
+        srow(st, 1, "map", UI_TONE_WARN, "mismatch%s%s", st->wide ? ": " : "", st->wide ? names : "");
+    } else {
+        srow(st, 1, "map", UI_TONE_OK, "complete%s",
+             s->consistent != 1 ? "" : st->wide ? ", consistent" : ", ok");
+    }
+}
+
+static void stats_board(struct ui_stats *st, const struct view *v, const struct snapshot *s,
+                        size_t area)
+{
+    char a[24], b[24];
+    if (s->has_stack) {
+        struct ui_stat_row *r = srow(st, st->wide ? 2 : 4, "stack", UI_TONE_OK, "%s%s%s",
+                              fmt_bytes(a, sizeof(a), s->stack_used),
+                              s->has_stack_limit ? " of " : "",
+                              s->has_stack_limit ? fmt_bytes(b, sizeof(b), s->stack_limit) : "");
+        r->bar = st->wide && s->has_stack_limit ? frac_of(s->stack_used, s->stack_limit) : -1;
+        r->bar_tone = UI_TONE_CHART;
+    }
+    if (v->has_probe)
+        srow(st, st->wide ? 3 : 5, "probe", UI_TONE_DIM, "%ld B/sample", v->probe_bytes);
+    if (s->n_areas > 1)
+        srow(st, 2, "areas", UI_TONE_OK, st->wide ? "%zu (split heap), showing %zu @%s" : "%zu, #%zu",
+             s->n_areas, area + 1, s->areas[area].base);
+    else if (s->n_areas == 1 && st->wide)
+        srow(st, 4, "areas", UI_TONE_DIM, "1 @%s", s->areas[0].base);
+}
+
+static void stats_gc(struct ui_stats *st, const struct view *v)
+{
+    const struct ui_gc_compare *g = &v->gc;
+    char a[24], b[24], c[24];
+    if (!g->valid)
+        return;
+    uint64_t back = g->used_before > g->used_after ? g->used_before - g->used_after : 0;
+    const char *to = st->utf8 ? "\u2192" : "->";
+    srow(st, 1, "gc", back ? UI_TONE_OK : UI_TONE_WARN, "%s back", fmt_bytes(a, sizeof(a), back));
+    srow(st, 2, "gc used", UI_TONE_OK, "%s%s%s", fmt_bytes(b, sizeof(b), g->used_before), to,
+         fmt_bytes(c, sizeof(c), g->used_after));
+    srow(st, 2, "gc big", g->largest_after < g->largest_before ? UI_TONE_WARN : UI_TONE_OK, "%s%s%s",
+         fmt_bytes(a, sizeof(a), g->largest_before), to,
+         fmt_bytes(b, sizeof(b), g->largest_after));
+    if (g->frag_before >= 0 && g->frag_after >= 0)
+        srow(st, 3, "gc frag", UI_TONE_OK, "%.3f%s%.3f", g->frag_before, to, g->frag_after);
+}
+
+static void stats_link(struct ui_stats *st, const struct view *v)
+{
+    char rate[32], age[16];
+    int tone;
+    const char *ln = fmt_ui_link(v->link, &tone);
+    srow(st, st->wide ? 3 : 7, "link", tone, "%s%s%s", ln,
+         v->link_detail && v->link_detail[0] ? ": " : "", v->link_detail ? v->link_detail : "");
+    if (!v->replay)
+        srow(st, st->wide ? 3 : 7, "rate", UI_TONE_OK, st->wide ? "%s, last sample %s ago" : "%s, %s ago",
+             fmt_ui_rate(rate, sizeof(rate), v->sample_rate),
+             v->last_sample_age >= 0 ? fmt_duration(age, sizeof(age), v->last_sample_age) : "-");
+}
+
+/* UTF-8 bytes of one code point (BMP is all the UI draws). */
+static size_t utf8_put(char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/* Free runs by size (log2 buckets): one bar per non-empty bucket when wide, a
+ * one-line sparkline (1 block ... largest bucket) when compact. */
+static void stats_hist(struct ui_stats *st, const struct snapshot *s)
+{
+    const size_t *h = s->metrics.free_hist;
+    int top = -1;
+    size_t max = 0;
+    for (int b = 0; b < SNAP_HIST_BUCKETS; b++) {
+        if (h[b])
+            top = b;
+        max = h[b] > max ? h[b] : max;
+    }
+    if (top < 0)
+        return;
+    char lbl[24];
+    if (!st->wide) {
+        /* one cell per bucket from 1 block up, then the top bucket's bound
+         * if the row has room for it */
+        char spark[SNAP_HIST_BUCKETS * 3 + 1];
+        size_t len = 0;
+        for (int b = 0; b <= top; b++) {
+            int level = h[b] ? fmt_ui_level((double)h[b], 0, (double)max, 1) : 0;
+            len += utf8_put(spark + len, fmt_ui_spark(level, 0, st->utf8));
+        }
+        spark[len] = '\0';
+        fmt_ui_bucket(lbl, sizeof(lbl), top);
+        const char *dash = strrchr(lbl, '-');
+        bool room = st->width - 8 >= top + 2 + (int)strlen(dash ? dash + 1 : lbl);
+        srow(st, 3, "runs", UI_TONE_CHART, "%s%s%s", spark, room ? " <" : "",
+             room ? (dash ? dash + 1 : lbl) : "");
+        return;
+    }
+    struct ui_stat_row *r = srow(st, 4, "free runs", UI_TONE_DIM, "by size in blocks");
+    r->kind = UI_ROW_HEADER;
+    for (int b = 0; b <= top; b++) {
+        if (!h[b])
+            continue; /* the labels say which sizes are missing; rows are scarce */
+        r = srow(st, 4, fmt_ui_bucket(lbl, sizeof(lbl), b), UI_TONE_OK, "%6zu", h[b]);
+        r->bar = (double)h[b] / (double)max;
+        r->bar_class = b <= 1 ? HM_C_HOLE_TINY : b <= 3 ? HM_C_HOLE_SMALL
+                    : b <= 7 ? HM_C_HOLE_MEDIUM : HM_C_HOLE_LARGE;
+    }
+}
+
+/* Allocations per type: one bar per type when wide, "T12 L40 ..." packed
+ * into as few rows as the width allows when compact. */
+static void stats_heads(struct ui_stats *st, const struct snapshot *s)
+{
+    const size_t *n = s->metrics.heads;
+    size_t max = 1;
+    for (int i = 0; i < SNAP_N_HEADS; i++)
+        max = n[i] > max ? n[i] : max;
+    if (st->wide) {
+        struct ui_stat_row *r = srow(st, 5, "allocations", UI_TONE_DIM, "by type");
+        r->kind = UI_ROW_HEADER;
+        for (int i = 0; i < SNAP_N_HEADS; i++) {
+            int t = ui_stats_head_order[i];
+            r = srow(st, 5, "", UI_TONE_OK, "%6zu", n[t]);
+            snprintf(r->label, sizeof(r->label), "%c %s", SNAP_HEAD_LETTERS[t], head_names[t]);
+            r->bar = (double)n[t] / (double)max;
+            r->bar_class = HM_C_HEAD_h + t;
+        }
+        return;
+    }
+    int from = 0, w = 0;
+    for (int i = 0; i <= SNAP_N_HEADS; i++) {
+        char item[24];
+        int len = i < SNAP_N_HEADS
+                      ? snprintf(item, sizeof(item), "%c%zu ", SNAP_HEAD_LETTERS[ui_stats_head_order[i]],
+                                 n[ui_stats_head_order[i]])
+                      : 0;
+        if (i == SNAP_N_HEADS || (w + len > st->width && i > from)) {
+            struct ui_stat_row *r = srow(st, 4, "", UI_TONE_OK, "%s", "");
+            r->kind = UI_ROW_HEADS;
+            r->from = from;
+            r->to = i;
+            from = i;
+            w = 0;
+        }
+        w += len;
+    }
+}
+
+/* Drop rows, least important (highest prio) and last first, until they fit. */
+static void stats_fit(struct ui_stats *st, int rows)
+{
+    while (st->n > rows) {
+        int worst = 0;
+        for (int i = 0; i < st->n; i++)
+            worst = st->r[i].prio > st->r[worst].prio ? i : worst;
+        for (int i = st->n - 1; i >= 0; i--) {
+            if (st->r[i].prio == st->r[worst].prio) {
+                memmove(&st->r[i], &st->r[i + 1], (size_t)(st->n - i - 1) * sizeof(st->r[0]));
+                st->n--;
+                break;
+            }
+        }
+    }
+}
+
+void ui_stats_fill(struct ui_stats *st, const struct view *v, const struct snapshot *s, int width,
+                   int rows, bool utf8)
+{
+    st->n = 0;
+    /* one row per bucket and per type needs both room across and down */
+    st->wide = width >= 28 && rows >= 20;
+    st->width = width;
+    st->utf8 = utf8;
+    if (s) {
+        size_t area = s->n_areas && v->area < s->n_areas ? v->area : 0;
+        stats_heap(st, s);
+        stats_map(st, s);
+        stats_gc(st, v);
+        stats_board(st, v, s, area);
+    }
+    stats_link(st, v);
+    if (s && s->has_metrics) {
+        stats_hist(st, s);
+        stats_heads(st, s);
+    }
+    stats_fit(st, rows);
+}
