@@ -42,6 +42,7 @@ struct calib {
     uint64_t used[2];
     uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
     bool has_alloc;
+    uint64_t heap_total; /* GC: total:, to size the exec deadline */
 };
 
 struct live {

@@ -74,8 +74,6 @@ void live_event(struct live *l, const char *kind, const char *detail)
 /* ---- calibration ---- */
 
 
-
-
 static void calibrate_snapshot(const struct snapshot *s, void *ctx)
 {
     struct live *l = ctx;
@@ -84,11 +82,23 @@ static void calibrate_snapshot(const struct snapshot *s, void *ctx)
         c->used[c->n] = s->gc_used;
         c->alloc[c->n] = s->mem_total;
         c->has_alloc = s->has_mem;
+        c->heap_total = s->gc_total;
         c->n++;
     }
 }
 
-
+/* A sample's deadline grows with the heap: a map prints about 75 bytes per
+ * 64 blocks of 16 bytes, so an 8 MiB PSRAM heap is ~600 KB, almost a
+ * minute at 115200 baud. Allow twice the wire time of a map with no
+ * "(N lines all free)" abbreviation, and never less than the default. */
+static void size_exec_deadline(struct live *l, uint64_t heap_total)
+{
+    int baud = l->o->topts.baud > 0 ? l->o->topts.baud : 115200;
+    double map_bytes = (double)heap_total / 16.0 / 64.0 * 75.0;
+    double ms = 2.0 * map_bytes * 10.0 / baud * 1000.0;
+    if (ms > 30000)
+        repl_set_exec_timeout(l->repl, ms > 3600000 ? 3600000 : (int)ms);
+}
 
 
 /* ---- the connection ---- */
@@ -202,6 +212,7 @@ static void calibrate_result(struct live *l)
         l->probe_bytes = (long)(c->used[1] - c->used[0]);
         l->probe_alloc = c->has_alloc ? (long)(c->alloc[1] - c->alloc[0]) : -1;
     }
+    size_exec_deadline(l, c->heap_total);
     record_event(l->rec, live_elapsed(l), "calibrated", NULL);
     l->state = CONN_READY;
     l->next_sample = now_ms();
@@ -366,8 +377,6 @@ static int64_t next_wake(const struct live *l, int64_t now)
 #undef SOONER
     return w;
 }
-
-
 
 
 static void wait_io(struct live *l)
