@@ -106,6 +106,8 @@ char *fmt_ui_series_value(char *buf, size_t cap, int series, double v);
 const char *fmt_ui_link(enum ui_link l, int *tone);
 /* snap_problem bits as "cut,line_length"; "" for none. Returns buf. */
 char *fmt_ui_problems(char *buf, size_t cap, unsigned bits);
+/* The same for enum snap_check bits (snapshot.mismatches). */
+char *fmt_ui_mismatches(char *buf, size_t cap, unsigned bits);
 
 /* How a value (the link state, a stats row) should look; ui_draw.c maps
  * tones to colours. */

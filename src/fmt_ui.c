@@ -381,15 +381,26 @@ char *fmt_ui_rate(char *buf, size_t cap, double r)
     return buf;
 }
 
-char *fmt_ui_problems(char *buf, size_t cap, unsigned bits)
+/* "cut,offset": the names of the set bits, comma-separated */
+static char *join_names(char *buf, size_t cap, unsigned bits, unsigned n,
+                        const char *(*name)(unsigned))
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (unsigned b = 0; b < SNAP_N_PROBLEMS && len + 1 < cap; b++)
+    for (unsigned b = 0; b < n && len + 1 < cap; b++)
         if (bits & (1u << b))
-            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? "," : "",
-                                    snapshot_problem_name(1u << b));
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? "," : "", name(1u << b));
     return buf;
+}
+
+char *fmt_ui_problems(char *buf, size_t cap, unsigned bits)
+{
+    return join_names(buf, cap, bits, SNAP_N_PROBLEMS, snapshot_problem_name);
+}
+
+char *fmt_ui_mismatches(char *buf, size_t cap, unsigned bits)
+{
+    return join_names(buf, cap, bits, SNAP_N_CHECKS, snapshot_check_name);
 }
 
 const char *fmt_ui_link(enum ui_link l, int *tone)

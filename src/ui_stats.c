@@ -85,16 +85,6 @@ static void stats_heap(struct ui_stats *st, const struct snapshot *s)
     }
 }
 
-static void check_names(char *buf, size_t cap, unsigned bits)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (unsigned b = 0; b < SNAP_N_CHECKS && len + 1 < cap; b++)
-        if (bits & (1u << b))
-            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? "," : "",
-                                    snapshot_check_name(1u << b));
-}
-
 static void stats_map(struct ui_stats *st, const struct snapshot *s)
 {
     char names[96];
@@ -103,7 +93,7 @@ static void stats_map(struct ui_stats *st, const struct snapshot *s)
         srow(st, 1, "map", UI_TONE_BAD, "INCOMPLETE%s%s", st->wide ? ": " : "",
              st->wide ? (names[0] ? names : "cut") : "");
     } else if (s->consistent == 0) {
-        check_names(names, sizeof(names), s->mismatches);
+        fmt_ui_mismatches(names, sizeof(names), s->mismatches);
         srow(st, 1, "map", UI_TONE_WARN, "mismatch%s%s", st->wide ? ": " : "", st->wide ? names : "");
     } else {
         srow(st, 1, "map", UI_TONE_OK, "complete%s",
