@@ -33,6 +33,9 @@ int tui_open(struct tui *t, const struct ui_opts *o, const char *source, bool re
 void tui_close(struct tui *t);
 /* Show a message on the message line (and keep it for stderr). */
 void tui_say(struct tui *t, const struct hw_err *e);
+/* The link went down or the board reset: the next point follows a gap,
+ * and nothing before it counts as "previous" for changes and ages. */
+void tui_gap(struct tui *t);
 /* A new snapshot for the history. */
 void tui_push(struct tui *t, const struct snapshot *s);
 /* Apply a display-only action; returns false if it is not one of them

@@ -63,6 +63,9 @@ void live_say(struct live *l, int code, const char *fmt, ...)
 
 void live_event(struct live *l, const char *kind, const char *detail)
 {
+    /* a disconnect or a reset breaks the trends and the block ages */
+    if (l->tui_on && (!strcmp(kind, "gap") || !strcmp(kind, "reset")))
+        tui_gap(&l->tui);
     double t = live_elapsed(l);
     record_event(l->rec, t, kind, detail);
     if (l->jw) {

@@ -43,11 +43,11 @@ static void on_snapshot(const struct snapshot *s, void *ctx)
     snapshot_copy(&r->snaps[r->n++], s);
 }
 
-/* "+4.100 #gap cannot read /dev/ttyACM0: device disconnected" */
+/* "+4.100 #gap cannot read /dev/ttyACM0: device disconnected", or
+ * "+9.000 #reset soft reboot": the trends break there */
 static void scan_line(struct replay *r, const char *p, size_t n)
 {
-    const char *gap = n > 6 && p[0] == '+' ? memmem(p, n, " #gap", 5) : NULL;
-    if (!gap)
+    if (n < 7 || p[0] != '+' || (!memmem(p, n, " #gap", 5) && !memmem(p, n, " #reset", 7)))
         return;
     if (r->n_gaps == r->cap_gaps) {
         r->cap_gaps = r->cap_gaps ? r->cap_gaps * 2 : 16;

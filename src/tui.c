@@ -54,6 +54,12 @@ void tui_say(struct tui *t, const struct hw_err *e)
     t->dirty = true;
 }
 
+void tui_gap(struct tui *t)
+{
+    history_gap(t->hist);
+    t->dirty = true;
+}
+
 void tui_push(struct tui *t, const struct snapshot *s)
 {
     history_push(t->hist, s);
