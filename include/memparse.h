@@ -17,8 +17,10 @@
 /* Longest line kept; longer lines are skipped up to their newline. A real
  * map line is under 100 bytes, a prefixed one under 200. */
 #define MEMPARSE_MAX_LINE 4096
-/* Largest map kept: 16 Mi blocks = 256 MiB of 16-byte blocks. */
+/* Largest map kept, all areas of a dump together: 16 Mi blocks = 256 MiB
+ * of 16-byte blocks; and most areas one dump may have. */
 #define MEMPARSE_MAX_BLOCKS (16u * 1024 * 1024)
+#define MEMPARSE_MAX_AREAS 64
 
 struct memparse;
 

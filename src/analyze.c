@@ -210,5 +210,13 @@ int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const st
         }
     }
     free(src);
+    if ((fflush(out) != 0 || ferror(out)) && first == HW_OK) {
+        /* "heapwatch analyze f.log > /dev/full" must not look like success */
+        struct hw_err e = {0};
+        hw_err_set(&e, HW_EIO, "cannot write standard output: %s", strerror(errno));
+        report(&e);
+        first = HW_EIO;
+        *err = e;
+    }
     return first;
 }

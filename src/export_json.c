@@ -6,7 +6,9 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,41 @@ struct json_writer {
     cJSON *events; /* owned array */
     cJSON *probe;  /* owned object or NULL */
 };
+
+/* Text from a device or a file name may be any bytes; JSON must be UTF-8.
+ * Valid sequences are kept, every other byte becomes '?'. Returns a string
+ * the caller frees. */
+static char *utf8_clean(const char *in)
+{
+    size_t n = strlen(in);
+    char *out = xmalloc(n + 1);
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
+                   : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = len && i + len <= n && !(len == 2 && p[i] < 0xc2);
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (p[i + k] & 0xc0) == 0x80;
+        if (!ok) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, p + i, len);
+        o += len;
+        i += len;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void add_text(cJSON *o, const char *k, const char *v)
+{
+    char *clean = utf8_clean(v);
+    cJSON_AddStringToObject(o, k, clean);
+    free(clean);
+}
 
 static double round4(double x)
 {
@@ -181,7 +218,7 @@ static cJSON *snapshot_json(const struct snapshot *s, bool with_map,
     else
         cJSON_AddNullToObject(o, "time");
     if (s->label[0])
-        cJSON_AddStringToObject(o, "label", s->label);
+        add_text(o, "label", s->label);
     else
         cJSON_AddNullToObject(o, "label");
     cJSON_AddItemToObject(o, "mem", mem_json(s));
@@ -206,7 +243,7 @@ static cJSON *snapshot_json(const struct snapshot *s, bool with_map,
     if (x && x->has_probe)
         cJSON_AddNumberToObject(o, "probe_bytes", (double)x->probe_bytes);
     if (x && x->error)
-        cJSON_AddStringToObject(o, "error", x->error);
+        add_text(o, "error", x->error);
     return o;
 }
 
@@ -241,7 +278,7 @@ void json_writer_event(struct json_writer *jw, const struct json_event *ev)
     cJSON_AddNumberToObject(o, "time", round(ev->time * 1000.0) / 1000.0);
     cJSON_AddStringToObject(o, "kind", ev->kind);
     if (ev->detail)
-        cJSON_AddStringToObject(o, "detail", ev->detail);
+        add_text(o, "detail", ev->detail);
     else
         cJSON_AddNullToObject(o, "detail");
 }
@@ -250,7 +287,7 @@ void json_writer_probe(struct json_writer *jw, const struct json_probe *p)
 {
     cJSON_Delete(jw->probe);
     jw->probe = cJSON_CreateObject();
-    cJSON_AddStringToObject(jw->probe, "code", p->code ? p->code : "");
+    add_text(jw->probe, "code", p->code ? p->code : "");
     if (p->has_probe)
         cJSON_AddNumberToObject(jw->probe, "bytes_per_sample", (double)p->bytes);
     else
@@ -298,7 +335,7 @@ int json_writer_finish(struct json_writer *jw, const struct json_source *src, si
     for (size_t i = 0; i < n_src; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToArray(arr, o);
-        cJSON_AddStringToObject(o, "name", src[i].name);
+        add_text(o, "name", src[i].name);
         cJSON_AddNumberToObject(o, "dumps", (double)src[i].dumps);
     }
     cJSON_AddItemToObject(tail, "summary", summary_json(sum));
@@ -316,8 +353,10 @@ int json_writer_finish(struct json_writer *jw, const struct json_source *src, si
     }
     fputc('\n', jw->f);
     cJSON_Delete(tail);
-    int rc = fflush(jw->f) || ferror(jw->f) ? hw_err_set(err, HW_EIO, "cannot write %s", name)
-                                             : HW_OK;
+    int rc = fflush(jw->f) || ferror(jw->f)
+                 ? hw_err_set(err, HW_EIO, "cannot write %s: %s",
+                              strcmp(name, "-") ? name : "standard output", strerror(errno))
+                 : HW_OK;
     free(jw);
     return rc;
 }

@@ -36,9 +36,11 @@ char *fmt_pct(char *buf, size_t cap, double fraction)
 
 char *fmt_duration(char *buf, size_t cap, double s)
 {
-    if (s < 0)
+    if (!(s >= 0))
         s = 0;
-    if (s < 60)
+    if (s >= 3600.0 * 1e6) /* beyond what an int of hours holds safely */
+        snprintf(buf, cap, "%.3gh", s / 3600);
+    else if (s < 60)
         snprintf(buf, cap, "%.1fs", s);
     else if (s < 3600)
         snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);

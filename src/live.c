@@ -143,6 +143,13 @@ static void lost(struct live *l, const struct hw_err *why)
 {
     transport_close(l->t);
     l->t = NULL;
+    if (!l->ever_ready && !l->o->listen) {
+        /* it never answered: a wrong port or a dead command, not an unplug */
+        l->fatal = *why;
+        hw_err_hint(&l->fatal, "is a MicroPython board on %s?", l->spec);
+        l->stop = true;
+        return;
+    }
     memparse_flush(l->mp); /* a dump cut by the unplug is kept, marked cut */
     record_sync(l->rec, live_elapsed(l), NULL);
     live_event(l, "gap", why->msg);
@@ -339,7 +346,10 @@ static void pump_in(struct live *l)
         if (!n)
             return;
         l->last_rx = now_ms();
-        record_rx(l->rec, live_elapsed(l), buf, n);
+        /* calibration probes stay out of the transcript: a reader of the
+         * record must not count them as samples */
+        if (l->state != CONN_CALIBRATING)
+            record_rx(l->rec, live_elapsed(l), buf, n);
         if (l->o->listen) {
             memparse_set_time(l->mp, live_elapsed(l));
             memparse_feed(l->mp, buf, n);
@@ -461,9 +471,9 @@ static void leave(struct live *l)
     repl_leave(l->repl, now_ms());
     pump_out(l);
     int64_t end = now_ms() + LEAVE_MS;
-    while (l->t && now_ms() < end) {
+    for (int64_t left; l->t && (left = end - now_ms()) > 0;) {
         struct pollfd p = {.fd = transport_fd(l->t), .events = POLLIN};
-        if (poll(&p, 1, (int)(end - now_ms())) <= 0)
+        if (poll(&p, 1, (int)left) <= 0)
             break;
         pump_in(l);
     }
@@ -540,6 +550,7 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
         return rc;
     rc = open_outputs(&l, err);
     if (rc) {
+        record_close(l.rec, NULL);
         transport_close(l.t);
         return rc;
     }

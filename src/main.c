@@ -65,10 +65,32 @@ static bool is_auto(const char *port)
     return !port || !strcmp(port, "auto");
 }
 
+/* No port named: the one board that looks like MicroPython. Without a
+ * single one, show the candidates and let the user name one (exit 2). */
+static int pick_port(char *path, size_t cap)
+{
+    struct port_info *ports;
+    size_t n;
+    struct hw_err err = {0};
+    int rc = transport_list(&ports, &n, &err);
+    if (rc == HW_OK) {
+        rc = transport_pick(ports, n, path, cap, &err);
+        transport_list_free(ports, n);
+    }
+    if (rc == HW_OK)
+        return HW_OK;
+    report(&err);
+    run_list();
+    return rc;
+}
+
 static int run_live(const struct hw_options *o)
 {
+    char picked[1024];
+    if (is_auto(o->port) && pick_port(picked, sizeof(picked)) != HW_OK)
+        return HW_EXIT_USAGE;
     struct live_opts l = {
-        .port = o->port,
+        .port = is_auto(o->port) ? picked : o->port,
         .topts = {.baud = o->baud, .dtr = o->dtr, .rts = o->rts},
         .interval_s = o->interval_s,
         .count = o->count,
@@ -92,11 +114,6 @@ static int run_live(const struct hw_options *o)
     if (rc == HW_OK)
         return HW_EXIT_OK;
     report(&err);
-    if (is_auto(o->port) && (rc == HW_EARG || rc == HW_ENOENT)) {
-        /* no single board to pick: show the candidates, let the user name one */
-        run_list();
-        return HW_EXIT_USAGE;
-    }
     return HW_EXIT_RUNTIME;
 }
 

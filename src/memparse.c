@@ -64,6 +64,7 @@ struct memparse {
     uint64_t prev_off;
     size_t prev_idx;
     uint64_t step;     /* bytes (or blocks, for 4-digit offsets) per line; 0 unknown */
+    size_t blocks;     /* blocks of the dump so far, all areas */
 
     /* frames seen before a dump, attached to the next one */
     char pending_label[sizeof(((struct snapshot *)0)->label)];
@@ -101,18 +102,6 @@ void memparse_set_time(struct memparse *mp, double seconds)
     mp->has_live_time = true;
     mp->live_time = seconds;
 }
-
-/* ---- small text helpers, all bounded by an explicit length ---- */
-
-
-
-
-
-/* ---- timestamps and frames ---- */
-
-
-
-
 
 /* ---- opening and closing dumps ---- */
 
@@ -191,26 +180,18 @@ static void open_dump(struct memparse *mp, const char *line, size_t prefix_len)
     mp->prefix_len = prefix_len;
     mp->step = 0;
     mp->off_digits = 0;
+    mp->blocks = 0;
 }
 
-/* ---- the lines of a dump ---- */
-
-
-
-
-
-static void new_area(struct memparse *mp, const char *base, size_t len);
-
-static void start_area(struct memparse *mp, const char *p, const char *end)
-{
-    const char *base;
-    size_t len;
-    memline_layout(p, end, &base, &len);
-    new_area(mp, base, len);
-}
+/* ---- the block map ---- */
 
 static void new_area(struct memparse *mp, const char *base, size_t len)
 {
+    if (mp->snap.n_areas >= MEMPARSE_MAX_AREAS) {
+        /* no real heap has this many; the rest goes on in the last area */
+        mp->snap.problems |= SNAP_P_TOO_BIG;
+        return;
+    }
     struct area *a = snapshot_add_area(&mp->snap, base, len);
     for (char *c = a->base; *c; c++)
         if (*c >= 'A' && *c <= 'F')
@@ -220,6 +201,15 @@ static void new_area(struct memparse *mp, const char *base, size_t len)
     mp->line_idx = 0;
     mp->last_short = false;
     mp->have_prev = false;
+}
+
+/* "GC memory layout; from 3ffcf6f0:": a new area, one per heap area */
+static void start_area(struct memparse *mp, const char *p, const char *end)
+{
+    const char *base;
+    size_t len;
+    memline_layout(p, end, &base, &len);
+    new_area(mp, base, len);
 }
 
 static struct area *cur_area(struct memparse *mp)
@@ -232,12 +222,14 @@ static bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
 {
     if (upto <= a->n_blocks)
         return true;
-    if (upto > MEMPARSE_MAX_BLOCKS) {
+    /* the cap is on the whole snapshot: one dump of many areas counts once */
+    if (upto - a->n_blocks > MEMPARSE_MAX_BLOCKS - mp->blocks) {
         mp->snap.problems |= SNAP_P_TOO_BIG;
         return false;
     }
     area_reserve(a, upto);
     memset(a->map + a->n_blocks, c, upto - a->n_blocks);
+    mp->blocks += upto - a->n_blocks;
     a->n_blocks = upto;
     return true;
 }
@@ -261,10 +253,6 @@ static bool free_lines(struct memparse *mp, const char *p, const char *end)
         mp->line_idx += (size_t)n;
     return true;
 }
-
-
-
-
 
 static void check_offset(struct memparse *mp, uint64_t off, int digits)
 {
@@ -291,7 +279,6 @@ static void check_offset(struct memparse *mp, uint64_t off, int digits)
     mp->prev_idx = mp->line_idx;
 }
 
-
 /* Store one map line's symbols at the area's current line. */
 static void map_line(struct memparse *mp, uint64_t off, int digits, const char *sym,
                      const char *end)
@@ -306,7 +293,7 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
         mp->snap.problems |= SNAP_P_LINE_LEN;
         n = 64;
     }
-    if (!grow_to(mp, a, start, SNAP_UNKNOWN) || start + n > MEMPARSE_MAX_BLOCKS) {
+    if (!grow_to(mp, a, start, SNAP_UNKNOWN) || n > MEMPARSE_MAX_BLOCKS - mp->blocks) {
         mp->snap.problems |= SNAP_P_TOO_BIG;
         return;
     }
@@ -328,14 +315,13 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
         mp->snap.problems |= SNAP_P_SYMBOL;
         n = i;
     }
+    mp->blocks += start + n - a->n_blocks;
     a->n_blocks = start + n;
     mp->last_short = n < 64;
     mp->line_idx++;
 }
 
 /* ---- one line ---- */
-
-
 
 static void anchor_line(struct memparse *mp, enum memline_kind a, const char *p, size_t n,
                         size_t col)
@@ -377,7 +363,6 @@ static void anchor_line(struct memparse *mp, enum memline_kind a, const char *p,
     }
     mp->noise = 0;
 }
-
 
 /* A map line outside any dump: a chunk of a map pasted without its
  * header. Only whole 64-symbol lines count, to keep prose out. */
@@ -485,10 +470,11 @@ static void append(struct memparse *mp, const char *p, size_t n)
 /* A line ended: the bytes [p, p+n) complete whatever was buffered. */
 static void line_done(struct memparse *mp, const char *p, size_t n)
 {
-    if (!mp->line_len && !mp->overflow) {
+    if (!mp->line_len && !mp->overflow && n <= MEMPARSE_MAX_LINE) {
         process_line(mp, p, n);
         return;
     }
+    /* a line too long to keep, whether it came in one piece or several */
     append(mp, p, n);
     if (mp->overflow) {
         /* a 2 GB line of garbage costs a scan, not memory */
@@ -503,7 +489,6 @@ static void line_done(struct memparse *mp, const char *p, size_t n)
     mp->line_len = 0;
     mp->overflow = false;
 }
-
 
 void memparse_feed(struct memparse *mp, const char *buf, size_t len)
 {

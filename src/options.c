@@ -142,8 +142,8 @@ static enum cli_status apply(struct hw_options *o, int c, const char *arg, const
             return usage_error(o, "invalid duration '%s' (seconds)", arg);
         break;
     case OPT_TIMEOUT:
-        if (!parse_seconds(arg, &o->timeout_s) || o->timeout_s < 0.1)
-            return usage_error(o, "invalid timeout '%s' (seconds, at least 0.1)", arg);
+        if (!parse_seconds(arg, &o->timeout_s) || o->timeout_s < 0.1 || o->timeout_s > 86400)
+            return usage_error(o, "invalid timeout '%s' (seconds, 0.1 to 86400)", arg);
         break;
     case 'b':
         if (!parse_long(arg, 50, 12000000L, &v))

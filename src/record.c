@@ -19,6 +19,7 @@ struct record {
     char *path;
     char line[LINE_MAX_BYTES]; /* the partial line received so far */
     size_t len;
+    double last_t;             /* the latest time given, for record_close */
     int failed_errno;
 };
 
@@ -52,6 +53,9 @@ size_t record_escape(const char *in, size_t n, char *out, size_t cap)
 
 static void put_line(struct record *r, double t, const char *body, size_t n)
 {
+    if (t < r->last_t)
+        t = r->last_t; /* times in the file never go back */
+    r->last_t = t;
     char esc[LINE_MAX_BYTES * 4 + 1];
     record_escape(body, n, esc, sizeof(esc));
     if (fprintf(r->f, "+%.3f %s\n", t, esc) < 0 && !r->failed_errno)
@@ -135,7 +139,7 @@ int record_close(struct record *r, struct hw_err *err)
 {
     if (!r)
         return HW_OK;
-    int rc = record_sync(r, 0, err);
+    int rc = record_sync(r, r->last_t, err);
     if (fclose(r->f) != 0 && rc == HW_OK)
         rc = hw_err_set(err, HW_EIO, "cannot write %s: %s", r->path, strerror(errno));
     free(r->path);

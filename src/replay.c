@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,12 +19,25 @@
 
 enum { CHUNK = 1 << 20, FULL_PUSHES = 64, IDLE_STEP_MS = 1000 };
 
+/* Maps kept in memory at most (blocks over all dumps): past it, replay
+ * shows the first dumps only and says so. */
+#define REPLAY_MAX_BLOCKS ((size_t)64 * 1024 * 1024)
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
 struct replay {
     struct snapshot *snaps; /* owned, n of cap */
     bool *gap_before;       /* per snapshot */
     size_t n, cap;
     double *gaps;           /* times of "#gap" events, in file order */
     size_t n_gaps, cap_gaps;
+    size_t blocks;          /* map blocks kept, over all snapshots */
+    bool truncated;         /* REPLAY_MAX_BLOCKS was reached */
     char tail[256];         /* a record line split across reads */
     size_t tail_len;
     struct tui tui;
@@ -35,6 +49,12 @@ struct replay {
 static void on_snapshot(const struct snapshot *s, void *ctx)
 {
     struct replay *r = ctx;
+    size_t blocks = s->has_metrics ? s->metrics.blocks : 0;
+    if (r->truncated || blocks > REPLAY_MAX_BLOCKS - r->blocks) {
+        r->truncated = true;
+        return;
+    }
+    r->blocks += blocks;
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 64;
         r->snaps = xrealloc(r->snaps, r->cap * sizeof(*r->snaps));
@@ -221,6 +241,8 @@ static void run(struct replay *r)
             wait = f;
         struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
         poll(&p, 1, wait > 0 ? (int)wait : 0);
+        if (stop_signal)
+            return; /* Ctrl-C, SIGTERM, SIGHUP: leave like q */
         for (enum ui_action a; (a = ui_read_key(true)) != UI_NONE;)
             if (!on_key(r, a))
                 return;
@@ -238,10 +260,22 @@ int replay_run(const struct replay_opts *o, struct hw_err *err)
     int rc = load(&r, o->file, err);
     if (rc == HW_OK) {
         mark_gaps(&r);
+        /* ours before ncurses', so a signal ends the loop and tui_close runs */
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
         if (tui_open(&r.tui, &o->ui, o->file, true) != HW_OK)
             rc = hw_err_set(err, HW_EIO, "cannot use this terminal for the full-screen UI");
     }
     if (rc == HW_OK) {
+        if (r.truncated) {
+            struct hw_err e = {0};
+            hw_err_set(&e, HW_OK, "capture too large to replay whole: showing its first %zu dumps",
+                       r.n);
+            tui_say(&r.tui, &e);
+        }
         run(&r);
         tui_close(&r.tui);
     }

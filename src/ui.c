@@ -99,7 +99,8 @@ int ui_open(const struct ui_opts *o)
         return HW_OK;
     if (!o)
         o = &defaults;
-    setlocale(LC_ALL, "");
+    /* LC_CTYPE only: LC_NUMERIC would make the record file write "+0,203" */
+    setlocale(LC_CTYPE, "");
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return HW_EIO;
     if (!ui.screen) {

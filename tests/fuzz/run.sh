@@ -12,6 +12,6 @@ for t in "$@"; do
     mkdir -p "$corpus"
     if [ "$t" = memparse ]; then cp tests/fixtures/meminfo/*.txt "$corpus"/; fi
     echo "== fuzz_$t for ${secs}s"
-    (cd build/fuzz && ./fuzz_"$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
+    (cd build/fuzz && ./fuzz_"$t" -max_total_time="$secs" -max_len=262144 -print_final_stats=1 \
         "corpus_$t" 2>&1 | tail -n 12)
 done
