@@ -170,8 +170,8 @@ ends_at_prompt() {
 ALL_OK='all(.snapshots[]; .complete and .consistent == true)'
 
 # ==== 1. the live numbers are the device's own lines (socat link, exec:)
-# same_as_record NAME JSON REC N: the last N dumps of the record file (after
-# the calibration dumps) carry exactly the live snapshots' gc/reported.
+# same_as_record NAME JSON REC N: the N dumps of the record file carry
+# exactly the live snapshots' gc/reported.
 same_as_record() {
     local name=$1 json=$2 rec=$3 n=$4
     if [ ! -s "$rec" ]; then
@@ -185,9 +185,8 @@ same_as_record() {
     fi
     pass "$name-record-readable"
     jq_check "$name-record-calibration" "$TMP/$name.rec.json" \
-        "want $n sampled dumps plus 2 (or 4, 6 on a retry) calibration dumps in the record, all complete" \
-        '(.snapshots | length) as $k | ($k - $n) as $c | ($c == 2 or $c == 4 or $c == 6) and
-         all(.snapshots[]; .complete)' --argjson n "$n"
+        "want exactly the $n sampled dumps in the record (calibration probes are not recorded), all complete" \
+        '(.snapshots | length) == $n and all(.snapshots[]; .complete)' --argjson n "$n"
     if [ "$(grep -cE '^\+[0-9.]+ #calibrate ' "$rec")" -eq 1 ] &&
         [ "$(grep -cE '^\+[0-9.]+ #calibrated$' "$rec")" -eq 1 ]; then
         pass "$name-record-calibrate-events"
@@ -552,8 +551,8 @@ k9_check() {
         fail "$name" "heapwatch analyze could not read the record file after kill -9"
         return
     fi
-    # the dumps after the calibration: the record holds 2 (4, 6) more
-    have=$(jq '[.snapshots[2:][] | .complete] | (index(false) // length)' "$TMP/$name.rec.json" 2>/dev/null)
+    # every dump in the record is a sample (calibration probes are not recorded)
+    have=$(jq '[.snapshots[] | .complete] | (index(false) // length)' "$TMP/$name.rec.json" 2>/dev/null)
     if [ "$printed" -ge 1 ] && [ "${have:-0}" -ge "$printed" ]; then
         pass "$name"
     else
