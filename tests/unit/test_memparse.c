@@ -181,38 +181,39 @@ static void parse_one(struct got *g, const char *text)
 
 static const char *RP2 = "rp2_v1.23plus_4.txt";
 
+/* The RP2 fixture with one edit: the dump is still found, kept whole as
+ * far as it goes, and marked incomplete with problem `problem`. The
+ * snapshot is left in g for further checks; free with got_free(). */
+static void parse_damaged(struct got *g, const char *from, const char *to, unsigned problem)
+{
+    size_t len;
+    char *text = slurp(RP2, &len);
+    char *bad = edit(text, from, to);
+    parse_one(g, bad);
+    assert_false(g->s[0].complete);
+    assert_true(g->s[0].problems & problem);
+    free(bad);
+    free(text);
+}
+
 static void test_dropped_symbol(void **state)
 {
     (void)state;
     struct got g;
-    size_t len;
-    char *text = slurp(RP2, &len);
     /* one symbol lost from a 64-symbol line in the middle of the map */
-    char *bad = edit(text, "00000400: Bh===.B=h", "00000400: Bh===.B=");
-    parse_one(&g, bad);
-    assert_false(g.s[0].complete);
-    assert_true(g.s[0].problems & SNAP_P_LINE_LEN);
+    parse_damaged(&g, "00000400: Bh===.B=h", "00000400: Bh===.B=", SNAP_P_LINE_LEN);
     /* block geometry is kept: the next line still starts at block 128 */
     assert_int_equal(g.s[0].areas[0].map[127], SNAP_UNKNOWN);
     assert_int_equal(g.s[0].areas[0].map[128], '=');
     got_free(&g);
-    free(bad);
-    free(text);
 }
 
 static void test_dropped_offset_digits(void **state)
 {
     (void)state;
     struct got g;
-    size_t len;
-    char *text = slurp(RP2, &len);
-    char *bad = edit(text, "00000800: ", "00000: ");
-    parse_one(&g, bad);
-    assert_false(g.s[0].complete);
-    assert_true(g.s[0].problems & SNAP_P_OFFSET);
+    parse_damaged(&g, "00000800: ", "00000: ", SNAP_P_OFFSET);
     got_free(&g);
-    free(bad);
-    free(text);
 }
 
 static void test_cut_mid_line(void **state)
@@ -237,52 +238,30 @@ static void test_merged_header(void **state)
 {
     (void)state;
     struct got g;
-    size_t len;
-    char *text = slurp(RP2, &len);
-    char *bad = edit(text, "GC: total: 205568, ", "");
-    parse_one(&g, bad);
-    assert_false(g.s[0].complete);
-    assert_true(g.s[0].problems & SNAP_P_FIELDS);
+    parse_damaged(&g, "GC: total: 205568, ", "", SNAP_P_FIELDS);
     got_free(&g);
-    free(bad);
-    free(text);
 }
 
 static void test_wrapped_field(void **state)
 {
     (void)state;
     struct got g;
-    size_t len;
-    char *text = slurp(RP2, &len);
-    char *bad = edit(text, "max free sz: 6147", "max f    ree sz: 6147");
-    parse_one(&g, bad);
+    parse_damaged(&g, "max free sz: 6147", "max f    ree sz: 6147", SNAP_P_FIELDS);
     assert_false(g.s[0].has_max_free);
-    assert_true(g.s[0].problems & SNAP_P_FIELDS);
     got_free(&g);
-    char *edited = edit(text, "used: 102816", "used: 102 816");
-    parse_one(&g, edited);
-    assert_true(g.s[0].problems & SNAP_P_FIELDS);
+    /* a hand-edited number */
+    parse_damaged(&g, "used: 102816", "used: 102 816", SNAP_P_FIELDS);
     got_free(&g);
-    free(edited);
-    free(bad);
-    free(text);
 }
 
 static void test_long_map_line(void **state)
 {
     (void)state;
     struct got g;
-    size_t len;
-    char *text = slurp(RP2, &len);
-    char *bad = edit(text, "00000400: Bh===", "00000400: BBBBBBBBBBh===");
-    parse_one(&g, bad);
-    assert_false(g.s[0].complete);
-    assert_true(g.s[0].problems & SNAP_P_LINE_LEN);
+    parse_damaged(&g, "00000400: Bh===", "00000400: BBBBBBBBBBh===", SNAP_P_LINE_LEN);
     /* the extra symbols are dropped, the line keeps its 64 blocks */
     assert_int_equal(g.s[0].areas[0].map[64 + 63], '=');
     got_free(&g);
-    free(bad);
-    free(text);
 }
 
 /* A map line: offset, then `head` padded with free blocks to 64 symbols. */
