@@ -4,18 +4,14 @@
 #include "analyze.h"
 #include "export.h"
 #include "fmt.h"
+#include "input.h"
 #include "memparse.h"
 #include "summary.h"
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-enum { CHUNK = 1 << 20 };
 
 struct run {
     const struct analyze_opts *o;
@@ -93,57 +89,29 @@ static void file_report(FILE *out, const char *name, const struct summary *s)
                      "own numbers\n", s->incomplete, s->inconsistent);
 }
 
-/* Read fd to the end into the parser. */
-static int feed_fd(struct memparse *mp, int fd, const char *name, char *buf, struct hw_err *err)
+struct feeding {
+    struct memparse *mp;
+    size_t bytes;
+};
+
+static void feed(const char *buf, size_t n, void *ctx)
 {
-    for (;;) {
-        ssize_t n = read(fd, buf, CHUNK);
-        if (n == 0)
-            return HW_OK;
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s", name,
-                              strerror(errno));
-        }
-        memparse_feed(mp, buf, (size_t)n);
-    }
+    struct feeding *f = ctx;
+    f->bytes += n;
+    memparse_feed(f->mp, buf, n);
 }
 
-static int open_input(const char *path, int *fd, struct hw_err *err)
-{
-    struct stat st;
-    if (strcmp(path, "-") == 0) {
-        *fd = STDIN_FILENO;
-        return HW_OK;
-    }
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (*fd < 0)
-        return hw_err_set(err, hw_from_errno(errno), "cannot open %s: %s", path,
-                          strerror(errno));
-    if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(*fd);
-        *fd = -1;
-        return hw_err_set(err, HW_EARG, "cannot read %s: Is a directory", path);
-    }
-    return HW_OK;
-}
-
-static int analyze_file(struct run *r, struct memparse *mp, int idx, char *buf,
-                        struct hw_err *err)
+static int analyze_file(struct run *r, struct memparse *mp, int idx, struct hw_err *err)
 {
     const char *path = r->o->files[idx];
-    const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
-    int fd;
+    const char *name = input_name(path);
     summary_init(&r->file_sum);
     r->file_dumps = 0;
     memparse_begin_source(mp, idx);
-    int rc = open_input(path, &fd, err);
-    if (rc)
-        return rc;
-    rc = feed_fd(mp, fd, name, buf, err);
-    if (fd != STDIN_FILENO)
-        close(fd);
+    struct feeding f = {.mp = mp};
+    int rc = input_read(path, feed, &f, err);
+    if (rc && f.bytes == 0)
+        return rc; /* nothing read: the error says it all */
     memparse_flush(mp); /* what was read before an error still counts */
     if (!r->o->quiet)
         file_report(r->out, name, &r->file_sum);
@@ -179,12 +147,11 @@ int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const st
     }
     summary_init(&r.all_sum);
     struct json_source *src = xcalloc((size_t)o->n_files, sizeof(*src));
-    char *buf = xmalloc(CHUNK);
     struct memparse *mp = memparse_new(on_snapshot, &r);
     for (int i = 0; i < o->n_files; i++) {
         struct hw_err e = {0};
-        int rc = analyze_file(&r, mp, i, buf, &e);
-        src[i].name = strcmp(o->files[i], "-") == 0 ? "(stdin)" : o->files[i];
+        int rc = analyze_file(&r, mp, i, &e);
+        src[i].name = input_name(o->files[i]);
         src[i].dumps = r.file_dumps;
         if (rc) {
             report(&e);
@@ -195,7 +162,6 @@ int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const st
         }
     }
     memparse_free(mp);
-    free(buf);
     if (r.jw) {
         struct hw_err e = {0};
         int rc = json_writer_finish(r.jw, src, (size_t)o->n_files, &r.all_sum, o->json_path, &e);

@@ -4,20 +4,18 @@
  * "#gap" lines), then the UI steps through it. Owns the position and the
  * playback clock; drawing and display actions are tui.c's. */
 #include "replay.h"
+#include "input.h"
 #include "memparse.h"
 #include "tui.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-enum { CHUNK = 1 << 20, FULL_PUSHES = 64, IDLE_STEP_MS = 1000 };
+enum { FULL_PUSHES = 64, IDLE_STEP_MS = 1000 };
 
 /* Maps kept in memory at most (blocks over all dumps): past it, replay
  * shows the first dumps only and says so. */
@@ -100,37 +98,26 @@ static void scan_gaps(struct replay *r, const char *buf, size_t len)
     }
 }
 
+struct loading {
+    struct replay *r;
+    struct memparse *mp;
+};
+
+static void load_chunk(const char *buf, size_t n, void *ctx)
+{
+    struct loading *ld = ctx;
+    memparse_feed(ld->mp, buf, n);
+    scan_gaps(ld->r, buf, n);
+}
+
 static int load(struct replay *r, const char *path, struct hw_err *err)
 {
-    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return hw_err_set(err, hw_from_errno(errno), "cannot open %s: %s", path, strerror(errno));
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return hw_err_set(err, HW_EARG, "cannot read %s: Is a directory", path);
-    }
-    struct memparse *mp = memparse_new(on_snapshot, r);
-    char *buf = xmalloc(CHUNK);
-    int rc = HW_OK;
-    for (;;) {
-        ssize_t n = read(fd, buf, CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s", path, strerror(errno));
-        if (n <= 0)
-            break;
-        memparse_feed(mp, buf, (size_t)n);
-        scan_gaps(r, buf, (size_t)n);
-    }
-    memparse_flush(mp);
-    memparse_free(mp);
-    free(buf);
-    if (fd != STDIN_FILENO)
-        close(fd);
+    struct loading ld = {.r = r, .mp = memparse_new(on_snapshot, r)};
+    int rc = input_read(path, load_chunk, &ld, err);
+    memparse_flush(ld.mp);
+    memparse_free(ld.mp);
     if (rc == HW_OK && r->n == 0)
-        rc = hw_err_set(err, HW_EPARSE, "%s: no mem_info output found", path);
+        rc = hw_err_set(err, HW_EPARSE, "%s: no mem_info output found", input_name(path));
     return rc;
 }
 
