@@ -36,9 +36,11 @@ struct json_event {
     const char *detail;      /* may be NULL */
 };
 
-/* Start a document on f (borrowed; never closed here). with_map adds each
- * area's "map" string. Never NULL. */
-struct json_writer *json_writer_new(FILE *f, bool with_map);
+/* Create path ("-" = standard output) and start a document in it.
+ * with_map adds each area's "map" string. *out is NULL on failure
+ * ("cannot create X: ..."). The writer owns the file until finish. */
+int json_writer_open(const char *path, bool with_map, struct json_writer **out,
+                     struct hw_err *err);
 /* Append one snapshot; extra may be NULL. */
 void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
                           const struct json_sample_extra *extra);
@@ -53,10 +55,10 @@ struct json_probe {
 };
 /* Written as "probe" when the document closes. */
 void json_writer_probe(struct json_writer *jw, const struct json_probe *p);
-/* Close the document and free jw. Returns HW_EIO (err filled with name)
- * if anything failed to write. */
+/* Close the document and its file, and free jw. Returns HW_EIO (err
+ * filled) if anything failed to write. */
 int json_writer_finish(struct json_writer *jw, const struct json_source *src, size_t n_src,
-                       const struct summary *sum, const char *name, struct hw_err *err);
+                       const struct summary *sum, struct hw_err *err);
 
 /* One snapshot as a standalone pretty-printed document (the UI's export
  * key). Returns HW_OK or HW_EIO. */

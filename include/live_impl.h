@@ -55,12 +55,10 @@ struct live {
     struct memparse *cal_mp; /* calibration probes */
     struct record *rec;
     struct json_writer *jw;
-    FILE *jf;
     struct summary sum;
     enum conn state;
     int64_t t0, next_sample, retry_at, last_rx;
     long samples;
-    int dumps_in_result;
     bool ever_ready, header_done, stop;
     char spec[1024];      /* what to reopen: the resolved path or exec: spec */
     char usb_serial[128];

@@ -47,7 +47,5 @@ void memparse_flush(struct memparse *mp);
 /* Live mode: the time to give the next dump when its text carries none. */
 void memparse_set_time(struct memparse *mp, double seconds);
 
-/* Dumps delivered so far. */
-long memparse_count(const struct memparse *mp);
 
 #endif

@@ -118,32 +118,17 @@ static int analyze_file(struct run *r, struct memparse *mp, int idx, struct hw_e
     return rc;
 }
 
-static int open_json(const char *path, FILE **f, struct hw_err *err)
-{
-    if (strcmp(path, "-") == 0) {
-        *f = stdout;
-        return HW_OK;
-    }
-    *f = fopen(path, "w");
-    if (!*f)
-        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
-                          strerror(errno));
-    return HW_OK;
-}
-
 int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const struct hw_err *e),
                 struct hw_err *err)
 {
     struct run r = {.o = o, .out = out};
-    FILE *jf = NULL;
     int first = HW_OK;
     if (o->json_path) {
-        int rc = open_json(o->json_path, &jf, err);
+        int rc = json_writer_open(o->json_path, o->with_map, &r.jw, err);
         if (rc) {
             report(err);
             return rc;
         }
-        r.jw = json_writer_new(jf, o->with_map);
     }
     summary_init(&r.all_sum);
     struct json_source *src = xcalloc((size_t)o->n_files, sizeof(*src));
@@ -164,9 +149,7 @@ int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const st
     memparse_free(mp);
     if (r.jw) {
         struct hw_err e = {0};
-        int rc = json_writer_finish(r.jw, src, (size_t)o->n_files, &r.all_sum, o->json_path, &e);
-        if (jf != stdout && fclose(jf) != 0 && rc == HW_OK)
-            rc = hw_err_set(&e, HW_EIO, "cannot write %s", o->json_path);
+        int rc = json_writer_finish(r.jw, src, (size_t)o->n_files, &r.all_sum, &e);
         if (rc) {
             report(&e);
             if (first == HW_OK) {

@@ -13,7 +13,8 @@
 #include <string.h>
 
 struct json_writer {
-    FILE *f;
+    FILE *f;           /* owned unless it is stdout */
+    const char *name;  /* for messages; borrowed from the caller's path */
     bool with_map;
     long n;
     cJSON *events; /* owned array */
@@ -247,15 +248,24 @@ static cJSON *snapshot_json(const struct snapshot *s, bool with_map,
     return o;
 }
 
-struct json_writer *json_writer_new(FILE *f, bool with_map)
+int json_writer_open(const char *path, bool with_map, struct json_writer **out,
+                     struct hw_err *err)
 {
+    *out = NULL;
+    bool to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f)
+        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
+                          strerror(errno));
     struct json_writer *jw = xcalloc(1, sizeof(*jw));
     jw->f = f;
+    jw->name = to_stdout ? "standard output" : path;
     jw->with_map = with_map;
     jw->events = cJSON_CreateArray();
     fprintf(f, "{\"heapwatch\":{\"version\":\"%s\",\"schema\":%d},\n\"snapshots\":[", HW_VERSION,
             HW_JSON_SCHEMA);
-    return jw;
+    *out = jw;
+    return HW_OK;
 }
 
 void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
@@ -328,7 +338,7 @@ static cJSON *summary_json(const struct summary *sum)
 }
 
 int json_writer_finish(struct json_writer *jw, const struct json_source *src, size_t n_src,
-                       const struct summary *sum, const char *name, struct hw_err *err)
+                       const struct summary *sum, struct hw_err *err)
 {
     cJSON *tail = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(tail, "sources");
@@ -353,10 +363,11 @@ int json_writer_finish(struct json_writer *jw, const struct json_source *src, si
     }
     fputc('\n', jw->f);
     cJSON_Delete(tail);
-    int rc = fflush(jw->f) || ferror(jw->f)
-                 ? hw_err_set(err, HW_EIO, "cannot write %s: %s",
-                              strcmp(name, "-") ? name : "standard output", strerror(errno))
-                 : HW_OK;
+    bool failed = fflush(jw->f) != 0 || ferror(jw->f);
+    if (jw->f != stdout && fclose(jw->f) != 0)
+        failed = true;
+    int rc = failed ? hw_err_set(err, HW_EIO, "cannot write %s: %s", jw->name, strerror(errno))
+                    : HW_OK;
     free(jw);
     return rc;
 }

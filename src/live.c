@@ -193,7 +193,6 @@ static void begin_sample(struct live *l)
         live_gc_start(l);
     }
     memparse_set_time(l->mp, live_elapsed(l));
-    l->dumps_in_result = 0;
     if (repl_exec(l->repl, code, now_ms()) == HW_OK) {
         l->state = CONN_SAMPLING;
         l->gc_running = l->gc_pending;
@@ -300,6 +299,20 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
     }
 }
 
+/* -v: what the board prints outside samples (its program, a boot banner),
+ * one message per line, escaped like the record file */
+static void show_noise(struct live *l, const struct repl_event *ev)
+{
+    char line[160];
+    size_t n = ev->out_len;
+    while (n && (ev->out[n - 1] == '\n' || ev->out[n - 1] == '\r'))
+        n--;
+    if (!n)
+        return;
+    record_escape(ev->out, n, line, sizeof(line));
+    live_say(l, HW_OK, "board: %s", line);
+}
+
 static void repl_events(struct live *l)
 {
     struct repl_event ev;
@@ -325,6 +338,9 @@ static void repl_events(struct live *l)
             l->state = repl_state(l->repl) == REPL_READY ? CONN_READY : CONN_SYNCING;
             break;
         case REPL_EV_NOISE:
+            if (l->o->verbose)
+                show_noise(l, &ev);
+            break;
         case REPL_EV_LEFT:
             break;
         }
@@ -509,13 +525,8 @@ static int open_outputs(struct live *l, struct hw_err *err)
         if (rc)
             return rc;
     }
-    if (o->json_path) {
-        l->jf = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
-        if (!l->jf)
-            return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", o->json_path,
-                              strerror(errno));
-        l->jw = json_writer_new(l->jf, o->with_map);
-    }
+    if (o->json_path)
+        return json_writer_open(o->json_path, o->with_map, &l->jw, err);
     return HW_OK;
 }
 
@@ -527,9 +538,7 @@ static int close_outputs(struct live *l, struct hw_err *err)
         struct json_probe pr = {.has_probe = l->has_probe, .code = l->code,
                                 .bytes = l->probe_bytes, .allocated = l->probe_alloc};
         json_writer_probe(l->jw, &pr);
-        int jrc = json_writer_finish(l->jw, &src, 1, &l->sum, l->o->json_path, err);
-        if (l->jf != stdout && fclose(l->jf) != 0 && jrc == HW_OK)
-            jrc = hw_err_set(err, HW_EIO, "cannot write %s", l->o->json_path);
+        int jrc = json_writer_finish(l->jw, &src, 1, &l->sum, err);
         rc = rc ? rc : jrc;
     }
     return rc;

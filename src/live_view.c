@@ -148,7 +148,6 @@ void live_on_key(struct live *l, enum ui_action a)
 void live_on_snapshot(const struct snapshot *s, void *ctx)
 {
     struct live *l = ctx;
-    l->dumps_in_result++;
     if (l->o->count && l->samples >= l->o->count)
         return; /* --listen: a dump that ended after the last one asked for */
     l->samples++;

@@ -92,11 +92,6 @@ void memparse_free(struct memparse *mp)
     free(mp);
 }
 
-long memparse_count(const struct memparse *mp)
-{
-    return mp->seq;
-}
-
 void memparse_set_time(struct memparse *mp, double seconds)
 {
     mp->has_live_time = true;

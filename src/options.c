@@ -75,7 +75,7 @@ void options_usage(FILE *f)
         "  -d, --dumps             one line per dump in the summary\n"
         "  -q, --quiet             no summary text\n"
         "\n"
-        "  -v, --verbose           more messages\n"
+        "  -v, --verbose           live: also show what the board prints between samples\n"
         "  -h, --help              show this help and exit\n"
         "  -V, --version           show the version and exit\n"
         "\n"
