@@ -15,29 +15,49 @@ enum {
     OPT_MAP, OPT_NO_TUI, OPT_NO_COLOR, OPT_TIMEOUT,
 };
 
-static const struct option long_opts[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {"interval", required_argument, NULL, 'i'},
-    {"count", required_argument, NULL, 'n'},
-    {"duration", required_argument, NULL, OPT_DURATION},
-    {"baud", required_argument, NULL, 'b'},
-    {"dtr", required_argument, NULL, OPT_DTR},
-    {"rts", required_argument, NULL, OPT_RTS},
-    {"gc", no_argument, NULL, OPT_GC},
-    {"no-map", no_argument, NULL, OPT_NO_MAP},
-    {"listen", no_argument, NULL, OPT_LISTEN},
-    {"no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"record", required_argument, NULL, 'r'},
-    {"json", required_argument, NULL, 'j'},
-    {"map", no_argument, NULL, OPT_MAP},
-    {"no-tui", no_argument, NULL, OPT_NO_TUI},
-    {"no-color", no_argument, NULL, OPT_NO_COLOR},
-    {"dumps", no_argument, NULL, 'd'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {NULL, 0, NULL, 0},
+/* Which commands take an option. An option of another command is a usage
+ * error, not silently ignored: "analyze --gc" would promise what it cannot
+ * do. NOT_LISTEN marks live options that need writing to the board. */
+enum {
+    LIVE = 1u << CMD_LIVE,
+    ANALYZE = 1u << CMD_ANALYZE,
+    LIST = 1u << CMD_LIST,
+    REPLAY = 1u << CMD_REPLAY,
+    ALL = LIVE | ANALYZE | LIST | REPLAY,
+    NOT_LISTEN = 1u << 8,
+};
+
+static const struct spec {
+    struct option o;
+    unsigned modes;
+} specs[] = {
+    {{"help", no_argument, NULL, 'h'}, ALL},
+    {{"version", no_argument, NULL, 'V'}, ALL},
+    {{"interval", required_argument, NULL, 'i'}, LIVE | NOT_LISTEN},
+    {{"count", required_argument, NULL, 'n'}, LIVE},
+    {{"duration", required_argument, NULL, OPT_DURATION}, LIVE},
+    {{"baud", required_argument, NULL, 'b'}, LIVE},
+    {{"dtr", required_argument, NULL, OPT_DTR}, LIVE},
+    {{"rts", required_argument, NULL, OPT_RTS}, LIVE},
+    {{"gc", no_argument, NULL, OPT_GC}, LIVE | NOT_LISTEN},
+    {{"no-map", no_argument, NULL, OPT_NO_MAP}, LIVE | NOT_LISTEN},
+    {{"listen", no_argument, NULL, OPT_LISTEN}, LIVE},
+    {{"no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT}, LIVE | NOT_LISTEN},
+    {{"timeout", required_argument, NULL, OPT_TIMEOUT}, LIVE},
+    {{"record", required_argument, NULL, 'r'}, LIVE},
+    {{"json", required_argument, NULL, 'j'}, LIVE | ANALYZE},
+    {{"map", no_argument, NULL, OPT_MAP}, LIVE | ANALYZE},
+    {{"no-tui", no_argument, NULL, OPT_NO_TUI}, LIVE},
+    {{"no-color", no_argument, NULL, OPT_NO_COLOR}, LIVE | REPLAY},
+    {{"dumps", no_argument, NULL, 'd'}, ANALYZE},
+    {{"quiet", no_argument, NULL, 'q'}, ANALYZE},
+    {{"verbose", no_argument, NULL, 'v'}, LIVE},
+};
+enum { N_SPECS = sizeof(specs) / sizeof(specs[0]) };
+
+static const char *const cmd_names[] = {
+    [CMD_LIVE] = "live mode", [CMD_ANALYZE] = "analyze", [CMD_LIST] = "list",
+    [CMD_REPLAY] = "replay",
 };
 
 void options_usage(FILE *f)
@@ -214,23 +234,80 @@ static enum cli_status positional(struct hw_options *o, int argc, char **argv, i
     return CLI_OK;
 }
 
-enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
+/* The spec of option value c (a short letter or an OPT_* code). */
+static size_t spec_of(int c)
 {
-    defaults(o);
-    /* The subcommand comes first ("heapwatch analyze -j - f.log"); options
-     * are accepted anywhere after it (GNU permutation). */
-    int start = 1;
+    for (size_t i = 0; i < N_SPECS; i++)
+        if (specs[i].o.val == c)
+            return i;
+    return 0;
+}
+
+/* "--gc" for a long option, "-i (--interval)" for one with a letter. */
+static const char *opt_label(char *buf, size_t cap, size_t i)
+{
+    int v = specs[i].o.val;
+    if (v < 256)
+        snprintf(buf, cap, "-%c (--%s)", v, specs[i].o.name);
+    else
+        snprintf(buf, cap, "--%s", specs[i].o.name);
+    return buf;
+}
+
+/* Every option given must belong to the command, and --listen, which never
+ * writes to the board, takes none of the options that do. */
+static enum cli_status check_modes(struct hw_options *o, const bool *given)
+{
+    char name[48];
+    for (size_t i = 0; i < N_SPECS; i++) {
+        if (!given[i])
+            continue;
+        if (!(specs[i].modes & (1u << o->cmd)))
+            return usage_error(o, "%s does not take %s", cmd_names[o->cmd],
+                               opt_label(name, sizeof(name), i));
+        if (o->listen && (specs[i].modes & NOT_LISTEN))
+            return usage_error(o, "--listen never writes to the board, so %s does not apply",
+                               opt_label(name, sizeof(name), i));
+    }
+    return CLI_OK;
+}
+
+/* The subcommand, if argv[1] is one: "heapwatch analyze -j - f.log".
+ * "analyse" is the man page's British spelling; "help" is --help. Returns
+ * the index of the first argument after it. */
+static int subcommand(int argc, char **argv, struct hw_options *o, bool *help)
+{
     static const struct {
         const char *name;
         enum hw_command cmd;
-    } cmds[] = {{"analyze", CMD_ANALYZE}, {"list", CMD_LIST}, {"replay", CMD_REPLAY}};
+    } cmds[] = {{"analyze", CMD_ANALYZE}, {"analyse", CMD_ANALYZE}, {"list", CMD_LIST},
+                {"replay", CMD_REPLAY}, {"help", CMD_LIVE}};
+    *help = false;
     for (size_t i = 0; argc > 1 && i < ARRAY_LEN(cmds); i++) {
         if (!strcmp(argv[1], cmds[i].name)) {
             o->cmd = cmds[i].cmd;
-            start = 2;
+            *help = !strcmp(cmds[i].name, "help");
+            return 2;
         }
     }
-    /* getopt sees the arguments after the subcommand as a whole argv */
+    return 1;
+}
+
+enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
+{
+    defaults(o);
+    bool help, given[N_SPECS] = {false};
+    int start = subcommand(argc, argv, o, &help);
+    if (help) {
+        options_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    struct option long_opts[N_SPECS + 1];
+    for (size_t i = 0; i < N_SPECS; i++)
+        long_opts[i] = specs[i].o;
+    long_opts[N_SPECS] = (struct option){NULL, 0, NULL, 0};
+    /* getopt sees the arguments after the subcommand as a whole argv;
+     * options are accepted anywhere after it (GNU permutation) */
     char **av = argv + start - 1;
     int ac = argc - start + 1;
     int c, idx = 0;
@@ -252,9 +329,12 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
                                                            : "is not known");
             return usage_error(o, "unknown or incomplete option '%s'", av[optind - 1]);
         }
-        enum cli_status st = apply(o, c, optarg, c >= 256 ? long_opts[idx].name : "");
+        size_t i = spec_of(c);
+        given[i] = true;
+        enum cli_status st = apply(o, c, optarg, specs[i].o.name);
         if (st != CLI_OK)
             return st;
     }
-    return positional(o, ac, av, optind);
+    enum cli_status st = positional(o, ac, av, optind);
+    return st == CLI_OK ? check_modes(o, given) : st;
 }

@@ -96,11 +96,31 @@ grep -q -- "--dtr" "$TMP/dtr-maybe.err" && grep -q maybe "$TMP/dtr-maybe.err" &&
 grep -q -- "--bogus" "$TMP/unknown-long.err" && pass unknown-long-names-option ||
     fail unknown-long-names-option "the message does not name --bogus"
 
-# ---- good values are accepted (parsed, then ignored by analyze)
-expect_status 0 good-live-options-accepted -- "$BIN" analyze -q -i 0.5 -n 3 --duration 2 \
-    -b 9600 --dtr on --rts off --timeout 0.5 --gc --no-map --listen --no-interrupt \
-    --no-tui --no-color -v "$GOOD"
-expect_status 0 good-equals-form -- "$BIN" analyze -q --interval=0 --count=1 --dtr=1 --rts=0 "$GOOD"
+# ---- an option of another mode is an error, never silently ignored
+usage_error analyze-takes-no-gc analyze --gc "$GOOD"
+usage_error analyze-takes-no-interval analyze -i 0.5 "$GOOD"
+usage_error analyze-takes-no-record analyze -r x.rec "$GOOD"
+usage_error replay-takes-no-dumps replay -d "$GOOD"
+usage_error list-takes-no-count list -n 3
+usage_error live-takes-no-quiet -q /dev/null
+usage_error listen-takes-no-gc --listen --gc /dev/null
+usage_error listen-takes-no-interval --listen -i 1 /dev/null
+usage_error listen-takes-no-no-map --listen --no-map /dev/null
+usage_error listen-takes-no-no-interrupt --listen --no-interrupt /dev/null
+grep -q -- 'analyze does not take --gc' "$TMP/analyze-takes-no-gc.err" && pass wrong-mode-names-option ||
+    fail wrong-mode-names-option "want 'analyze does not take --gc'"
+grep -q -- '--listen never writes to the board, so -i (--interval) does not apply' \
+    "$TMP/listen-takes-no-interval.err" && pass listen-says-why || fail listen-says-why "want why"
+
+# ---- good values are accepted (checked against a port that does not exist)
+expect_status 1 good-live-options-accepted -- "$BIN" -i 0.5 -n 3 --duration 2 \
+    -b 9600 --dtr on --rts off --timeout 0.5 --gc --no-map --no-interrupt -r "$TMP/x.rec" \
+    -j "$TMP/x.json" --map --no-tui --no-color -v /dev/ttyNOPE
+grep -q 'cannot open /dev/ttyNOPE' "$TMP/good-live-options-accepted.err" && pass good-live-options-parsed ||
+    fail good-live-options-parsed "want the options accepted and the port tried"
+expect_status 1 good-listen-options-accepted -- "$BIN" --listen -n 3 --duration 2 -b 9600 --timeout 0.5 \
+    --no-tui /dev/ttyNOPE
+expect_status 0 good-equals-form -- "$BIN" analyze -q --json=- --map "$GOOD"
 expect_status 0 options-after-file -- "$BIN" analyze "$GOOD" -q
 expect_status 0 quiet-prints-nothing -- "$BIN" analyze -q "$GOOD" &&
     { [ ! -s "$TMP/quiet-prints-nothing.out" ] && pass quiet-stdout-empty ||
