@@ -12,6 +12,7 @@
 #include "snapshot.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum ui_link {
@@ -78,8 +79,15 @@ struct ui_opts {
 /* Enter full-screen mode on the terminal (stdin/stdout). Registers the
  * restore with die() and atexit(). HW_EIO if the terminal cannot be used. */
 int ui_open(const struct ui_opts *o);
+/* Whether the terminal named by TERM can show the full screen (known to
+ * terminfo, cursor addressing). When not, why[cap] says why ("TERM=dumb
+ * cannot move the cursor"). Call before ui_open; it opens nothing. */
+bool ui_usable(char *why, size_t cap);
 /* Restore the terminal; idempotent, safe from any exit path. */
 void ui_close(void);
+/* The descriptor keys arrive on, to poll: standard input, or the
+ * controlling terminal when standard input is not one. */
+int ui_input_fd(void);
 /* True between ui_open and ui_close. */
 bool ui_active(void);
 /* Draw one frame of v. */

@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,90 @@ static int open_input(const char *path, int *fd, struct hw_err *err)
     return HW_OK;
 }
 
+/* UTF-16 captures: Windows PowerShell's "> log.txt" and many Windows
+ * terminals save text as UTF-16LE with a byte-order mark. mem_info is
+ * ASCII, so decoding to UTF-8 on the way in is all they need. */
+enum utf16 { U16_NO, U16_LE, U16_BE };
+
+struct decoder {
+    enum utf16 mode;
+    bool decided;
+    bool has_carry;   /* an odd byte left over from the previous piece */
+    unsigned char carry;
+    char *out;        /* 3 bytes per code unit at most */
+};
+
+/* BOM FF FE / FE FF, or ASCII text with every other byte 0 ("G\0C\0:\0"). */
+static enum utf16 sniff(const unsigned char *p, size_t n, size_t *skip)
+{
+    *skip = 0;
+    if (n >= 2 && p[0] == 0xff && p[1] == 0xfe) {
+        *skip = 2;
+        return U16_LE;
+    }
+    if (n >= 2 && p[0] == 0xfe && p[1] == 0xff) {
+        *skip = 2;
+        return U16_BE;
+    }
+    if (n < 16)
+        return U16_NO;
+    size_t lo = 0, hi = 0;
+    for (size_t i = 0; i + 1 < 16; i += 2) {
+        lo += p[i] && !p[i + 1];
+        hi += !p[i] && p[i + 1];
+    }
+    return lo == 8 ? U16_LE : hi == 8 ? U16_BE : U16_NO;
+}
+
+static size_t put_utf8(char *o, unsigned u)
+{
+    if (u >= 0xd800 && u < 0xe000)
+        u = '?'; /* a surrogate: no mem_info text needs one */
+    if (u < 0x80) {
+        o[0] = (char)u;
+        return 1;
+    }
+    if (u < 0x800) {
+        o[0] = (char)(0xc0 | (u >> 6));
+        o[1] = (char)(0x80 | (u & 0x3f));
+        return 2;
+    }
+    o[0] = (char)(0xe0 | (u >> 12));
+    o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+    o[2] = (char)(0x80 | (u & 0x3f));
+    return 3;
+}
+
+/* Hand one piece on, decoded if the input is UTF-16. */
+static void decode(struct decoder *d, const unsigned char *p, size_t n,
+                   void (*chunk)(const char *buf, size_t n, void *ctx), void *ctx)
+{
+    size_t skip = 0;
+    if (!d->decided) {
+        d->mode = sniff(p, n, &skip);
+        d->decided = true;
+        if (d->mode != U16_NO)
+            d->out = xmalloc(CHUNK / 2 * 3 + 3);
+    }
+    if (d->mode == U16_NO) {
+        chunk((const char *)p, n, ctx);
+        return;
+    }
+    size_t o = 0;
+    for (size_t i = skip; i < n; i++) {
+        if (!d->has_carry) {
+            d->carry = p[i];
+            d->has_carry = true;
+            continue;
+        }
+        unsigned a = d->carry, b = p[i];
+        d->has_carry = false;
+        o += put_utf8(d->out + o, d->mode == U16_LE ? a | b << 8 : a << 8 | b);
+    }
+    if (o)
+        chunk(d->out, o, ctx);
+}
+
 int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *ctx), void *ctx,
                struct hw_err *err)
 {
@@ -43,7 +128,8 @@ int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *
     int rc = open_input(path, &fd, err);
     if (rc)
         return rc;
-    char *buf = xmalloc(CHUNK);
+    unsigned char *buf = xmalloc(CHUNK);
+    struct decoder d = {0};
     for (;;) {
         ssize_t n = read(fd, buf, CHUNK);
         if (n < 0 && errno == EINTR)
@@ -53,8 +139,9 @@ int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *
                             strerror(errno));
         if (n <= 0)
             break;
-        chunk(buf, (size_t)n, ctx);
+        decode(&d, buf, (size_t)n, chunk, ctx);
     }
+    free(d.out);
     free(buf);
     if (fd != STDIN_FILENO)
         close(fd);

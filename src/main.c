@@ -2,10 +2,12 @@
 /* main.c - picks the command, and is the only place that turns status
  * codes into messages on stderr and exit statuses. */
 #include "analyze.h"
+#include "fmt.h"
 #include "hw.h"
 #include "live.h"
 #include "transport.h"
 #include "options.h"
+#include "paths.h"
 #include "replay.h"
 
 #include <stdbool.h>
@@ -13,11 +15,31 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Messages quote boards and files: never let their bytes drive the terminal. */
 static void report(const struct hw_err *e)
 {
-    fprintf(stderr, "heapwatch: %s\n", e->msg[0] ? e->msg : hw_strerror(e->code));
+    char safe[sizeof(e->msg) * 4];
+    fprintf(stderr, "heapwatch: %s\n",
+            fmt_terminal_safe(e->msg[0] ? e->msg : hw_strerror(e->code), safe, sizeof(safe)));
     if (e->hint[0])
-        fprintf(stderr, "heapwatch: hint: %s\n", e->hint);
+        fprintf(stderr, "heapwatch: hint: %s\n", fmt_terminal_safe(e->hint, safe, sizeof(safe)));
+}
+
+/* No output may overwrite an input or share a file with another output
+ * (a usage error: the command line is what is wrong). */
+static int check_paths(const struct hw_options *o)
+{
+    struct path_use uses[2 + 64];
+    size_t n = 0;
+    uses[n++] = (struct path_use){o->json_path, "--json", true};
+    uses[n++] = (struct path_use){o->record_path, "--record", false};
+    for (int i = 0; i < o->n_files && n < ARRAY_LEN(uses); i++)
+        uses[n++] = (struct path_use){o->files[i], NULL, false};
+    struct hw_err err = {0};
+    if (paths_check(uses, n, &err) == HW_OK)
+        return HW_OK;
+    report(&err);
+    return HW_EARG;
 }
 
 static int run_analyze(const struct hw_options *o)
@@ -87,8 +109,9 @@ static int pick_port(char *path, size_t cap)
 static int run_live(const struct hw_options *o)
 {
     char picked[1024];
-    if (is_auto(o->port) && pick_port(picked, sizeof(picked)) != HW_OK)
-        return HW_EXIT_USAGE;
+    int rc = is_auto(o->port) ? pick_port(picked, sizeof(picked)) : HW_OK;
+    if (rc != HW_OK) /* several boards: name one (usage); none: nothing to watch */
+        return rc == HW_EARG ? HW_EXIT_USAGE : HW_EXIT_RUNTIME;
     struct live_opts l = {
         .port = is_auto(o->port) ? picked : o->port,
         .topts = {.baud = o->baud, .dtr = o->dtr, .rts = o->rts},
@@ -107,10 +130,17 @@ static int run_live(const struct hw_options *o)
     };
     bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
     l.tui = !o->no_tui && !json_stdout && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+    char why[128];
+    if (l.tui && !ui_usable(why, sizeof(why))) {
+        /* lines are what such a terminal can show: say so once and go on */
+        fprintf(stderr, "heapwatch: %s: one line per sample instead of the full-screen UI "
+                        "(--no-tui)\n", why);
+        l.tui = false;
+    }
     l.ui.no_color = o->no_color;
     FILE *out = json_stdout ? NULL : stdout;
     struct hw_err err = {0};
-    int rc = live_run(&l, out, report, &err);
+    rc = live_run(&l, out, report, &err);
     if (rc == HW_OK)
         return HW_EXIT_OK;
     report(&err);
@@ -140,6 +170,8 @@ int main(int argc, char **argv)
     case CLI_OK:
         break;
     }
+    if (check_paths(&o) != HW_OK)
+        return HW_EXIT_USAGE;
     switch (o.cmd) {
     case CMD_ANALYZE:
         return run_analyze(&o);

@@ -226,7 +226,7 @@ static void run(struct replay *r)
         int64_t wait = r->playing ? r->step_at - now : 1000;
         if (f >= 0 && f < wait)
             wait = f;
-        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+        struct pollfd p = {.fd = ui_input_fd(), .events = POLLIN};
         poll(&p, 1, wait > 0 ? (int)wait : 0);
         if (stop_signal)
             return; /* Ctrl-C, SIGTERM, SIGHUP: leave like q */
@@ -239,10 +239,23 @@ static void run(struct replay *r)
 int replay_run(const struct replay_opts *o, struct hw_err *err)
 {
     struct replay r = {.pos = -1};
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    bool from_stdin = strcmp(o->file, "-") == 0;
+    char why[128];
+    if (!isatty(STDOUT_FILENO) || (!from_stdin && !isatty(STDIN_FILENO))) {
         hw_err_set(err, HW_EARG, "replay needs a terminal");
         hw_err_hint(err, "for text, use: heapwatch analyze -d %s", o->file);
         return HW_EARG;
+    }
+    if (from_stdin && isatty(STDIN_FILENO)) {
+        hw_err_set(err, HW_EARG, "replay -: standard input is the terminal, not a capture");
+        hw_err_hint(err, "pipe one in: heapwatch replay - < capture.log");
+        return HW_EARG;
+    }
+    if (!ui_usable(why, sizeof(why))) {
+        hw_err_set(err, HW_EIO, "cannot replay in this terminal: %s", why);
+        hw_err_hint(err, "set TERM to your terminal (e.g. TERM=xterm-256color), or for text: "
+                         "heapwatch analyze -d %s", o->file);
+        return HW_EIO;
     }
     int rc = load(&r, o->file, err);
     if (rc == HW_OK) {

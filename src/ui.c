@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <curses.h>
+#include <term.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -26,6 +27,7 @@ enum { N_FATAL = sizeof(fatal_signals) / sizeof(fatal_signals[0]) };
  * hook, atexit, signal handler) take no arguments. */
 static struct {
     SCREEN *screen;
+    FILE *in; /* where keys come from: stdin, or /dev/tty when stdin is a capture */
     volatile sig_atomic_t active;
     bool atexit_done;
     struct sigaction old[N_FATAL];
@@ -101,11 +103,18 @@ int ui_open(const struct ui_opts *o)
         o = &defaults;
     /* LC_CTYPE only: LC_NUMERIC would make the record file write "+0,203" */
     setlocale(LC_CTYPE, "");
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+    if (!isatty(STDOUT_FILENO))
         return HW_EIO;
+    if (!ui.in) {
+        /* "replay -": standard input is the capture; keys come from the
+         * controlling terminal, as less(1) does */
+        ui.in = isatty(STDIN_FILENO) ? stdin : fopen("/dev/tty", "r");
+        if (!ui.in)
+            return HW_EIO;
+    }
     if (!ui.screen) {
         /* newterm, not initscr: initscr exits the process on failure */
-        ui.screen = newterm(NULL, stdout, stdin);
+        ui.screen = newterm(NULL, stdout, ui.in);
         if (!ui.screen)
             return HW_EIO;
     }
@@ -131,6 +140,33 @@ void ui_close(void)
     curs_set(1);
     endwin();
     fflush(stdout);
+}
+
+bool ui_usable(char *why, size_t cap)
+{
+    const char *term = getenv("TERM");
+    int err = 0;
+    if (!term || !term[0]) {
+        snprintf(why, cap, "TERM is not set");
+        return false;
+    }
+    if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+        snprintf(why, cap, "TERM=%s is not a terminal type this system knows", term);
+        return false;
+    }
+    /* "dumb" and printing terminals cannot move the cursor: a full screen
+     * drawn on them is blank or scrolls away */
+    char *cup = tigetstr("cup");
+    bool ok = cup && cup != (char *)-1;
+    del_curterm(cur_term);
+    if (!ok)
+        snprintf(why, cap, "TERM=%s cannot move the cursor", term);
+    return ok;
+}
+
+int ui_input_fd(void)
+{
+    return ui.in ? fileno(ui.in) : STDIN_FILENO;
 }
 
 bool ui_active(void)
