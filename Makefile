@@ -59,7 +59,7 @@ test_deps_memparse := memparse memline snapshot metrics util
 test_deps_metrics  := metrics snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
-test_deps_record   := record memparse memline snapshot metrics util
+test_deps_record   := record fmt memparse memline snapshot metrics util
 test_deps_transport := transport transport_serial transport_fd util
 test_deps_heatmap  := heatmap snapshot metrics util
 test_deps_history  := history snapshot metrics util
@@ -128,9 +128,7 @@ bench: $(BIN) $(BUILD)/bench_frame
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/heapwatch
-	sed 's/@VERSION@/$(shell sed -n 's/^#define HW_VERSION "\(.*\)"/\1/p' include/hw.h)/' \
-	    man/heapwatch.1 > $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
-	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+	install -m 644 man/heapwatch.1 $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/heapwatch $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1

@@ -39,11 +39,13 @@ struct json_event {
 /* Create path ("-" = standard output) and start a document in it.
  * with_map adds each area's "map" string. *out is NULL on failure
  * ("cannot create X: ..."). The writer owns the file until finish. */
-int json_writer_open(const char *path, bool with_map, struct json_writer **out,
+int json_writer_open(const char *path, bool with_map, bool stream, struct json_writer **out,
                      struct hw_err *err);
-/* Append one snapshot; extra may be NULL. */
-void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
-                          const struct json_sample_extra *extra);
+/* Append one snapshot; extra may be NULL. With stream (live mode), each
+ * snapshot is flushed at once, so a reader of a pipe sees it as it comes.
+ * HW_EIO once the file has failed (a closed pipe, a full disk). */
+int json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
+                         const struct json_sample_extra *extra);
 /* Remember an event; written in "events" when the document closes. */
 void json_writer_event(struct json_writer *jw, const struct json_event *ev);
 /* What one sample costs the board, measured at the start of a session. */

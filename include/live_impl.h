@@ -33,17 +33,28 @@ enum {
     BUSY_RETRY_MS = 3000, /* a busy board is not interrupted more often than this */
     LISTEN_QUIET_MS = 300, /* silence that ends a dump in --listen mode */
     LEAVE_MS = 500,      /* time given to "\r\x02" on the way out */
-    CALIB_TRIES = 3,
+    CALIB_TRIES = 3,     /* probes without a dump before giving up */
+    CALIB_RETRY_MS = 500, /* after the first failed probe; doubles */
+    FAIL_BACKOFF_MS = 250, /* a sample without a dump delays the next; doubles */
+    FAIL_BACKOFF_MAX_MS = 5000,
 };
 
 struct calib {
     int n;           /* results seen in this attempt */
     int tries;
+    int failures;    /* probes that brought back no dump */
+    int64_t retry_at; /* the next probe after a failure; 0 = none pending */
+    char answer[160]; /* what the board said instead of a dump, escaped */
     uint64_t used[2];
     uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
     bool has_alloc;
     uint64_t heap_total; /* GC: total:, to size the exec deadline */
 };
+
+/* `g`: a sample, gc.collect() in an exec of its own (some ports collect
+ * only once a command has returned), then a sample: before and after are
+ * both fresh. */
+enum gc_step { GC_IDLE, GC_BEFORE, GC_COLLECT, GC_AFTER };
 
 struct live {
     const struct live_opts *o;
@@ -58,8 +69,15 @@ struct live {
     struct summary sum;
     enum conn state;
     int64_t t0, next_sample, retry_at, last_rx;
+    double wall0;         /* wall clock at t0: the record's start= */
     long samples;
+    int failures;         /* samples in a row that brought back no dump */
+    int64_t last_heard;   /* --listen: last byte received */
+    bool silent_said;     /* --listen: the silence was reported */
+    bool in_schedule;     /* the sample in flight is a scheduled one (not g, s) */
     bool ever_ready, header_done, stop;
+    char err_line[256];   /* a partial line of the exec: child's stderr */
+    size_t err_len;
     char spec[1024];      /* what to reopen: the resolved path or exec: spec */
     char usb_serial[128];
     char last_msg[256];   /* messages only when they change */
@@ -69,7 +87,8 @@ struct live {
     const char *code;
     struct hw_err fatal;
     /* the full-screen UI, when on */
-    bool tui_on, paused, gc_pending, gc_running;
+    bool tui_on, paused, gc_pending, one_sample;
+    enum gc_step gc_step;
     struct tui tui;
     struct ui_gc_compare gc_before; /* numbers before the user's `g` */
     char rec_name[64];              /* a recording started with `r` */
@@ -84,11 +103,13 @@ void live_event(struct live *l, const char *kind, const char *detail);
 
 /* live_view.c: the reader's callback for samples: summary, JSON, view or line */
 void live_on_snapshot(const struct snapshot *s, void *ctx);
-/* live_view.c: the sample line (and the header before the first one) */
-void live_print_sample(struct live *l, const struct snapshot *s);
-/* live_view.c: `g` is about to run / its sample s has arrived */
-void live_gc_start(struct live *l);
-void live_gc_done(struct live *l, const struct snapshot *s);
+/* live_view.c: the header of the sample lines (once) */
+void live_print_header(struct live *l, const struct snapshot *s);
+/* live_view.c: the samples before and after `g`'s collection */
+void live_gc_before(struct live *l, const struct snapshot *s);
+void live_gc_after(struct live *l, const struct snapshot *s);
+/* live_view.c: a write to standard output failed: end the session */
+void live_out_failed(struct live *l);
 /* live_view.c: refresh the view's link state, rate and probe figures */
 void live_update_view(struct live *l);
 /* live_view.c: apply a key */

@@ -29,7 +29,8 @@ struct transport_opts {
  *    "no MicroPython board found". Several in the best tier: HW_EARG
  *    "several boards: /dev/ttyACM0, /dev/ttyACM1", hint "name one: ...".
  *  - "exec:CMD": run CMD with /bin/sh -c in its own session and process group,
- *    stdin and stdout on a fresh raw pty, stderr inherited from heapwatch.
+ *    stdin and stdout on a fresh raw pty, stderr on a pipe (transport_err_fd),
+ *    so its diagnostics never land on the terminal or in the byte stream.
  *    A command that cannot start shows up as HW_EDISCONNECTED on the first read.
  *  - "a0".."a9", "u0".."u9", "c0".."c9": /dev/ttyACM<n>, /dev/ttyUSB<n>, COM<n>.
  *  - anything else is a path. Real serial ports go through libserialport; ttys
@@ -80,6 +81,16 @@ const char *transport_path(const struct transport *t);
 /* The USB serial number of a libserialport USB port, or NULL (not USB, no
  * serial, fallback or exec). Owned by t, valid until transport_close(). */
 const char *transport_usb_serial(const struct transport *t);
+
+/* The read end of an exec: child's stderr (non-blocking; read() it when
+ * poll() says so, EOF when the child is gone), or -1 for other transports.
+ * Owned by t; closed by transport_close(), which drops what the child
+ * writes while it is being stopped ("terminating on signal 15"). */
+int transport_err_fd(const struct transport *t);
+/* Read what the exec: child wrote on stderr without blocking; *n = 0 when
+ * nothing is waiting. At EOF the pipe is closed and transport_err_fd()
+ * becomes -1. Always HW_OK (a stderr that fails is only closed). */
+int transport_read_err(struct transport *t, void *buf, size_t cap, size_t *n);
 
 /* The process id of an exec: child, or -1 for other transports. */
 long transport_pid(const struct transport *t);

@@ -28,6 +28,7 @@ struct transport {
     long child;            /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
     int reaped;            /* the child has been waited for; never signal it again */
     int child_status;      /* its waitpid() status once reaped */
+    int err_fd;            /* TRANSPORT_EXEC: read end of the child's stderr, else -1 */
 };
 
 /* A backend's "not mine, try the next one" answer (not an HW_E* code). */

@@ -124,7 +124,7 @@ int analyze_run(const struct analyze_opts *o, FILE *out, void (*report)(const st
     struct run r = {.o = o, .out = out};
     int first = HW_OK;
     if (o->json_path) {
-        int rc = json_writer_open(o->json_path, o->with_map, &r.jw, err);
+        int rc = json_writer_open(o->json_path, o->with_map, false, &r.jw, err);
         if (rc) {
             report(err);
             return rc;

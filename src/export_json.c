@@ -16,6 +16,7 @@ struct json_writer {
     FILE *f;           /* owned unless it is stdout */
     const char *name;  /* for messages; borrowed from the caller's path */
     bool with_map;
+    bool stream;       /* flush each snapshot */
     long n;
     cJSON *events; /* owned array */
     cJSON *probe;  /* owned object or NULL */
@@ -248,7 +249,7 @@ static cJSON *snapshot_json(const struct snapshot *s, bool with_map,
     return o;
 }
 
-int json_writer_open(const char *path, bool with_map, struct json_writer **out,
+int json_writer_open(const char *path, bool with_map, bool stream, struct json_writer **out,
                      struct hw_err *err)
 {
     *out = NULL;
@@ -261,6 +262,7 @@ int json_writer_open(const char *path, bool with_map, struct json_writer **out,
     jw->f = f;
     jw->name = to_stdout ? "standard output" : path;
     jw->with_map = with_map;
+    jw->stream = stream;
     jw->events = cJSON_CreateArray();
     fprintf(f, "{\"heapwatch\":{\"version\":\"%s\",\"schema\":%d},\n\"snapshots\":[", HW_VERSION,
             HW_JSON_SCHEMA);
@@ -268,8 +270,8 @@ int json_writer_open(const char *path, bool with_map, struct json_writer **out,
     return HW_OK;
 }
 
-void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
-                          const struct json_sample_extra *extra)
+int json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
+                         const struct json_sample_extra *extra)
 {
     cJSON *o = snapshot_json(s, jw->with_map, extra);
     char *text = cJSON_PrintUnformatted(o); /* freed with cJSON_free below */
@@ -279,6 +281,9 @@ void json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
         cJSON_free(text);
     }
     cJSON_Delete(o);
+    if (jw->stream)
+        fflush(jw->f);
+    return ferror(jw->f) ? HW_EIO : HW_OK;
 }
 
 void json_writer_event(struct json_writer *jw, const struct json_event *ev)

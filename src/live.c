@@ -6,6 +6,7 @@
  * owns no protocol, parsing or formatting rules. */
 #include "live.h"
 #include "live_impl.h"
+#include "fmt.h"
 #include "util.h"
 
 #include <errno.h>
@@ -118,9 +119,11 @@ static struct repl *new_repl(const struct live_opts *o)
 
 static void start_session(struct live *l)
 {
-    l->last_rx = now_ms();
+    l->last_rx = l->last_heard = now_ms();
     if (l->o->listen) {
         l->state = CONN_LISTENING;
+        if (!l->tui_on)
+            live_print_header(l, NULL); /* it may be quiet for long: say what runs */
         return;
     }
     l->state = CONN_SYNCING;
@@ -139,8 +142,11 @@ static int open_first(struct live *l, struct hw_err *err)
     return HW_OK;
 }
 
+static void pump_err(struct live *l);
+
 static void lost(struct live *l, const struct hw_err *why)
 {
+    pump_err(l); /* an exec: command's last words say why it went */
     transport_close(l->t);
     l->t = NULL;
     if (!l->ever_ready && !l->o->listen) {
@@ -150,6 +156,7 @@ static void lost(struct live *l, const struct hw_err *why)
         l->stop = true;
         return;
     }
+    l->gc_step = GC_IDLE;
     memparse_flush(l->mp); /* a dump cut by the unplug is kept, marked cut */
     record_sync(l->rec, live_elapsed(l), NULL);
     live_event(l, "gap", why->msg);
@@ -185,28 +192,92 @@ static void schedule_next(struct live *l)
     l->next_sample = l->next_sample + step > now ? l->next_sample + step : now;
 }
 
-static void begin_sample(struct live *l)
+/* The last line of a traceback ("MemoryError: memory allocation failed"),
+ * or with last false the first non-empty line of output. */
+static void traceback_line(const char *text, size_t n, char *out, size_t cap, bool last)
 {
-    const char *code = l->code;
-    if (l->gc_pending) {
-        code = live_probe_code(true, l->o->no_map);
-        live_gc_start(l);
+    size_t start = 0, end = n;
+    if (last) {
+        while (end && (text[end - 1] == '\n' || text[end - 1] == '\r'))
+            end--;
+        start = end;
+        while (start && text[start - 1] != '\n')
+            start--;
+    } else {
+        while (start < n && (text[start] == '\n' || text[start] == '\r'))
+            start++;
+        for (end = start; end < n && text[end] != '\n' && text[end] != '\r';)
+            end++;
     }
+    snprintf(out, cap, "%.*s", (int)(end - start), text + start);
+}
+
+/* The next exec: a scheduled sample, or one of `g`'s (a sample, the
+ * collection, a sample) or `s`'s, which leave the rhythm as it is. */
+static void begin_sample(struct live *l, bool scheduled)
+{
+    if (!scheduled && l->gc_step == GC_IDLE && l->gc_pending)
+        l->gc_step = GC_BEFORE;
+    const char *code = l->gc_step == GC_COLLECT ? "import gc;gc.collect()" : l->code;
     memparse_set_time(l->mp, live_elapsed(l));
     if (repl_exec(l->repl, code, now_ms()) == HW_OK) {
         l->state = CONN_SAMPLING;
-        l->gc_running = l->gc_pending;
+        l->in_schedule = scheduled;
         l->gc_pending = false;
+        if (l->gc_step == GC_IDLE)
+            l->one_sample = false;
     }
+}
+
+/* What the board printed instead of a dump, for people: the last line of
+ * its traceback ("MemoryError: memory allocation failed"), else the first
+ * line of its output, escaped; "nothing" when it printed nothing. */
+static void board_answer(const struct repl_event *ev, char *out, size_t cap)
+{
+    char line[200];
+    const char *p = ev->err_len ? ev->err : ev->out;
+    size_t n = ev->err_len ? ev->err_len : ev->out_len;
+    traceback_line(p, n, line, sizeof(line), ev->err_len > 0);
+    if (line[0])
+        fmt_escape(line, strlen(line), out, cap);
+    else
+        snprintf(out, cap, "nothing");
+}
+
+/* Three probes without a dump: say what the board answered, once, and
+ * stop (the loop then leaves the board at its >>> prompt). */
+static void calibration_failed(struct live *l)
+{
+    const char *a = l->cal.answer;
+    hw_err_set(&l->fatal, HW_EPROTO, "%s does not answer micropython.mem_info(): the board "
+               "answered: %s", l->spec, a);
+    if (strstr(a, "MemoryError"))
+        hw_err_hint(&l->fatal, "its heap is too full to run even the probe; sample it while "
+                               "the program still runs (--listen with its own mem_info calls)");
+    else if (strstr(a, "Error"))
+        hw_err_hint(&l->fatal, "this firmware may be built without micropython.mem_info "
+                               "(MICROPY_PY_MICROPYTHON_MEM_INFO)");
+    live_event(l, "error", l->fatal.msg);
+    l->stop = true;
 }
 
 /* Two back-to-back probes of the map-less code: the growth of "used"
  * between them is what one sample leaves on the heap (code object, line
  * buffer, garbage until the next collection). A collection in between
- * shows as shrinking; then try again. */
-static void calibrate_result(struct live *l)
+ * shows as shrinking; then try again. A probe that brings back no dump
+ * (no mem_info on this firmware, a MemoryError, something else printed) is
+ * tried again after a pause, at most CALIB_TRIES times. */
+static void calibrate_result(struct live *l, const struct repl_event *ev, bool got)
 {
     struct calib *c = &l->cal;
+    if (!got) {
+        board_answer(ev, c->answer, sizeof(c->answer));
+        if (++c->failures >= CALIB_TRIES)
+            calibration_failed(l);
+        else
+            c->retry_at = now_ms() + ((int64_t)CALIB_RETRY_MS << (c->failures - 1));
+        return;
+    }
     if (c->n < 2) {
         repl_exec(l->repl, live_probe_code(false, true), now_ms());
         return;
@@ -243,16 +314,33 @@ static void on_ready(struct live *l)
     l->next_sample = now_ms();
 }
 
-/* First line of a traceback's last line: "MemoryError: memory allocation failed" */
-static void traceback_line(const char *err, size_t n, char *out, size_t cap)
+/* After a sample: the next one at its time; after one that brought back
+ * no dump, not before a pause that doubles while it lasts (-i 0 on a board
+ * that answers every command with MemoryError must not spin). */
+static void after_sample(struct live *l, bool got)
 {
-    size_t end = n;
-    while (end && (err[end - 1] == '\n' || err[end - 1] == '\r'))
-        end--;
-    size_t start = end;
-    while (start && err[start - 1] != '\n')
-        start--;
-    snprintf(out, cap, "%.*s", (int)(end - start), err + start);
+    l->failures = got ? 0 : l->failures + 1;
+    if (l->in_schedule)
+        schedule_next(l);
+    if (l->failures) {
+        int shift = l->failures - 1 < 5 ? l->failures - 1 : 5;
+        int64_t pause = (int64_t)FAIL_BACKOFF_MS << shift;
+        int64_t at = now_ms() + (pause < FAIL_BACKOFF_MAX_MS ? pause : FAIL_BACKOFF_MAX_MS);
+        if (l->next_sample < at)
+            l->next_sample = at;
+    }
+}
+
+/* `g` goes on: the sample before, the collection, the sample after. A
+ * sample that failed ends it (its error was said). */
+static void gc_next(struct live *l, bool got)
+{
+    if (l->gc_step == GC_COLLECT)
+        l->gc_step = GC_AFTER;
+    else if (l->gc_step == GC_BEFORE && got)
+        l->gc_step = GC_COLLECT;
+    else
+        l->gc_step = GC_IDLE;
 }
 
 static void on_result(struct live *l, const struct repl_event *ev)
@@ -263,21 +351,29 @@ static void on_result(struct live *l, const struct repl_event *ev)
     if (record_sync(l->rec, live_elapsed(l), &e))
         live_say(l, e.code, "%s", e.msg);
     /* calibration probes are not samples: a reader of their own */
-    struct memparse *mp = l->state == CONN_CALIBRATING ? l->cal_mp : l->mp;
+    bool calibrating = l->state == CONN_CALIBRATING;
+    struct memparse *mp = calibrating ? l->cal_mp : l->mp;
+    long before = calibrating ? l->cal.n : l->samples;
     memparse_feed(mp, ev->out, ev->out_len);
     memparse_flush(mp);
+    bool got = (calibrating ? l->cal.n : l->samples) > before;
     if (ev->err_len) {
-        char line[200];
-        traceback_line(ev->err, ev->err_len, line, sizeof(line));
-        live_event(l, "error", line);
-        live_say(l, HW_EPROTO, "the board answered: %s", line);
+        char answer[200];
+        board_answer(ev, answer, sizeof(answer));
+        live_event(l, "error", answer);
+        live_say(l, HW_EPROTO, "the board answered: %s", answer);
     }
-    if (l->state == CONN_CALIBRATING) {
-        calibrate_result(l);
+    if (calibrating) {
+        calibrate_result(l, ev, got);
         return;
     }
     l->state = CONN_READY;
-    schedule_next(l);
+    if (l->gc_step == GC_COLLECT)
+        got = true; /* the collection prints nothing */
+    else
+        after_sample(l, got);
+    if (l->gc_step != GC_IDLE)
+        gc_next(l, got);
 }
 
 static void on_timeout(struct live *l, const struct repl_event *ev)
@@ -293,6 +389,7 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
     live_event(l, "timeout", ev->msg);
     live_say(l, ev->code, "%s: %s", l->spec, ev->msg);
     l->state = CONN_SYNCING;
+    l->gc_step = GC_IDLE;
     if (repl_state(l->repl) == REPL_IDLE) {
         l->state = CONN_BUSY;
         l->retry_at = now_ms() + BUSY_RETRY_MS;
@@ -331,6 +428,7 @@ static void repl_events(struct live *l)
             live_event(l, "reset", ev.msg);
             live_say(l, HW_OK, "the board reset (%s); its heap starts afresh", ev.msg);
             l->state = CONN_SYNCING;
+            l->gc_step = GC_IDLE;
             break;
         case REPL_EV_ERROR:
             live_event(l, "error", ev.msg);
@@ -361,7 +459,8 @@ static void pump_in(struct live *l)
         }
         if (!n)
             return;
-        l->last_rx = now_ms();
+        l->last_rx = l->last_heard = now_ms();
+        l->silent_said = false;
         /* calibration probes stay out of the transcript: a reader of the
          * record must not count them as samples */
         if (l->state != CONN_CALIBRATING)
@@ -389,6 +488,40 @@ static void pump_out(struct live *l)
     repl_output_done(l->repl, n);
 }
 
+/* One line of the exec: command's stderr: a message and an event, never
+ * raw bytes on the terminal (nor over the full-screen UI). */
+static void err_line(struct live *l)
+{
+    char raw[sizeof(l->err_line) + 1], esc[sizeof(l->err_line) * 4];
+    memcpy(raw, l->err_line, l->err_len);
+    raw[l->err_len] = '\0';
+    fmt_escape(l->err_line, l->err_len, esc, sizeof(esc));
+    l->err_len = 0;
+    if (!esc[0])
+        return;
+    live_event(l, "stderr", raw); /* the record and the JSON escape it their way */
+    live_say(l, HW_OK, "exec: %s", esc);
+}
+
+static void pump_err(struct live *l)
+{
+    char buf[4096];
+    size_t n;
+    while (l->t && transport_read_err(l->t, buf, sizeof(buf), &n) == HW_OK && n) {
+        for (size_t i = 0; i < n; i++) {
+            if (buf[i] == '\n' || l->err_len == sizeof(l->err_line)) {
+                err_line(l);
+                if (buf[i] == '\n')
+                    continue;
+            }
+            if (buf[i] != '\r')
+                l->err_line[l->err_len++] = buf[i];
+        }
+    }
+    if (l->err_len && (!l->t || transport_err_fd(l->t) < 0))
+        err_line(l); /* its last line, without a newline */
+}
+
 static int64_t next_wake(const struct live *l, int64_t now)
 {
     int64_t w = now + 1000;
@@ -401,6 +534,12 @@ static int64_t next_wake(const struct live *l, int64_t now)
         SOONER(l->retry_at);
     if (l->state == CONN_LISTENING && l->last_rx)
         SOONER(l->last_rx + LISTEN_QUIET_MS);
+    if (l->state == CONN_LISTENING && !l->silent_said)
+        SOONER(l->last_heard + (int64_t)(l->o->timeout_s * 1000));
+    if (l->state == CONN_CALIBRATING && l->cal.retry_at)
+        SOONER(l->cal.retry_at);
+    if (l->state == CONN_READY && (l->gc_pending || l->gc_step != GC_IDLE || l->one_sample))
+        SOONER(now);
     if (l->o->duration_s > 0)
         SOONER(l->t0 + (int64_t)(l->o->duration_s * 1000));
 #undef SOONER
@@ -417,13 +556,16 @@ static void wait_io(struct live *l)
         if (f >= 0 && now + f < wake)
             wake = now + f;
     }
-    struct pollfd p[3] = {{.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}, {.fd = -1}};
+    struct pollfd p[4] = {{.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}, {.fd = -1},
+                          {.fd = -1}};
     if (l->t)
         p[1] = (struct pollfd){.fd = transport_fd(l->t), .events = POLLIN};
     if (l->tui_on)
-        p[2] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+        p[2] = (struct pollfd){.fd = ui_input_fd(), .events = POLLIN};
+    if (l->t)
+        p[3] = (struct pollfd){.fd = transport_err_fd(l->t), .events = POLLIN};
     int timeout = wake > now ? (int)(wake - now) : 0;
-    int rc = poll(p, 3, timeout);
+    int rc = poll(p, 4, timeout);
     if (l->tui_on) /* keys, and KEY_RESIZE after a SIGWINCH interrupted poll */
         for (enum ui_action a; (a = ui_read_key(false)) != UI_NONE;)
             live_on_key(l, a);
@@ -434,6 +576,8 @@ static void wait_io(struct live *l)
         if (read(sig_pipe[0], &b, 1) == 1)
             l->stop = true;
     }
+    if (l->t && p[3].revents)
+        pump_err(l);
     if (l->t && p[1].revents)
         pump_in(l);
 }
@@ -457,8 +601,23 @@ static void step(struct live *l)
     now = now_ms(); /* the events may have taken a while, and scheduled "now" */
     if (finished(l, now))
         return;
-    if (l->state == CONN_READY && (l->gc_pending || (!l->paused && now >= l->next_sample)))
-        begin_sample(l);
+    if (l->state == CONN_READY) {
+        bool due = !l->paused && now >= l->next_sample;
+        if (due || l->gc_pending || l->gc_step != GC_IDLE || l->one_sample)
+            begin_sample(l, due && l->gc_step == GC_IDLE && !l->gc_pending);
+    }
+    if (l->state == CONN_CALIBRATING && l->cal.retry_at && now >= l->cal.retry_at &&
+        repl_state(l->repl) == REPL_READY) {
+        l->cal.retry_at = 0;
+        repl_exec(l->repl, live_probe_code(false, true), now);
+    }
+    if (l->state == CONN_LISTENING && !l->silent_said &&
+        now - l->last_heard >= (int64_t)(l->o->timeout_s * 1000)) {
+        l->silent_said = true; /* once, until it speaks again */
+        live_event(l, "silent", NULL);
+        live_say(l, HW_ETIMEDOUT, "%s: nothing received for %gs; still listening", l->spec,
+                 l->o->timeout_s);
+    }
     if (l->state == CONN_LOST && now >= l->retry_at)
         retry(l);
     if (l->state == CONN_BUSY && now >= l->retry_at) {
@@ -521,12 +680,12 @@ static int open_outputs(struct live *l, struct hw_err *err)
 {
     const struct live_opts *o = l->o;
     if (o->record_path) {
-        int rc = record_open(o->record_path, l->spec, &l->rec, err);
+        int rc = record_open(o->record_path, l->spec, l->wall0, &l->rec, err);
         if (rc)
             return rc;
     }
     if (o->json_path)
-        return json_writer_open(o->json_path, o->with_map, &l->jw, err);
+        return json_writer_open(o->json_path, o->with_map, true, &l->jw, err);
     return HW_OK;
 }
 
@@ -544,6 +703,26 @@ static int close_outputs(struct live *l, struct hw_err *err)
     return rc;
 }
 
+/* A session without one sample has nothing to show for itself: that is a
+ * failure (exit 1), whatever ended it; say where it got to. */
+static void no_samples(struct live *l)
+{
+    char d[16];
+    static const char *const where[] = {
+        [CONN_SYNCING] = "it was still entering the raw REPL (is it a MicroPython board?)",
+        [CONN_CALIBRATING] = "it was still measuring the probe",
+        [CONN_READY] = "", [CONN_SAMPLING] = "the first sample was still on its way",
+        [CONN_LISTENING] = "nothing it printed was a mem_info dump",
+        [CONN_LOST] = "the port was gone", [CONN_BUSY] = "the board was busy",
+    };
+    hw_err_set(&l->fatal, HW_ETIMEDOUT, "no sample from %s in %s", l->spec,
+               fmt_duration(d, sizeof(d), live_elapsed(l)));
+    if (l->state == CONN_LISTENING && l->last_heard == l->t0)
+        hw_err_hint(&l->fatal, "it printed nothing at all");
+    else if (where[l->state][0])
+        hw_err_hint(&l->fatal, "%s", where[l->state]);
+}
+
 int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_err *e),
              struct hw_err *err)
 {
@@ -551,6 +730,7 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
     l.code = live_probe_code(o->gc, o->no_map);
     summary_init(&l.sum);
     l.t0 = now_ms();
+    l.wall0 = wall_seconds();
     int rc = install_signals();
     if (rc)
         return hw_err_set(err, rc, "cannot create a pipe: %s", strerror(errno));
@@ -592,6 +772,8 @@ int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_e
     memparse_free(l.mp);
     memparse_free(l.cal_mp);
     repl_free(l.repl);
+    if (!l.fatal.code && l.samples == 0)
+        no_samples(&l);
     if (l.fatal.code) {
         *err = l.fatal;
         return l.fatal.code;

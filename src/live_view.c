@@ -6,21 +6,40 @@
 #include "live_impl.h"
 #include "util.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
-static void print_header(struct live *l, const struct snapshot *s)
+void live_out_failed(struct live *l)
 {
-    fprintf(l->out, "# heapwatch %s on %s", HW_VERSION, l->spec);
-    if (s->block_size)
+    if (!l->fatal.code)
+        hw_err_set(&l->fatal, HW_EIO, "cannot write standard output: %s",
+                   strerror(errno ? errno : EIO));
+    l->stop = true;
+}
+
+/* "# heapwatch 0.2.0 on PORT, 16-byte blocks; each sample leaves ...": at
+ * the first sample, or at the start with --listen (nothing is sent, and
+ * the board may be quiet for long), then the column heads. */
+void live_print_header(struct live *l, const struct snapshot *s)
+{
+    if (l->header_done || !l->out)
+        return;
+    l->header_done = true;
+    fprintf(l->out, "# heapwatch %s %s %s", HW_VERSION, l->o->listen ? "listening to" : "on",
+            l->spec);
+    if (s && s->block_size)
         fprintf(l->out, ", %u-byte blocks", s->block_size);
+    if (l->o->listen)
+        fprintf(l->out, " (never writes to it)");
     if (l->has_probe) {
         fprintf(l->out, "; each sample leaves %ld bytes on the heap", l->probe_bytes);
         if (l->probe_alloc >= 0)
             fprintf(l->out, " and allocates %ld", l->probe_alloc);
     }
     fprintf(l->out, "\n#   time     used     free  largest   frag  allocs  check\n");
-    l->header_done = true;
+    if (fflush(l->out) != 0 || ferror(l->out))
+        live_out_failed(l);
 }
 
 static const char *check_word(const struct snapshot *s)
@@ -32,11 +51,12 @@ static const char *check_word(const struct snapshot *s)
     return s->consistent == 0 ? "MISMATCH" : "ok";
 }
 
-void live_print_sample(struct live *l, const struct snapshot *s)
+/* One line per sample; a pipe that closed (| head) or a full disk ends the
+ * session: samples nobody can read are not worth taking. */
+static void print_sample(struct live *l, const struct snapshot *s)
 {
     char u[16], f[16], lf[16], pct[16];
-    if (!l->header_done)
-        print_header(l, s);
+    live_print_header(l, s);
     char allocs[24] = "-";
     if (s->has_metrics)
         snprintf(allocs, sizeof(allocs), "%zu", s->metrics.allocations);
@@ -46,38 +66,42 @@ void live_print_sample(struct live *l, const struct snapshot *s)
             fmt_bytes(lf, sizeof(lf), snapshot_largest_free_bytes(s)),
             fmt_pct(pct, sizeof(pct), s->has_metrics && s->complete ? s->metrics.fragmentation : -1),
             allocs, check_word(s));
-    fflush(l->out);
+    if (fflush(l->out) != 0 || ferror(l->out))
+        live_out_failed(l);
 }
 
-/* `g`: what the collection gave back, against the sample before it */
-void live_gc_done(struct live *l, const struct snapshot *s)
+static void gc_figures(const struct snapshot *s, uint64_t *used, uint64_t *largest, double *frag)
 {
+    *used = snapshot_used_bytes(s);
+    *largest = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX;
+    *frag = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
+}
+
+void live_gc_before(struct live *l, const struct snapshot *s)
+{
+    struct ui_gc_compare *g = &l->gc_before;
+    *g = (struct ui_gc_compare){0};
+    gc_figures(s, &g->used_before, &g->largest_before, &g->frag_before);
+}
+
+/* `g`: what the collection gave back, between two samples taken just
+ * before and just after it */
+void live_gc_after(struct live *l, const struct snapshot *s)
+{
+    char a[16], b[16], c[16], d[16], back[16];
     struct ui_gc_compare *g = &l->tui.v.gc;
     *g = l->gc_before;
-    g->used_after = snapshot_used_bytes(s);
-    g->largest_after = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX;
-    g->frag_after = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
+    gc_figures(s, &g->used_after, &g->largest_after, &g->frag_after);
     g->valid = true;
-    l->gc_running = false;
-    if (g->used_after <= g->used_before)
-        live_say(l, HW_OK, "gc.collect() gave back %llu bytes",
-                 (unsigned long long)(g->used_before - g->used_after));
-    else /* the program allocated more since the sample before than came back */
-        live_say(l, HW_OK, "gc.collect() gave back 0 bytes (used grew by %llu since the last sample)",
-                 (unsigned long long)(g->used_after - g->used_before));
-}
-
-void live_gc_start(struct live *l)
-{
-    const struct snapshot *s = history_current(l->tui.hist);
-    struct ui_gc_compare *g = &l->gc_before;
-    *g = (struct ui_gc_compare){.used_before = UINT64_MAX, .largest_before = UINT64_MAX,
-                                .frag_before = -1};
-    if (s) {
-        g->used_before = snapshot_used_bytes(s);
-        g->largest_before = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX;
-        g->frag_before = s->has_metrics && s->complete ? s->metrics.fragmentation : -1;
-    }
+    uint64_t freed = g->used_before != UINT64_MAX && g->used_after < g->used_before
+                         ? g->used_before - g->used_after : 0;
+    char what[64] = "nothing";
+    if (freed)
+        snprintf(what, sizeof(what), "%s", fmt_bytes(back, sizeof(back), freed));
+    live_say(l, HW_OK, "gc.collect() gave back %s: used %s -> %s, largest free run %s -> %s", what,
+             fmt_bytes(a, sizeof(a), g->used_before), fmt_bytes(b, sizeof(b), g->used_after),
+             fmt_bytes(c, sizeof(c), g->largest_before), fmt_bytes(d, sizeof(d), g->largest_after));
+    live_event(l, "gc", l->last_msg);
 }
 
 /* The view the UI draws: the link state and the figures only live knows. */
@@ -121,7 +145,8 @@ static void toggle_record(struct live *l)
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(l->rec_name, sizeof(l->rec_name), "heapwatch-%Y%m%d-%H%M%S.rec", &tm);
-    if (record_open(l->rec_name, l->spec, &l->rec, &e))
+    /* the session's start, so the offsets written from now on match it */
+    if (record_open(l->rec_name, l->spec, l->wall0, &l->rec, &e))
         live_say(l, e.code, "%s", e.msg);
     else
         live_say(l, HW_OK, "recording to %s", l->rec_name);
@@ -132,7 +157,7 @@ void live_on_key(struct live *l, enum ui_action a)
     switch (a) {
     case UI_QUIT: l->stop = true; break;
     case UI_PAUSE: l->paused = !l->paused; break;
-    case UI_SAMPLE_NOW: l->next_sample = now_ms(); l->paused = false; break;
+    case UI_SAMPLE_NOW: l->one_sample = true; break; /* paused stays paused */
     case UI_GC:
         if (l->o->listen)
             live_say(l, HW_EARG, "--listen never writes to the board: no gc.collect()");
@@ -154,13 +179,15 @@ void live_on_snapshot(const struct snapshot *s, void *ctx)
     summary_add(&l->sum, s);
     if (l->jw) {
         struct json_sample_extra x = {.has_probe = l->has_probe, .probe_bytes = l->probe_bytes};
-        json_writer_snapshot(l->jw, s, &x);
+        if (json_writer_snapshot(l->jw, s, &x) != HW_OK && !strcmp(l->o->json_path, "-"))
+            live_out_failed(l);
     }
-    if (l->tui_on) {
+    if (l->gc_step == GC_BEFORE)
+        live_gc_before(l, s);
+    if (l->tui_on)
         tui_push(&l->tui, s);
-        if (l->gc_running)
-            live_gc_done(l, s);
-    } else if (l->out) {
-        live_print_sample(l, s);
-    }
+    else if (l->out)
+        print_sample(l, s);
+    if (l->gc_step == GC_AFTER)
+        live_gc_after(l, s);
 }

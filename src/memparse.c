@@ -462,6 +462,19 @@ static void append(struct memparse *mp, const char *p, size_t n)
     mp->line_len += n;
 }
 
+/* Nothing the dump needs is still to come: its summary lines were read
+ * and either no map started, or the map covers all of "GC: total". */
+static bool dump_whole(const struct memparse *mp)
+{
+    const struct snapshot *s = &mp->snap;
+    if (!s->has_gc || !s->has_reported)
+        return false;
+    if (mp->phase == PH_AFTER_NO)
+        return true;
+    uint64_t bs = mp->step && mp->off_digits >= 5 ? mp->step / 64 : 0;
+    return mp->phase == PH_MAP && bs && (uint64_t)mp->blocks * bs >= s->gc_total;
+}
+
 /* A line ended: the bytes [p, p+n) complete whatever was buffered. */
 static void line_done(struct memparse *mp, const char *p, size_t n)
 {
@@ -472,8 +485,12 @@ static void line_done(struct memparse *mp, const char *p, size_t n)
     /* a line too long to keep, whether it came in one piece or several */
     append(mp, p, n);
     if (mp->overflow) {
-        /* a 2 GB line of garbage costs a scan, not memory */
-        if (mp->open) {
+        /* a 2 GB line of garbage costs a scan, not memory. It damages the
+         * dump only if the dump still lacks a part; after a whole one it is
+         * what follows the dump (a program's output, a binary blob). */
+        if (mp->open && dump_whole(mp)) {
+            close_dump(mp);
+        } else if (mp->open) {
             mp->snap.problems |= SNAP_P_LONG_LINE;
             if (++mp->noise > NOISE_LIMIT)
                 close_dump(mp);

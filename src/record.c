@@ -3,6 +3,7 @@
  * heapwatch(1) FILES. Lines are cut at '\n'; '\r' is dropped, so CRLF
  * boards and LF boards record alike. */
 #include "record.h"
+#include "fmt.h"
 #include "util.h"
 
 #include <errno.h>
@@ -25,30 +26,7 @@ struct record {
 
 size_t record_escape(const char *in, size_t n, char *out, size_t cap)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    if (!cap)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        bool plain = (c >= 0x20 && c < 0x7f && c != '\\') || c == '\t';
-        size_t need = plain ? 1 : c == '\\' ? 2 : 4;
-        if (o + need >= cap)
-            break;
-        if (plain) {
-            out[o++] = (char)c;
-        } else if (c == '\\') {
-            out[o++] = '\\';
-            out[o++] = '\\';
-        } else {
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    out[o] = '\0';
-    return o;
+    return fmt_escape(in, n, out, cap);
 }
 
 static void put_line(struct record *r, double t, const char *body, size_t n)
@@ -62,7 +40,8 @@ static void put_line(struct record *r, double t, const char *body, size_t n)
         r->failed_errno = errno ? errno : EIO;
 }
 
-int record_open(const char *path, const char *port, struct record **out, struct hw_err *err)
+int record_open(const char *path, const char *port, double start, struct record **out,
+                struct hw_err *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "a");
@@ -72,11 +51,12 @@ int record_open(const char *path, const char *port, struct record **out, struct 
     struct record *r = xcalloc(1, sizeof(*r));
     r->f = f;
     r->path = xstrdup(path);
-    char stamp[32];
-    time_t now = time(NULL);
+    char stamp[40];
+    time_t secs = (time_t)start;
     struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    gmtime_r(&secs, &tm);
+    size_t k = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(stamp + k, sizeof(stamp) - k, ".%03dZ", (int)((start - (double)secs) * 1000) % 1000);
     fprintf(f, "#heapwatch-record 1 port=%s start=%s version=%s\n", port, stamp, HW_VERSION);
     if (fflush(f) != 0) {
         int e = errno;

@@ -138,6 +138,7 @@ static struct transport *transport_new(const char *path)
 
     t->fd = -1;
     t->child = -1;
+    t->err_fd = -1;
     t->path = xstrdup(path);
     return t;
 }
@@ -247,6 +248,11 @@ const char *transport_path(const struct transport *t)
 const char *transport_usb_serial(const struct transport *t)
 {
     return t->usb_serial;
+}
+
+int transport_err_fd(const struct transport *t)
+{
+    return t->err_fd;
 }
 
 long transport_pid(const struct transport *t)

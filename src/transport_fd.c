@@ -158,10 +158,10 @@ int transport_fd_open_tty(struct transport *t, const char *path, const struct tr
 /* ---- exec: ---- */
 
 /* In the forked child: become a session leader with the pty slave as
- * controlling terminal on stdin/stdout, then run cmd. stderr stays
- * heapwatch's (as mpremote's exec: does) so the command's diagnostics do not
- * land in the byte stream the REPL parser reads. */
-static _Noreturn void exec_child(int master, int slave, const char *cmd)
+ * controlling terminal on stdin/stdout and the pipe errw as stderr, then run
+ * cmd. stderr is kept apart so the command's diagnostics never land in the
+ * byte stream the REPL parser reads, nor over the full-screen UI. */
+static _Noreturn void exec_child(int master, int slave, int errw, const char *cmd)
 {
     static const int sigs[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD };
     sigset_t none;
@@ -175,11 +175,15 @@ static _Noreturn void exec_child(int master, int slave, const char *cmd)
     close(master);
     setsid(); /* own session and process group: close can kill the whole group */
     ioctl(slave, TIOCSCTTY, 0);
-    if (dup2(slave, STDIN_FILENO) < 0 || dup2(slave, STDOUT_FILENO) < 0) {
+    if (dup2(slave, STDIN_FILENO) < 0 || dup2(slave, STDOUT_FILENO) < 0 ||
+        dup2(errw, STDERR_FILENO) < 0) {
         _exit(127);
     }
-    if (slave > STDOUT_FILENO) {
+    if (slave > STDERR_FILENO) {
         close(slave);
+    }
+    if (errw > STDERR_FILENO) {
+        close(errw);
     }
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
     _exit(127);
@@ -201,7 +205,7 @@ static int pty_raw(int slave)
 
 int transport_fd_open_exec(struct transport *t, const char *cmd, struct hw_err *err)
 {
-    int master, slave, e;
+    int master, slave, errp[2], e;
     pid_t pid;
 
     if (openpty(&master, &slave, NULL, NULL, NULL) != 0) {
@@ -209,22 +213,36 @@ int transport_fd_open_exec(struct transport *t, const char *cmd, struct hw_err *
         return hw_err_set(err, hw_from_errno(e), "cannot run %s: openpty: %s", t->path,
                           strerror(e));
     }
-    /* CLOEXEC: neither end may leak into this or any later child */
-    if (pty_raw(slave) != 0 || fcntl(master, F_SETFD, FD_CLOEXEC) != 0 ||
-        fcntl(slave, F_SETFD, FD_CLOEXEC) != 0 ||
-        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) != 0 || (pid = fork()) < 0) {
+    if (pipe(errp) != 0) {
         e = errno;
         close(master);
         close(slave);
+        return hw_err_set(err, hw_from_errno(e), "cannot run %s: pipe: %s", t->path,
+                          strerror(e));
+    }
+    /* CLOEXEC: no end may leak into this or any later child */
+    if (pty_raw(slave) != 0 || fcntl(master, F_SETFD, FD_CLOEXEC) != 0 ||
+        fcntl(slave, F_SETFD, FD_CLOEXEC) != 0 || fcntl(errp[0], F_SETFD, FD_CLOEXEC) != 0 ||
+        fcntl(errp[1], F_SETFD, FD_CLOEXEC) != 0 ||
+        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) != 0 ||
+        fcntl(errp[0], F_SETFL, fcntl(errp[0], F_GETFL) | O_NONBLOCK) != 0 || (pid = fork()) < 0) {
+        e = errno;
+        close(master);
+        close(slave);
+        close(errp[0]);
+        close(errp[1]);
         return hw_err_set(err, hw_from_errno(e), "cannot run %s: %s", t->path, strerror(e));
     }
     if (pid == 0) {
-        exec_child(master, slave, cmd);
+        close(errp[0]);
+        exec_child(master, slave, errp[1], cmd);
     }
     /* the child holds the only slave fd, so its exit hangs up the master */
     close(slave);
+    close(errp[1]);
     t->kind = TRANSPORT_EXEC;
     t->fd = master;
+    t->err_fd = errp[0];
     t->child = pid;
     return HW_OK;
 }
@@ -299,6 +317,10 @@ void transport_fd_close(struct transport *t)
     if (t->fd >= 0) {
         close(t->fd); /* for exec: also SIGHUP to the child's session */
         t->fd = -1;
+    }
+    if (t->err_fd >= 0) {
+        close(t->err_fd); /* what it says while dying is our doing, not news */
+        t->err_fd = -1;
     }
     if (t->kind == TRANSPORT_EXEC && t->child > 0 && !reap_within(t, TRANSPORT_EXEC_GRACE_MS)) {
         signal_child(t, SIGKILL);
@@ -447,6 +469,28 @@ int transport_write(struct transport *t, const void *buf, size_t len, int timeou
         if (rc != HW_OK) {
             return rc;
         }
+    }
+    return HW_OK;
+}
+
+int transport_read_err(struct transport *t, void *buf, size_t cap, size_t *n)
+{
+    *n = 0;
+    while (t->err_fd >= 0 && cap > 0) {
+        ssize_t r = read(t->err_fd, buf, cap);
+        if (r > 0) {
+            *n = (size_t)r;
+            return HW_OK;
+        }
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return HW_OK;
+        }
+        /* EOF: every writer is gone; a closed pipe would poll() readable forever */
+        close(t->err_fd);
+        t->err_fd = -1;
     }
     return HW_OK;
 }

@@ -3,6 +3,7 @@
  * full-screen UI; see tui.h. */
 #include "tui.h"
 #include "export.h"
+#include "fmt.h"
 #include "util.h"
 
 #include <errno.h>
@@ -35,8 +36,9 @@ void tui_close(struct tui *t)
     if (!t->hist)
         return;
     ui_close();
+    char safe[sizeof(t->log[0]) * 4];
     for (int i = 0; i < t->n_log; i++)
-        fprintf(stderr, "heapwatch: %s\n", t->log[i]);
+        fprintf(stderr, "heapwatch: %s\n", fmt_terminal_safe(t->log[i], safe, sizeof(safe)));
     history_free(t->hist);
     t->hist = NULL;
 }

@@ -59,7 +59,7 @@ static void test_lines_and_events(void **state)
 {
     (void)state;
     struct record *r;
-    assert_int_equal(record_open(path, "/dev/ttyACM0", &r, NULL), HW_OK);
+    assert_int_equal(record_open(path, "/dev/ttyACM0", 1764128679.512, &r, NULL), HW_OK);
     record_rx(r, 0.5, "OKstack: 1", 10);
     record_rx(r, 0.6, "0\r\nGC: to", 9);
     record_event(r, 0.7, "gap", "disconnected");
@@ -67,7 +67,7 @@ static void test_lines_and_events(void **state)
     assert_int_equal(record_sync(r, 0.9, NULL), HW_OK);
     assert_int_equal(record_close(r, NULL), HW_OK);
     const char *text = slurp();
-    assert_non_null(strstr(text, "#heapwatch-record 1 port=/dev/ttyACM0 start="));
+    assert_non_null(strstr(text, "#heapwatch-record 1 port=/dev/ttyACM0 start=2025-11-26T03:44:39.512Z "));
     /* a line carries the time it was complete: times never go back */
     const char *a = strstr(text, "\n+0.600 OKstack: 10\n");
     const char *b = strstr(text, "\n+0.700 #gap disconnected\n");
@@ -92,7 +92,7 @@ static void test_reader_reads_records(void **state)
 {
     (void)state;
     struct record *r;
-    assert_int_equal(record_open(path, "exec:sim", &r, NULL), HW_OK);
+    assert_int_equal(record_open(path, "exec:sim", 0, &r, NULL), HW_OK);
     const char *dump = "OKstack: 1 out of 2\r\n"
                        "GC: total: 1024, used: 0, free: 1024\r\n"
                        " No. of 1-blocks: 0, 2-blocks: 0, max blk sz: 0, max free sz: 64\r\n"
@@ -114,7 +114,7 @@ static void test_open_failure(void **state)
     (void)state;
     struct record *r = (struct record *)1;
     struct hw_err e = {0};
-    assert_int_not_equal(record_open("/nonexistent/dir/x.rec", "p", &r, &e), HW_OK);
+    assert_int_not_equal(record_open("/nonexistent/dir/x.rec", "p", 0, &r, &e), HW_OK);
     assert_null(r);
     assert_non_null(strstr(e.msg, "cannot create /nonexistent/dir/x.rec"));
 }
