@@ -168,3 +168,73 @@ need() {
         hw_finish
     fi
 }
+
+# ---- helpers for suites that run the simulated board (tests/sim)
+
+# hw_sim_deps: make sure the device's npm package is there (sim.sh installs
+# it itself, exec: does not); fails the suite when npm cannot.
+hw_sim_deps() {
+    local simdir=$ROOT/tests/sim
+    if [ ! -d "$simdir/node_modules/@micropython/micropython-webassembly-pyscript" ]; then
+        run_to 300 npm ci --prefix "$simdir" --no-audit --no-fund --loglevel=error >"$TMP/npm.log" 2>&1 ||
+            { fail sim-deps "npm ci --prefix tests/sim failed"; show_log "$TMP/npm.log"; hw_finish; }
+    fi
+}
+
+# jq_check NAME FILE REASON FILTER [JQ OPTIONS...]: pass when FILTER is true
+# on FILE; on failure, say why and show what the JSON held.
+jq_check() {
+    local name=$1 file=$2 reason=$3 filter=$4
+    shift 4
+    if [ -s "$file" ] && jq -e "$@" "$filter" "$file" >/dev/null 2>&1; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name" "$reason"
+    jq -c '{snapshots: (.snapshots | length), incomplete: [.snapshots[] | select(.complete | not) | .problems],
+            inconsistent: [.snapshots[] | select(.consistent == false) | .mismatches],
+            events: [.events[]? | .kind], probe}' "$file" 2>&1 | head -n 3 | cut -c1-400 | sed 's/^/    | /'
+    return 1
+}
+
+# one_error NAME ERRFILE PATTERN [HINT-PATTERN]: stderr is exactly one
+# "heapwatch: ..." line matching PATTERN, plus at most one "heapwatch: hint:"
+# line (which must match HINT-PATTERN when given).
+one_error() {
+    local name=$1 err=$2 pat=$3 hint=${4:-}
+    local n first second
+    n=$(wc -l <"$err")
+    first=$(sed -n 1p "$err")
+    second=$(sed -n 2p "$err")
+    if [ "$n" -ge 1 ] && [ "$n" -le 2 ] &&
+        [[ $first == "heapwatch: "* ]] && [[ $first != "heapwatch: hint:"* ]] &&
+        grep -qE -- "$pat" <<<"$first" &&
+        { [ "$n" -eq 1 ] || [[ $second == "heapwatch: hint: "* ]]; } &&
+        { [ -z "$hint" ] || grep -qE -- "$hint" <<<"$second"; }; then
+        pass "$name"
+    else
+        fail "$name" "want one 'heapwatch: ' line matching '$pat'${hint:+ and a hint matching '$hint'}, got $n lines"
+        show_log "$err" 5
+    fi
+}
+
+# wait_lines FILE N SECS: wait until FILE has N sample lines (lines ending
+# "ok"); 0 when it did.
+wait_lines() {
+    local file=$1 want=$2 end=$((SECONDS + $3))
+    while [ $SECONDS -lt "$end" ]; do
+        [ "$(grep -c ' ok$' "$file" 2>/dev/null)" -ge "$want" ] && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
+# last lines of a record file: the Ctrl-B on the way out brought the banner
+# and the friendly prompt
+ends_at_prompt() {
+    local rec=$1
+    [ -s "$rec" ] && tail -n 1 "$rec" | grep -qE '^\+[0-9]+\.[0-9]{3} >>> $' &&
+        tail -n 3 "$rec" | head -n 1 | grep -q ' MicroPython v1\.27\.0 ' &&
+        tail -n 2 "$rec" | head -n 1 | grep -q 'Type "help()" for more information\.'
+}
+
