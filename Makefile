@@ -54,12 +54,12 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt record transport heatmap history fmt_ui ui_stats
-test_deps_memparse := memparse memline snapshot metrics util
+UNIT_TESTS := memparse metrics repl fmt capture transport heatmap history fmt_ui ui_stats
+test_deps_memparse := memparse lines memline snapshot metrics util
 test_deps_metrics  := metrics snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
-test_deps_record   := record fmt memparse memline snapshot metrics util
+test_deps_capture  := capture stream input fmt memparse lines memline snapshot metrics util
 test_deps_transport := transport transport_serial transport_fd util
 test_deps_heatmap  := heatmap snapshot metrics util
 test_deps_history  := history snapshot metrics util
@@ -100,7 +100,7 @@ headercheck:
 # ---- fuzzing (clang, libFuzzer); FUZZ_SECONDS bounds each run
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := memparse repl
-fuzz_deps_memparse := memparse memline snapshot metrics util
+fuzz_deps_memparse := memparse lines memline snapshot metrics util
 fuzz_deps_repl     := repl util
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 

@@ -5,6 +5,7 @@
 #define HW_ANALYZE_H
 
 #include "hw.h"
+#include "stream.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,16 +14,17 @@ struct analyze_opts {
     const char *const *files; /* "-" = standard input */
     int n_files;
     const char *json_path;    /* NULL: no JSON; "-": stdout */
+    bool json_stdout;         /* the JSON is what the run is for: its failure stops it */
     bool with_map;            /* block maps in the JSON */
     bool per_dump;            /* one text line per dump */
     bool quiet;               /* no text summary */
 };
 
-/* Run the analysis. Text goes to out. Every failure (a file that cannot
- * be read, a JSON file that cannot be written) is passed to report() as it
- * happens, and the other files are still analysed. Returns HW_OK or the
- * first error (also copied to err). */
-int analyze_run(const struct analyze_opts *o, FILE *out,
-                void (*report)(const struct hw_err *e), struct hw_err *err);
+/* Run the analysis: text to out, messages (a file that cannot be read, as
+ * it happens; the others are still read) to the sink messages, which the
+ * run owns from now on. Returns HW_OK or the first error (in err, marked
+ * said when it was already shown). */
+int analyze_run(const struct analyze_opts *o, FILE *out, struct sink *messages,
+                struct hw_err *err);
 
 #endif

@@ -15,7 +15,7 @@
 struct hist_point {
     double time;              /* seconds since start */
     uint64_t used, free;      /* bytes; UINT64_MAX unknown */
-    uint64_t largest_free;    /* bytes; UINT64_MAX unknown (incomplete map) */
+    uint64_t largest_free;    /* bytes; UINT64_MAX unknown */
     double frag;              /* 0..1; -1 unknown */
     size_t allocations;
     bool gap_before;          /* the link was down between this point and the one before */
@@ -31,9 +31,12 @@ void history_free(struct history *h);
 void history_clear(struct history *h);
 /* Add a sample: a trend point, the snapshot (copied), and block ages. */
 void history_push(struct history *h, const struct snapshot *s);
-/* Add only the trend point of s (replay rebuilding older history fast):
- * current/previous snapshots and ages are left as they are. */
-void history_push_point(struct history *h, const struct snapshot *s);
+/* The trend point of s: its figures under snapshot.h's one rule. */
+struct hist_point history_point(const struct snapshot *s);
+/* Add only a trend point (replay rebuilding older history from its
+ * index): current/previous snapshots and ages are left as they are. A
+ * point with gap_before set follows a gap. */
+void history_push_point(struct history *h, const struct hist_point *p);
 /* The next point follows a gap (disconnect, reset). */
 void history_gap(struct history *h);
 

@@ -7,6 +7,7 @@
 #ifndef HW_H
 #define HW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HW_VERSION "0.2.0"
@@ -36,6 +37,7 @@ struct hw_err {
     int code;
     char msg[256];
     char hint[160];
+    bool said; /* already shown to the user when it happened: only the exit status is left */
 };
 
 /* Fill err (which may be NULL) and return code, so callers can write

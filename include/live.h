@@ -6,6 +6,7 @@
 #define HW_LIVE_H
 
 #include "hw.h"
+#include "stream.h"
 #include "transport.h"
 #include "ui.h"
 
@@ -31,13 +32,14 @@ struct live_opts {
     int verbose;
 };
 
-/* Run until count/duration is reached or SIGINT/SIGTERM/SIGHUP arrives.
- * One line per sample goes to out; messages go through msg() (one call per
- * message, without "heapwatch: "). Returns HW_OK when the session ended as
- * asked (gaps included), or the error that ended it (err filled): the port
- * could not be opened, or the board never answered. */
-int live_run(const struct live_opts *o, FILE *out, void (*msg)(const struct hw_err *e),
-             struct hw_err *err);
+/* Run until count/duration is reached, q, or SIGINT/SIGTERM/SIGHUP, or
+ * until standard output fails. Sample lines go to stdout (unless the JSON
+ * does or the full-screen UI is on); messages to the sink messages, which
+ * the run owns from now on (closed at once when the UI shows them).
+ * Returns HW_OK when the session ended as asked (gaps included), or the
+ * error that ended it (err filled, marked said when it was shown): the
+ * port could not be opened, the board never answered, no sample came. */
+int live_run(const struct live_opts *o, struct sink *messages, struct hw_err *err);
 
 /* The code one sample runs on the board. */
 const char *live_probe_code(bool gc, bool no_map);

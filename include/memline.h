@@ -54,7 +54,7 @@ size_t memline_plain_symbols(const char *p, size_t n);
 bool memline_free_lines(const char *p, const char *end, uint64_t *lines);
 
 /* Time from a line prefix: "[12:41:52.016] " anywhere (seconds since
- * midnight) or "+12.345 " at its start (heapwatch record files). */
+ * midnight). Record files' "+12.345 " stamps are capture.c's. */
 bool memline_prefix_time(const char *p, size_t n, double *t);
 
 /* A frame tools print around dumps:

@@ -12,6 +12,7 @@
 
 #include "snapshot.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Longest line kept; longer lines are skipped up to their newline. A real
@@ -40,12 +41,33 @@ void memparse_begin_source(struct memparse *mp, int source);
 /* Feed len bytes of text; may deliver any number of snapshots. */
 void memparse_feed(struct memparse *mp, const char *buf, size_t len);
 
+/* Or feed one line cut by the caller (lines.h): a capture reader that
+ * cuts its input once and passes on only the text of the board. Mixing
+ * this with memparse_feed() on one reader is not supported. */
+struct line;
+void memparse_line(struct memparse *mp, const struct line *l);
+
+/* End the dump being read, if any (delivering it): the stream it came in
+ * broke (a disconnect, a reset, a new session in a record file). */
+void memparse_end_dump(struct memparse *mp);
+/* Whether a dump is open: its snapshot is still to come. */
+bool memparse_in_dump(const struct memparse *mp);
+
 /* The input ended (or, live, one sample's output ended): the last partial
  * line is taken as a line and the open dump is delivered. */
 void memparse_flush(struct memparse *mp);
 
-/* Live mode: the time to give the next dump when its text carries none. */
+/* The time of the lines fed from now on, given to a dump that opens among
+ * them when its text carries none (live mode: the sample's; a record
+ * file: the line's "+S.mmm"). */
 void memparse_set_time(struct memparse *mp, double seconds);
+/* The seq the next dump gets (dumps are numbered across inputs). */
+void memparse_set_seq(struct memparse *mp, long seq);
+long memparse_seq(const struct memparse *mp);
+/* Live mode: the line number to give the next dump (the line of the
+ * capture its first line is written to), instead of its line in what was
+ * fed. */
+void memparse_set_line(struct memparse *mp, long line);
 
 
 #endif

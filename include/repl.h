@@ -68,6 +68,7 @@ struct repl_event {
     size_t err_len;
     size_t dropped;  /* NOISE: noise bytes dropped before this one because too many
                       * NOISE events were waiting to be polled */
+    size_t received; /* TIMEOUT of a sync: bytes received while waiting (0: silent) */
 };
 
 /* Fill cfg with the defaults listed in struct repl_config. */

@@ -63,6 +63,8 @@ struct snapshot {
     long seq;          /* 0-based order of appearance across all sources */
     int source;        /* index of the input it came from */
     long line;         /* 1-based line of its first line in that input */
+    uint64_t offset;   /* byte offset in that input where it begins (its frame
+                        * line, "*** Memory info ... ***", if one came first) */
     bool has_time;
     double time;       /* seconds: from a timestamp prefix, @@@ ticks, or the live clock */
     char label[96];    /* from a frame such as "*** Memory info X ***"; "" if none */
@@ -122,12 +124,19 @@ void area_reserve(struct area *a, size_t n);
 const char *snapshot_problem_name(unsigned bit);
 const char *snapshot_check_name(unsigned bit);
 
-/* Bytes the device reported free / used, or the map's view when the GC
- * line is missing; UINT64_MAX when unknown. */
-uint64_t snapshot_free_bytes(const struct snapshot *s);
+/* The figures every output shows (text lines, stats, trends, JSON
+ * "figures", summaries), under one rule: the totals (total, used, free)
+ * come from the device's "GC:" line, else from the map if it is complete;
+ * the largest free run and the fragmentation come from the map if it is
+ * complete, else from the device's own "max free sz" (fragmentation then
+ * being 1 - largest / free). Whatever neither gives is unknown: UINT64_MAX,
+ * or -1 for the fragmentation (0 when nothing is free). A map that is cut
+ * or damaged is never measured: a cut map looks like one huge free run. */
+uint64_t snapshot_total_bytes(const struct snapshot *s);
 uint64_t snapshot_used_bytes(const struct snapshot *s);
-/* Largest free run in bytes: from the map when complete, else from the
- * reported max free sz when the block size is known; UINT64_MAX if unknown. */
+uint64_t snapshot_free_bytes(const struct snapshot *s);
+uint64_t snapshot_largest_free_blocks(const struct snapshot *s);
 uint64_t snapshot_largest_free_bytes(const struct snapshot *s);
+double snapshot_fragmentation(const struct snapshot *s);
 
 #endif

@@ -16,18 +16,18 @@ struct summary {
     long inconsistent;  /* consistent == 0 */
     bool has_time;
     double first_time, last_time;
-    /* UINT64_MAX / -1.0 while nothing was seen */
+    /* each from the snapshot.h accessors, so under their one rule;
+     * UINT64_MAX / -1.0 while no snapshot had the figure */
     uint64_t min_free;
-    uint64_t peak_used;           /* 0 if none */
+    uint64_t peak_used;
     uint64_t min_largest_free_bytes;
     uint64_t min_largest_free_blocks;
-    double max_fragmentation;     /* over complete maps only; -1 if none */
+    double max_fragmentation;
     long worst_seq;               /* snapshot with max_fragmentation, -1 if none */
 };
 
 void summary_init(struct summary *sum);
-/* Fold one snapshot in. Incomplete maps never set fragmentation or largest
- * free figures: a cut map would look like one huge free run. */
+/* Fold one snapshot in. */
 void summary_add(struct summary *sum, const struct snapshot *s);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* export_json.c - snapshots and summaries as JSON through cJSON.
+/* export_json.c - snapshots and summaries as JSON through cJSON; the JSON sink.
  * Each snapshot object is built, printed unformatted and freed at once;
  * nothing of a capture accumulates here except the (small) event list. */
-#include "export.h"
+#include "export_json.h"
+#include "summary.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -12,15 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct json_writer {
-    FILE *f;           /* owned unless it is stdout */
-    const char *name;  /* for messages; borrowed from the caller's path */
-    bool with_map;
-    bool stream;       /* flush each snapshot */
-    long n;
-    cJSON *events; /* owned array */
-    cJSON *probe;  /* owned object or NULL */
-};
 
 /* Text from a device or a file name may be any bytes; JSON must be UTF-8.
  * Valid sequences are kept, every other byte becomes '?'. Returns a string
@@ -208,8 +200,32 @@ static cJSON *bits_json(unsigned bits, int n, const char *(*name)(unsigned))
     return arr;
 }
 
-static cJSON *snapshot_json(const struct snapshot *s, bool with_map,
-                            const struct json_sample_extra *x)
+static void add_or_null(cJSON *o, const char *k, uint64_t v)
+{
+    if (v == UINT64_MAX)
+        cJSON_AddNullToObject(o, k);
+    else
+        add_u64(o, k, v);
+}
+
+/* The figures under snapshot.h's one rule: what every other output shows. */
+static cJSON *figures_json(const struct snapshot *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_or_null(o, "total_bytes", snapshot_total_bytes(s));
+    add_or_null(o, "used_bytes", snapshot_used_bytes(s));
+    add_or_null(o, "free_bytes", snapshot_free_bytes(s));
+    add_or_null(o, "largest_free_bytes", snapshot_largest_free_bytes(s));
+    add_or_null(o, "largest_free_blocks", snapshot_largest_free_blocks(s));
+    double f = snapshot_fragmentation(s);
+    if (f < 0)
+        cJSON_AddNullToObject(o, "fragmentation");
+    else
+        cJSON_AddNumberToObject(o, "fragmentation", round4(f));
+    return o;
+}
+
+static cJSON *snapshot_json(const struct snapshot *s, bool with_map, const struct hw_probe *probe)
 {
     cJSON *o = cJSON_CreateObject();
     add_u64(o, "seq", (uint64_t)s->seq);
@@ -242,83 +258,10 @@ static cJSON *snapshot_json(const struct snapshot *s, bool with_map,
                           bits_json(s->problems, SNAP_N_PROBLEMS, snapshot_problem_name));
     cJSON_AddItemToObject(o, "mismatches",
                           bits_json(s->mismatches, SNAP_N_CHECKS, snapshot_check_name));
-    if (x && x->has_probe)
-        cJSON_AddNumberToObject(o, "probe_bytes", (double)x->probe_bytes);
-    if (x && x->error)
-        add_text(o, "error", x->error);
+    cJSON_AddItemToObject(o, "figures", figures_json(s));
+    if (probe && probe->measured)
+        cJSON_AddNumberToObject(o, "probe_bytes", (double)probe->bytes);
     return o;
-}
-
-int json_writer_open(const char *path, bool with_map, bool stream, struct json_writer **out,
-                     struct hw_err *err)
-{
-    *out = NULL;
-    bool to_stdout = strcmp(path, "-") == 0;
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
-    if (!f)
-        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
-                          strerror(errno));
-    struct json_writer *jw = xcalloc(1, sizeof(*jw));
-    jw->f = f;
-    jw->name = to_stdout ? "standard output" : path;
-    jw->with_map = with_map;
-    jw->stream = stream;
-    jw->events = cJSON_CreateArray();
-    fprintf(f, "{\"heapwatch\":{\"version\":\"%s\",\"schema\":%d},\n\"snapshots\":[", HW_VERSION,
-            HW_JSON_SCHEMA);
-    *out = jw;
-    return HW_OK;
-}
-
-int json_writer_snapshot(struct json_writer *jw, const struct snapshot *s,
-                         const struct json_sample_extra *extra)
-{
-    cJSON *o = snapshot_json(s, jw->with_map, extra);
-    char *text = cJSON_PrintUnformatted(o); /* freed with cJSON_free below */
-    if (text) {
-        fputs(jw->n++ ? ",\n" : "\n", jw->f);
-        fputs(text, jw->f);
-        cJSON_free(text);
-    }
-    cJSON_Delete(o);
-    if (jw->stream)
-        fflush(jw->f);
-    return ferror(jw->f) ? HW_EIO : HW_OK;
-}
-
-void json_writer_event(struct json_writer *jw, const struct json_event *ev)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToArray(jw->events, o);
-    cJSON_AddNumberToObject(o, "time", round(ev->time * 1000.0) / 1000.0);
-    cJSON_AddStringToObject(o, "kind", ev->kind);
-    if (ev->detail)
-        add_text(o, "detail", ev->detail);
-    else
-        cJSON_AddNullToObject(o, "detail");
-}
-
-void json_writer_probe(struct json_writer *jw, const struct json_probe *p)
-{
-    cJSON_Delete(jw->probe);
-    jw->probe = cJSON_CreateObject();
-    add_text(jw->probe, "code", p->code ? p->code : "");
-    if (p->has_probe)
-        cJSON_AddNumberToObject(jw->probe, "bytes_per_sample", (double)p->bytes);
-    else
-        cJSON_AddNullToObject(jw->probe, "bytes_per_sample");
-    if (p->has_probe && p->allocated >= 0)
-        cJSON_AddNumberToObject(jw->probe, "allocated_per_sample", (double)p->allocated);
-    else
-        cJSON_AddNullToObject(jw->probe, "allocated_per_sample");
-}
-
-static void add_or_null(cJSON *o, const char *k, uint64_t v)
-{
-    if (v == UINT64_MAX)
-        cJSON_AddNullToObject(o, k);
-    else
-        add_u64(o, k, v);
 }
 
 static cJSON *summary_json(const struct summary *sum)
@@ -326,8 +269,7 @@ static cJSON *summary_json(const struct summary *sum)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "snapshots", (double)sum->snapshots);
     add_or_null(o, "min_free", sum->min_free);
-    add_or_null(o, "peak_used", sum->snapshots && sum->min_free != UINT64_MAX
-                                    ? sum->peak_used : UINT64_MAX);
+    add_or_null(o, "peak_used", sum->peak_used);
     add_or_null(o, "min_largest_free_bytes", sum->min_largest_free_bytes);
     if (sum->max_fragmentation < 0)
         cJSON_AddNullToObject(o, "max_fragmentation");
@@ -342,39 +284,173 @@ static cJSON *summary_json(const struct summary *sum)
     return o;
 }
 
-int json_writer_finish(struct json_writer *jw, const struct json_source *src, size_t n_src,
-                       const struct summary *sum, struct hw_err *err)
+/* ---- the JSON sink: snapshots streamed one per line as they come, the
+ * rest (sources, summary, events, probe) kept small until the end ---- */
+
+struct json_sink {
+    struct sink sink;
+    FILE *f;            /* owned unless it is stdout */
+    char *name;         /* for messages */
+    bool with_map, stream;
+    long n;             /* snapshots written */
+    long source_dumps;  /* of the source being read */
+    struct summary sum;
+    cJSON *sources;     /* owned array */
+    cJSON *events;      /* owned array */
+    cJSON *probe;       /* owned object, or NULL before any PROBE item */
+    bool has_probe;
+    struct hw_probe pr; /* pr.code is not kept: it is in probe */
+};
+
+static void json_probe(struct json_sink *j, const struct hw_probe *p)
 {
-    cJSON *tail = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(tail, "sources");
-    for (size_t i = 0; i < n_src; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(arr, o);
-        add_text(o, "name", src[i].name);
-        cJSON_AddNumberToObject(o, "dumps", (double)src[i].dumps);
+    cJSON_Delete(j->probe);
+    j->pr = *p;
+    j->pr.code = NULL;
+    j->has_probe = true;
+    if (!p->code) { /* --listen: nothing is ever sent */
+        j->probe = cJSON_CreateNull();
+        return;
     }
-    cJSON_AddItemToObject(tail, "summary", summary_json(sum));
-    cJSON_AddItemToObject(tail, "events", jw->events);
-    jw->events = NULL;
-    if (jw->probe)
-        cJSON_AddItemToObject(tail, "probe", jw->probe);
-    jw->probe = NULL;
-    char *text = cJSON_PrintUnformatted(tail); /* "{...}": its braces are dropped below */
-    fputs(jw->n ? "\n],\n" : "],\n", jw->f);
+    j->probe = cJSON_CreateObject();
+    add_text(j->probe, "code", p->code);
+    if (p->measured)
+        cJSON_AddNumberToObject(j->probe, "bytes_per_sample", (double)p->bytes);
+    else
+        cJSON_AddNullToObject(j->probe, "bytes_per_sample");
+    if (p->measured && p->allocated >= 0)
+        cJSON_AddNumberToObject(j->probe, "allocated_per_sample", (double)p->allocated);
+    else
+        cJSON_AddNullToObject(j->probe, "allocated_per_sample");
+}
+
+static void json_event(struct json_sink *j, const struct hw_item *it)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToArray(j->events, o);
+    cJSON_AddNumberToObject(o, "time", round(it->time * 1000.0) / 1000.0);
+    add_text(o, "kind", it->event);
+    if (it->detail)
+        add_text(o, "detail", it->detail);
+    else
+        cJSON_AddNullToObject(o, "detail");
+}
+
+static void json_snapshot(struct json_sink *j, const struct snapshot *s)
+{
+    cJSON *o = snapshot_json(s, j->with_map, j->has_probe ? &j->pr : NULL);
+    char *text = cJSON_PrintUnformatted(o); /* freed with cJSON_free below */
     if (text) {
-        size_t len = strlen(text);
-        fwrite(text + 1, 1, len - 1, jw->f); /* skip "{", keep the closing "}" */
+        fputs(j->n++ ? ",\n" : "\n", j->f);
+        fputs(text, j->f);
         cJSON_free(text);
     }
-    fputc('\n', jw->f);
+    cJSON_Delete(o);
+    if (j->stream)
+        fflush(j->f);
+    summary_add(&j->sum, s);
+    j->source_dumps++;
+}
+
+static int json_item(struct sink *sk, const struct hw_item *it, struct hw_err *err)
+{
+    struct json_sink *j = (struct json_sink *)sk;
+    switch (it->kind) {
+    case HW_ITEM_BEGIN:
+        j->source_dumps = 0;
+        break;
+    case HW_ITEM_END: {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(j->sources, o);
+        add_text(o, "name", it->name);
+        cJSON_AddNumberToObject(o, "dumps", (double)j->source_dumps);
+        break;
+    }
+    case HW_ITEM_SNAPSHOT:
+        json_snapshot(j, it->snap);
+        break;
+    case HW_ITEM_EVENT:
+        json_event(j, it);
+        break;
+    case HW_ITEM_PROBE:
+        json_probe(j, it->probe);
+        break;
+    default:
+        break;
+    }
+    if (ferror(j->f))
+        return hw_err_set(err, HW_EIO, "cannot write %s: %s", j->name,
+                          strerror(errno ? errno : EIO));
+    return HW_OK;
+}
+
+static void json_free(struct json_sink *j)
+{
+    if (j->f != stdout)
+        fclose(j->f);
+    cJSON_Delete(j->sources);
+    cJSON_Delete(j->events);
+    cJSON_Delete(j->probe);
+    free(j->name);
+    free(j);
+}
+
+/* Close the document: "],", then the tail object without its "{". */
+static int json_close(struct sink *sk, struct hw_err *err)
+{
+    struct json_sink *j = (struct json_sink *)sk;
+    cJSON *tail = cJSON_CreateObject();
+    cJSON_AddItemToObject(tail, "sources", j->sources);
+    cJSON_AddItemToObject(tail, "summary", summary_json(&j->sum));
+    cJSON_AddItemToObject(tail, "events", j->events);
+    if (j->probe)
+        cJSON_AddItemToObject(tail, "probe", j->probe);
+    j->sources = j->events = j->probe = NULL;
+    char *text = cJSON_PrintUnformatted(tail); /* freed with cJSON_free */
+    fputs(j->n ? "\n],\n" : "],\n", j->f);
+    if (text) {
+        fwrite(text + 1, 1, strlen(text) - 1, j->f); /* skip "{", keep the closing "}" */
+        cJSON_free(text);
+    }
+    fputc('\n', j->f);
     cJSON_Delete(tail);
-    bool failed = fflush(jw->f) != 0 || ferror(jw->f);
-    if (jw->f != stdout && fclose(jw->f) != 0)
-        failed = true;
-    int rc = failed ? hw_err_set(err, HW_EIO, "cannot write %s: %s", jw->name, strerror(errno))
+    bool failed = fflush(j->f) != 0 || ferror(j->f);
+    int e = errno;
+    if (j->f != stdout) {
+        failed = fclose(j->f) != 0 || failed;
+        j->f = stdout; /* closed: json_free must not close it again */
+    }
+    int rc = failed ? hw_err_set(err, HW_EIO, "cannot write %s: %s", j->name,
+                                 strerror(e ? e : EIO))
                     : HW_OK;
-    free(jw);
+    json_free(j);
     return rc;
+}
+
+static const struct sink_ops json_ops = {json_item, json_close};
+
+int export_json_open(const char *path, bool with_map, bool stream, struct sink **out,
+                     struct hw_err *err)
+{
+    *out = NULL;
+    bool to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f)
+        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
+                          strerror(errno));
+    struct json_sink *j = xcalloc(1, sizeof(*j));
+    j->sink.ops = &json_ops;
+    j->f = f;
+    j->name = xstrdup(to_stdout ? "standard output" : path);
+    j->with_map = with_map;
+    j->stream = stream;
+    j->sources = cJSON_CreateArray();
+    j->events = cJSON_CreateArray();
+    summary_init(&j->sum);
+    fprintf(f, "{\"heapwatch\":{\"version\":\"%s\",\"schema\":%d},\n\"snapshots\":[", HW_VERSION,
+            HW_JSON_SCHEMA);
+    *out = &j->sink;
+    return HW_OK;
 }
 
 int export_snapshot_file(FILE *f, const struct snapshot *s, bool with_map)

@@ -75,14 +75,14 @@ void history_gap(struct history *h)
     h->gap_next = true;
 }
 
-static struct hist_point point_of(const struct snapshot *s)
+struct hist_point history_point(const struct snapshot *s)
 {
     struct hist_point p = {
         .time = s->has_time ? s->time : (double)s->seq, /* untimed captures: one per second */
         .used = snapshot_used_bytes(s),
         .free = snapshot_free_bytes(s),
-        .largest_free = s->complete ? snapshot_largest_free_bytes(s) : UINT64_MAX,
-        .frag = s->has_metrics && s->complete ? s->metrics.fragmentation : -1,
+        .largest_free = snapshot_largest_free_bytes(s),
+        .frag = snapshot_fragmentation(s),
         .allocations = s->has_metrics ? s->metrics.allocations : 0,
         .complete = s->complete,
         .consistent = s->consistent == 1,
@@ -143,11 +143,10 @@ static void compute_ages(struct history *h, int cur)
     }
 }
 
-/* Append the trend point of s; returns whether it follows a gap. */
-static bool add_point(struct history *h, const struct snapshot *s)
+/* Append a trend point; returns whether it follows a gap. */
+static bool add_point(struct history *h, struct hist_point p)
 {
-    struct hist_point p = point_of(s);
-    p.gap_before = h->gap_next && h->total > 0;
+    p.gap_before = (h->gap_next || p.gap_before) && h->total > 0;
     h->gap_next = false;
     size_t slot = (h->head + h->len) % h->cap;
     if (h->len == h->cap)
@@ -159,14 +158,14 @@ static bool add_point(struct history *h, const struct snapshot *s)
     return p.gap_before;
 }
 
-void history_push_point(struct history *h, const struct snapshot *s)
+void history_push_point(struct history *h, const struct hist_point *p)
 {
-    add_point(h, s);
+    add_point(h, *p);
 }
 
 void history_push(struct history *h, const struct snapshot *s)
 {
-    bool gap = add_point(h, s);
+    bool gap = add_point(h, history_point(s));
 
     int cur = h->cur < 0 ? 0 : !h->cur;
     snapshot_copy(&h->snap[cur], s);

@@ -5,13 +5,15 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { CHUNK = 1 << 20 };
+enum { CHUNK = 1 << 20, WINDOW = 16 << 20 }; /* WINDOW: a multiple of the page size */
 
 const char *input_name(const char *path)
 {
@@ -91,6 +93,12 @@ static size_t put_utf8(char *o, unsigned u)
     return 3;
 }
 
+bool input_is_utf16(const unsigned char *head, size_t n)
+{
+    size_t skip;
+    return sniff(head, n, &skip) != U16_NO;
+}
+
 /* Hand one piece on, decoded if the input is UTF-16. */
 static void decode(struct decoder *d, const unsigned char *p, size_t n,
                    void (*chunk)(const char *buf, size_t n, void *ctx), void *ctx)
@@ -121,29 +129,66 @@ static void decode(struct decoder *d, const unsigned char *p, size_t n,
         chunk(d->out, o, ctx);
 }
 
+/* A regular file is mapped, not copied through read(): at 1 GB/s the copy
+ * is a third of the time. Window by window, each unmapped once read, so
+ * the pages of a 1 GB file do not all count as this process's memory. */
+static bool read_mapped(int fd, struct decoder *d, void (*chunk)(const char *, size_t, void *),
+                        void *ctx, uint64_t *bytes)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return false;
+    uint64_t size = (uint64_t)st.st_size;
+    for (uint64_t off = 0; off < size; off += WINDOW) {
+        size_t n = size - off < WINDOW ? (size_t)(size - off) : WINDOW;
+        void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, (off_t)off);
+        if (m == MAP_FAILED) {
+            if (off == 0)
+                return false; /* not mappable: read() it */
+            lseek(fd, (off_t)off, SEEK_SET); /* go on reading where mapping stopped */
+            return false;
+        }
+        madvise(m, n, MADV_SEQUENTIAL);
+        for (size_t k = 0; k < n; k += CHUNK)
+            decode(d, (const unsigned char *)m + k, n - k < CHUNK ? n - k : CHUNK, chunk, ctx);
+        munmap(m, n);
+        *bytes += n;
+    }
+    return true;
+}
+
 int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *ctx), void *ctx,
-               struct hw_err *err)
+               uint64_t *bytes, struct hw_err *err)
 {
     int fd;
+    uint64_t got = 0;
     int rc = open_input(path, &fd, err);
+    if (bytes)
+        *bytes = 0;
     if (rc)
         return rc;
-    unsigned char *buf = xmalloc(CHUNK);
     struct decoder d = {0};
-    for (;;) {
-        ssize_t n = read(fd, buf, CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s", input_name(path),
-                            strerror(errno));
-        if (n <= 0)
-            break;
-        decode(&d, buf, (size_t)n, chunk, ctx);
+    unsigned char *buf = NULL;
+    if (!read_mapped(fd, &d, chunk, ctx, &got)) {
+        buf = xmalloc(CHUNK);
+        for (;;) {
+            ssize_t n = read(fd, buf, CHUNK);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                rc = hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s",
+                                input_name(path), strerror(errno));
+            if (n <= 0)
+                break;
+            got += (uint64_t)n;
+            decode(&d, buf, (size_t)n, chunk, ctx);
+        }
     }
     free(d.out);
     free(buf);
     if (fd != STDIN_FILENO)
         close(fd);
+    if (bytes)
+        *bytes = got;
     return rc;
 }

@@ -9,9 +9,12 @@
 #include "options.h"
 #include "paths.h"
 #include "replay.h"
+#include "stream.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +22,8 @@
 static void report(const struct hw_err *e)
 {
     char safe[sizeof(e->msg) * 4];
+    if (e->said)
+        return;
     fprintf(stderr, "heapwatch: %s\n",
             fmt_terminal_safe(e->msg[0] ? e->msg : hw_strerror(e->code), safe, sizeof(safe)));
     if (e->hint[0])
@@ -42,19 +47,46 @@ static int check_paths(const struct hw_options *o)
     return HW_EARG;
 }
 
+/* Messages from a stream (a file that cannot be read, what live mode has
+ * to say without the full-screen UI) go to stderr, as they happen. */
+static int messages_item(struct sink *s, const struct hw_item *it, struct hw_err *err)
+{
+    if (it->kind == HW_ITEM_MESSAGE)
+        report(it->msg);
+    return HW_OK;
+}
+
+static int messages_close(struct sink *s, struct hw_err *err)
+{
+    free(s);
+    return HW_OK;
+}
+
+static struct sink *messages_sink(void)
+{
+    static const struct sink_ops ops = {messages_item, messages_close};
+    struct sink *s = xcalloc(1, sizeof(*s));
+    s->ops = &ops;
+    return s;
+}
+
 static int run_analyze(const struct hw_options *o)
 {
+    bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
     struct analyze_opts a = {
         .files = o->files,
         .n_files = o->n_files,
         .json_path = o->json_path,
+        .json_stdout = json_stdout,
         .with_map = o->with_map,
         .per_dump = o->per_dump,
-        .quiet = o->quiet || (o->json_path && !strcmp(o->json_path, "-")),
+        .quiet = o->quiet || json_stdout,
     };
     struct hw_err err = {0};
-    /* per-file failures are reported as they happen */
-    return analyze_run(&a, stdout, report, &err) ? HW_EXIT_RUNTIME : HW_EXIT_OK;
+    if (analyze_run(&a, stdout, messages_sink(), &err) == HW_OK)
+        return HW_EXIT_OK;
+    report(&err);
+    return HW_EXIT_RUNTIME;
 }
 
 static int run_list(void)
@@ -138,9 +170,8 @@ static int run_live(const struct hw_options *o)
         l.tui = false;
     }
     l.ui.no_color = o->no_color;
-    FILE *out = json_stdout ? NULL : stdout;
     struct hw_err err = {0};
-    rc = live_run(&l, out, report, &err);
+    rc = live_run(&l, messages_sink(), &err);
     if (rc == HW_OK)
         return HW_EXIT_OK;
     report(&err);

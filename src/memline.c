@@ -101,30 +101,9 @@ static bool clock_time(const char *p, size_t n, double *t)
     return false;
 }
 
-/* "+12.345 " at the start of a line: heapwatch record files. */
-static bool record_time(const char *p, size_t n, double *t)
-{
-    const char *end = p + n, *q = p + 1;
-    uint64_t s, frac = 0;
-    double scale = 1;
-    if (n < 3 || *p != '+' || !parse_u64(&q, end, &s))
-        return false;
-    if (q < end && *q == '.') {
-        const char *f = ++q;
-        if (!parse_u64(&q, end, &frac))
-            return false;
-        for (const char *i = f; i < q; i++)
-            scale *= 10;
-    }
-    if (q >= end || *q != ' ')
-        return false;
-    *t = (double)s + (double)frac / scale;
-    return true;
-}
-
 bool memline_prefix_time(const char *p, size_t n, double *t)
 {
-    return clock_time(p, n, t) || record_time(p, n, t);
+    return clock_time(p, n, t);
 }
 
 /* Which mem_info line this is, and the column where it starts. */

@@ -16,6 +16,7 @@
  *
  * Never does I/O, never trusts a number, never needs a NUL terminator. */
 #include "memparse.h"
+#include "lines.h"
 #include "memline.h"
 #include "hw.h"
 #include "metrics.h"
@@ -42,18 +43,15 @@ struct memparse {
     memparse_cb cb;
     void *ctx;
     int source;
-    long n_lf, n_cr; /* line ends seen in this source */
     long seq;
-
-    char line[MEMPARSE_MAX_LINE]; /* a line split across feeds */
-    size_t line_len;
-    bool overflow;                /* the current line exceeded MEMPARSE_MAX_LINE */
+    struct lines lines;           /* memparse_feed()'s own line cutter */
     char ansi[MEMPARSE_MAX_LINE]; /* a line with its escape sequences removed */
 
     bool open;
     enum phase phase;
     int noise;
     size_t prefix_len; /* column where the dump's first line began */
+    size_t map_col;    /* column of the "GC memory layout" line: map lines start there */
     struct snapshot snap;
 
     /* the area being read */
@@ -69,11 +67,18 @@ struct memparse {
     /* frames seen before a dump, attached to the next one */
     char pending_label[sizeof(((struct snapshot *)0)->label)];
     int label_ttl;
+    uint64_t pending_offset; /* where the frame before the next dump began */
     bool has_pending_time;
     double pending_time;
     bool has_live_time;
     double live_time;
+    long live_line;    /* live: the line the next dump is given; 0 = its own */
 };
+
+static void on_line(const struct line *l, void *ctx)
+{
+    memparse_line(ctx, l);
+}
 
 struct memparse *memparse_new(memparse_cb cb, void *ctx)
 {
@@ -81,6 +86,7 @@ struct memparse *memparse_new(memparse_cb cb, void *ctx)
     mp->cb = cb;
     mp->ctx = ctx;
     mp->snap.consistent = -1;
+    lines_init(&mp->lines, on_line, mp);
     return mp;
 }
 
@@ -90,6 +96,21 @@ void memparse_free(struct memparse *mp)
         return;
     snapshot_fini(&mp->snap);
     free(mp);
+}
+
+void memparse_set_seq(struct memparse *mp, long seq)
+{
+    mp->seq = seq;
+}
+
+long memparse_seq(const struct memparse *mp)
+{
+    return mp->seq;
+}
+
+void memparse_set_line(struct memparse *mp, long line)
+{
+    mp->live_line = line;
 }
 
 void memparse_set_time(struct memparse *mp, double seconds)
@@ -147,14 +168,17 @@ static void close_dump(struct memparse *mp)
         mp->cb(s, mp->ctx);
 }
 
-static void open_dump(struct memparse *mp, const char *line, size_t prefix_len)
+static void open_dump(struct memparse *mp, const struct line *l, const char *line,
+                      size_t prefix_len)
 {
     close_dump(mp);
     struct snapshot *s = &mp->snap;
     snapshot_clear(s);
     s->seq = mp->seq;
     s->source = mp->source;
-    s->line = (mp->n_lf ? mp->n_lf : mp->n_cr) + 1;
+    s->line = mp->live_line ? mp->live_line : l->number;
+    mp->live_line = 0;
+    s->offset = mp->label_ttl ? mp->pending_offset : l->offset;
     double t;
     if (memline_prefix_time(line, prefix_len, &t)) {
         s->has_time = true;
@@ -170,9 +194,10 @@ static void open_dump(struct memparse *mp, const char *line, size_t prefix_len)
     mp->has_live_time = false;
     memcpy(s->label, mp->pending_label, sizeof(s->label));
     mp->pending_label[0] = '\0';
+    mp->label_ttl = 0;
     mp->open = true;
     mp->noise = 0;
-    mp->prefix_len = prefix_len;
+    mp->prefix_len = mp->map_col = prefix_len;
     mp->step = 0;
     mp->off_digits = 0;
     mp->blocks = 0;
@@ -318,40 +343,41 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
 
 /* ---- one line ---- */
 
-static void anchor_line(struct memparse *mp, enum memline_kind a, const char *p, size_t n,
-                        size_t col)
+static void anchor_line(struct memparse *mp, const struct line *l, enum memline_kind a,
+                        const char *p, size_t n, size_t col)
 {
     const struct snapshot *s = &mp->snap;
     const char *at = p + col, *end = p + n;
     switch (a) {
     case ML_MEM: /* always the first line of a dump */
-        open_dump(mp, p, col);
+        open_dump(mp, l, p, col);
         memline_mem(&mp->snap, at, end);
         mp->phase = PH_HEAD;
         break;
     case ML_STACK:
         if (!mp->open || s->has_stack || s->has_gc || s->has_reported || s->has_map)
-            open_dump(mp, p, col);
+            open_dump(mp, l, p, col);
         memline_stack(&mp->snap, at, end);
         mp->phase = PH_HEAD;
         break;
     case ML_GC:
         if (!mp->open || s->has_gc || s->has_reported || s->has_map)
-            open_dump(mp, p, col);
+            open_dump(mp, l, p, col);
         memline_gc(&mp->snap, at, end);
         mp->phase = PH_AFTER_GC;
         break;
     case ML_NO:
         /* without a GC: line before it, two headers merged or one was lost */
         if (!mp->open || s->has_reported || s->has_map)
-            open_dump(mp, p, col);
+            open_dump(mp, l, p, col);
         memline_no(&mp->snap, at, end);
         mp->phase = PH_AFTER_NO;
         break;
     case ML_LAYOUT:
         if (!mp->open)
-            open_dump(mp, p, col);
+            open_dump(mp, l, p, col);
         start_area(mp, at, end);
+        mp->map_col = col; /* "OKstack: ..." starts 2 columns in, the map does not */
         break;
     case ML_NONE:
         break;
@@ -361,14 +387,14 @@ static void anchor_line(struct memparse *mp, enum memline_kind a, const char *p,
 
 /* A map line outside any dump: a chunk of a map pasted without its
  * header. Only whole 64-symbol lines count, to keep prose out. */
-static bool headless_map(struct memparse *mp, const char *p, size_t n)
+static bool headless_map(struct memparse *mp, const struct line *l, const char *p, size_t n)
 {
     uint64_t off;
     int digits;
     const char *sym, *end = p + n;
     if (!memline_map_search(p, end, &off, &digits, &sym) || end - sym != 64)
         return false;
-    open_dump(mp, p, (size_t)(sym - p) - (size_t)digits - 2);
+    open_dump(mp, l, p, (size_t)(sym - p) - (size_t)digits - 2);
     mp->snap.problems |= SNAP_P_NO_HEADER;
     new_area(mp, "", 0);
     map_line(mp, off, digits, sym, end);
@@ -376,7 +402,7 @@ static bool headless_map(struct memparse *mp, const char *p, size_t n)
 }
 
 /* A frame before a dump: its label and time wait for the next dump. */
-static bool frame_line(struct memparse *mp, const char *p, size_t n)
+static bool frame_line(struct memparse *mp, const struct line *l, const char *p, size_t n)
 {
     char label[sizeof(mp->pending_label)];
     bool has_ticks;
@@ -389,12 +415,14 @@ static bool frame_line(struct memparse *mp, const char *p, size_t n)
     }
     if (label[0])
         memcpy(mp->pending_label, label, sizeof(label));
-    if (has_ticks || label[0])
+    if (has_ticks || label[0]) {
         mp->label_ttl = LABEL_TTL;
+        mp->pending_offset = l->offset;
+    }
     return true;
 }
 
-static void process_line(struct memparse *mp, const char *p, size_t n)
+static void process_line(struct memparse *mp, const struct line *l, const char *p, size_t n)
 {
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
         n--;
@@ -409,7 +437,7 @@ static void process_line(struct memparse *mp, const char *p, size_t n)
         uint64_t off;
         int digits;
         const char *sym;
-        size_t pl = mp->prefix_len;
+        size_t pl = mp->map_col;
         if (pl < n && memline_map(p + pl, end, &off, &digits, &sym)) {
             map_line(mp, off, digits, sym, end);
             mp->noise = 0;
@@ -423,7 +451,7 @@ static void process_line(struct memparse *mp, const char *p, size_t n)
     size_t col = 0;
     enum memline_kind a = memline_classify(p, n, &col);
     if (a != ML_NONE) {
-        anchor_line(mp, a, p, n, col);
+        anchor_line(mp, l, a, p, n, col);
         return;
     }
     if (mp->phase == PH_MAP) {
@@ -439,27 +467,14 @@ static void process_line(struct memparse *mp, const char *p, size_t n)
     }
     if (mp->open && ++mp->noise > NOISE_LIMIT)
         close_dump(mp);
-    if (frame_line(mp, p, n))
+    if (frame_line(mp, l, p, n))
         return;
     if (mp->label_ttl && --mp->label_ttl == 0) {
         mp->pending_label[0] = '\0';
         mp->has_pending_time = false;
     }
     if (!mp->open)
-        headless_map(mp, p, n);
-}
-
-static void append(struct memparse *mp, const char *p, size_t n)
-{
-    if (mp->overflow)
-        return;
-    if (n > sizeof(mp->line) - mp->line_len) {
-        mp->overflow = true;
-        mp->line_len = 0;
-        return;
-    }
-    memcpy(mp->line + mp->line_len, p, n);
-    mp->line_len += n;
+        headless_map(mp, l, p, n);
 }
 
 /* Nothing the dump needs is still to come: its summary lines were read
@@ -475,55 +490,48 @@ static bool dump_whole(const struct memparse *mp)
     return mp->phase == PH_MAP && bs && (uint64_t)mp->blocks * bs >= s->gc_total;
 }
 
-/* A line ended: the bytes [p, p+n) complete whatever was buffered. */
-static void line_done(struct memparse *mp, const char *p, size_t n)
+/* A line too long to keep (a 2 GB line of garbage costs a scan, not
+ * memory). It damages the dump only if the dump still lacks a part; after
+ * a whole one it is what follows the dump (a program's output, a blob). */
+static void long_line(struct memparse *mp)
 {
-    if (!mp->line_len && !mp->overflow && n <= MEMPARSE_MAX_LINE) {
-        process_line(mp, p, n);
+    if (!mp->open)
+        return;
+    if (dump_whole(mp)) {
+        close_dump(mp);
         return;
     }
-    /* a line too long to keep, whether it came in one piece or several */
-    append(mp, p, n);
-    if (mp->overflow) {
-        /* a 2 GB line of garbage costs a scan, not memory. It damages the
-         * dump only if the dump still lacks a part; after a whole one it is
-         * what follows the dump (a program's output, a binary blob). */
-        if (mp->open && dump_whole(mp)) {
-            close_dump(mp);
-        } else if (mp->open) {
-            mp->snap.problems |= SNAP_P_LONG_LINE;
-            if (++mp->noise > NOISE_LIMIT)
-                close_dump(mp);
-        }
-    } else {
-        process_line(mp, mp->line, mp->line_len);
-    }
-    mp->line_len = 0;
-    mp->overflow = false;
+    mp->snap.problems |= SNAP_P_LONG_LINE;
+    if (++mp->noise > NOISE_LIMIT)
+        close_dump(mp);
+}
+
+void memparse_line(struct memparse *mp, const struct line *l)
+{
+    if (l->too_long || l->n > MEMPARSE_MAX_LINE)
+        long_line(mp);
+    else
+        process_line(mp, l, l->p, l->n);
 }
 
 void memparse_feed(struct memparse *mp, const char *buf, size_t len)
 {
-    const char *p = buf, *end = buf + len;
-    while (p < end) {
-        const char *t = memline_eol(p, end);
-        if (!t) {
-            append(mp, p, (size_t)(end - p));
-            return;
-        }
-        line_done(mp, p, (size_t)(t - p));
-        if (*t == '\n')
-            mp->n_lf++;
-        else
-            mp->n_cr++;
-        p = t + 1;
-    }
+    lines_feed(&mp->lines, buf, len);
+}
+
+void memparse_end_dump(struct memparse *mp)
+{
+    close_dump(mp);
+}
+
+bool memparse_in_dump(const struct memparse *mp)
+{
+    return mp->open;
 }
 
 void memparse_flush(struct memparse *mp)
 {
-    if (mp->line_len || mp->overflow)
-        line_done(mp, "", 0);
+    lines_flush(&mp->lines);
     /* input that ends inside a map is judged by the totals: "cut" */
     close_dump(mp);
 }
@@ -532,7 +540,7 @@ void memparse_begin_source(struct memparse *mp, int source)
 {
     memparse_flush(mp);
     mp->source = source;
-    mp->n_lf = mp->n_cr = 0;
+    lines_init(&mp->lines, on_line, mp);
     mp->pending_label[0] = '\0';
     mp->label_ttl = 0;
     mp->has_pending_time = false;

@@ -320,23 +320,23 @@ static void send_probe(struct repl *r, int64_t now)
     r->probes++;
 }
 
+/* A board that sent nothing at all is silent, not busy: "busy" is for one
+ * that keeps talking (a program printing) without ever showing a prompt. */
 static void sync_fail(struct repl *r, int64_t now)
 {
-    char got[64];
+    char d[32];
     struct qev *q = ev_push(r, REPL_EV_TIMEOUT, HW_EBUSY);
+    fmt_dur(d, sizeof(d), r->cfg.sync_timeout_ms);
+    q->ev.received = r->sync_rx;
     if (r->sync_rx == 0) {
-        snprintf(got, sizeof(got), "nothing received");
-    } else {
-        snprintf(got, sizeof(got), "%zu bytes of other output", r->sync_rx);
-    }
-    if (r->interrupted) {
-        ev_msg(q, "board busy: no prompt after Ctrl-C (%s)", got);
+        ev_msg(q, "no answer: nothing received in %s", d);
+    } else if (r->interrupted) {
+        ev_msg(q, "board busy: no prompt after Ctrl-C (%zu bytes of other output)", r->sync_rx);
     } else if (!r->cfg.interrupt) {
-        ev_msg(q, "board busy: no prompt, and interrupting is not allowed (%s)", got);
+        ev_msg(q, "board busy: no prompt, and interrupting is not allowed (%zu bytes of other "
+                  "output)", r->sync_rx);
     } else {
-        char d[32];
-        fmt_dur(d, sizeof(d), r->cfg.sync_timeout_ms);
-        ev_msg(q, "no raw REPL prompt within %s (%s)", d, got);
+        ev_msg(q, "no raw REPL prompt within %s (%zu bytes of other output)", d, r->sync_rx);
     }
     r->state = REPL_IDLE;
     set_phase(r, PH_NONE, now);

@@ -110,11 +110,27 @@ const char *snapshot_check_name(unsigned bit)
     return bit_name(check_names, SNAP_N_CHECKS, bit);
 }
 
+/* The one rule (snapshot.h): totals from the GC: line, else from a whole
+ * map; map figures from a whole map, else from the device's own line. */
+static bool whole_map(const struct snapshot *s)
+{
+    return s->has_metrics && s->complete;
+}
+
+uint64_t snapshot_total_bytes(const struct snapshot *s)
+{
+    if (s->has_gc)
+        return s->gc_total;
+    if (whole_map(s) && s->block_size)
+        return (uint64_t)s->metrics.blocks * s->block_size;
+    return UINT64_MAX;
+}
+
 uint64_t snapshot_free_bytes(const struct snapshot *s)
 {
     if (s->has_gc)
         return s->gc_free;
-    if (s->has_metrics && s->block_size)
+    if (whole_map(s) && s->block_size)
         return (uint64_t)s->metrics.free_blocks * s->block_size;
     return UINT64_MAX;
 }
@@ -123,16 +139,32 @@ uint64_t snapshot_used_bytes(const struct snapshot *s)
 {
     if (s->has_gc)
         return s->gc_used;
-    if (s->has_metrics && s->block_size)
+    if (whole_map(s) && s->block_size)
         return (uint64_t)s->metrics.used_blocks * s->block_size;
+    return UINT64_MAX;
+}
+
+uint64_t snapshot_largest_free_blocks(const struct snapshot *s)
+{
+    if (whole_map(s))
+        return s->metrics.largest_free_blocks;
+    if (s->has_max_free)
+        return s->rep_max_free;
     return UINT64_MAX;
 }
 
 uint64_t snapshot_largest_free_bytes(const struct snapshot *s)
 {
-    if (s->has_metrics && s->complete && s->block_size)
-        return s->metrics.largest_free_bytes;
-    if (s->has_max_free && s->block_size)
-        return s->rep_max_free * s->block_size;
-    return UINT64_MAX;
+    uint64_t blocks = snapshot_largest_free_blocks(s);
+    return blocks == UINT64_MAX || !s->block_size ? UINT64_MAX : blocks * s->block_size;
+}
+
+double snapshot_fragmentation(const struct snapshot *s)
+{
+    if (whole_map(s))
+        return s->metrics.fragmentation;
+    uint64_t largest = snapshot_largest_free_bytes(s), free = snapshot_free_bytes(s);
+    if (largest == UINT64_MAX || free == UINT64_MAX || largest > free)
+        return -1;
+    return free ? 1.0 - (double)largest / (double)free : 0.0;
 }

@@ -8,6 +8,7 @@ void summary_init(struct summary *sum)
 {
     memset(sum, 0, sizeof(*sum));
     sum->min_free = UINT64_MAX;
+    sum->peak_used = UINT64_MAX;
     sum->min_largest_free_bytes = UINT64_MAX;
     sum->min_largest_free_blocks = UINT64_MAX;
     sum->max_fragmentation = -1.0;
@@ -23,6 +24,12 @@ static void fold_time(struct summary *sum, double t)
     sum->has_time = true;
 }
 
+static void fold_min(uint64_t *min, uint64_t v)
+{
+    if (v != UINT64_MAX && v < *min)
+        *min = v;
+}
+
 void summary_add(struct summary *sum, const struct snapshot *s)
 {
     sum->snapshots++;
@@ -31,23 +38,15 @@ void summary_add(struct summary *sum, const struct snapshot *s)
     sum->inconsistent += s->consistent == 0;
     if (s->has_time)
         fold_time(sum, s->time);
-    if (s->has_gc && !(s->problems & SNAP_P_FIELDS)) {
-        if (s->gc_free < sum->min_free)
-            sum->min_free = s->gc_free;
-        if (s->gc_used > sum->peak_used)
-            sum->peak_used = s->gc_used;
-    }
-    if (!s->complete)
-        return;
-    uint64_t lf = snapshot_largest_free_bytes(s);
-    if (lf < sum->min_largest_free_bytes)
-        sum->min_largest_free_bytes = lf;
-    uint64_t lfb = s->has_metrics ? s->metrics.largest_free_blocks
-                                  : s->has_max_free ? s->rep_max_free : UINT64_MAX;
-    if (lfb < sum->min_largest_free_blocks)
-        sum->min_largest_free_blocks = lfb;
-    if (s->has_metrics && s->metrics.fragmentation > sum->max_fragmentation) {
-        sum->max_fragmentation = s->metrics.fragmentation;
+    fold_min(&sum->min_free, snapshot_free_bytes(s));
+    uint64_t used = snapshot_used_bytes(s);
+    if (used != UINT64_MAX && (sum->peak_used == UINT64_MAX || used > sum->peak_used))
+        sum->peak_used = used;
+    fold_min(&sum->min_largest_free_bytes, snapshot_largest_free_bytes(s));
+    fold_min(&sum->min_largest_free_blocks, snapshot_largest_free_blocks(s));
+    double f = snapshot_fragmentation(s);
+    if (f > sum->max_fragmentation) {
+        sum->max_fragmentation = f;
         sum->worst_seq = s->seq;
     }
 }

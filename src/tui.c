@@ -1,64 +1,76 @@
 /* SPDX-License-Identifier: MIT */
-/* tui.c - display state, throttled redraw and the message log behind the
- * full-screen UI; see tui.h. */
+/* tui.c - the controller behind the full-screen UI; see tui.h. */
 #include "tui.h"
-#include "export.h"
+#include "export_json.h"
 #include "fmt.h"
 #include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum { FRAME_MS = 80, TREND_DEFAULT = 120, TREND_MIN = 16 };
+enum { FRAME_MS = 80, LIVE_TICK_MS = 1000, TREND_DEFAULT = 120, TREND_MIN = 16, MESSAGES = 32 };
 
-int tui_open(struct tui *t, const struct ui_opts *o, const char *source, bool replay)
+struct tui {
+    struct sink sink;
+    struct view v;          /* what ui_draw shows */
+    struct history *hist;   /* owned */
+    bool dirty;
+    int64_t last_draw_ms;
+    char source[1024];
+    char detail[256];
+    char record[256];
+    char message[256];
+    char log[MESSAGES][256]; /* repeated on stderr by tui_close() */
+    int n_log;
+};
+
+static const struct sink_ops tui_ops;
+
+struct tui *tui_open(const struct ui_opts *o, const char *source, bool replay)
 {
-    memset(t, 0, sizeof(*t));
     if (ui_open(o) != HW_OK)
-        return HW_EIO;
+        return NULL;
+    struct tui *t = xcalloc(1, sizeof(*t));
+    t->sink.ops = &tui_ops;
     t->hist = history_new(TUI_TREND_CAP);
-    t->v.source = source;
+    snprintf(t->source, sizeof(t->source), "%s", source);
+    t->v.source = t->source;
     t->v.hist = t->hist;
     t->v.message = t->message;
-    t->v.link_detail = "";
+    t->v.link_detail = t->detail;
     t->v.trend_window = TREND_DEFAULT;
     t->v.last_sample_age = -1;
     t->v.replay = replay;
     t->v.speed = 1;
     t->v.link = replay ? UI_LINK_REPLAY : UI_LINK_CONNECTING;
     t->dirty = true;
-    return HW_OK;
+    return t;
 }
 
 void tui_close(struct tui *t)
 {
-    if (!t->hist)
+    if (!t)
         return;
     ui_close();
     char safe[sizeof(t->log[0]) * 4];
     for (int i = 0; i < t->n_log; i++)
         fprintf(stderr, "heapwatch: %s\n", fmt_terminal_safe(t->log[i], safe, sizeof(safe)));
     history_free(t->hist);
-    t->hist = NULL;
+    free(t);
 }
 
 void tui_say(struct tui *t, const struct hw_err *e)
 {
     snprintf(t->message, sizeof(t->message), "%s", e->msg);
-    if (t->n_log == TUI_MESSAGES) {
-        memmove(t->log[0], t->log[1], sizeof(t->log[0]) * (TUI_MESSAGES - 1));
+    if (t->n_log == MESSAGES) {
+        memmove(t->log[0], t->log[1], sizeof(t->log[0]) * (MESSAGES - 1));
         t->n_log--;
     }
     char line[sizeof(e->msg) + sizeof(e->hint) + 4];
     snprintf(line, sizeof(line), e->hint[0] ? "%s (%s)" : "%s%s", e->msg, e->hint);
     snprintf(t->log[t->n_log++], sizeof(t->log[0]), "%.255s", line);
-    t->dirty = true;
-}
-
-void tui_gap(struct tui *t)
-{
-    history_gap(t->hist);
     t->dirty = true;
 }
 
@@ -70,6 +82,106 @@ void tui_push(struct tui *t, const struct snapshot *s)
         t->v.area = 0;
     t->dirty = true;
 }
+
+const struct snapshot *tui_current(const struct tui *t)
+{
+    return history_current(t->hist);
+}
+
+struct history *tui_history(struct tui *t)
+{
+    t->dirty = true; /* the owner is about to change it */
+    return t->hist;
+}
+
+/* ---- the sink ---- */
+
+static int tui_item(struct sink *s, const struct hw_item *it, struct hw_err *err)
+{
+    struct tui *t = (struct tui *)s;
+    switch (it->kind) {
+    case HW_ITEM_SNAPSHOT:
+        tui_push(t, it->snap);
+        break;
+    case HW_ITEM_EVENT:
+        /* a disconnect or a reset breaks the trends and the block ages */
+        if (!strcmp(it->event, "gap") || !strcmp(it->event, "reset")) {
+            history_gap(t->hist);
+            t->dirty = true;
+        }
+        break;
+    case HW_ITEM_MESSAGE:
+        tui_say(t, it->msg);
+        break;
+    case HW_ITEM_PROBE:
+        t->v.has_probe = it->probe->measured;
+        t->v.probe_bytes = it->probe->bytes;
+        t->dirty = true;
+        break;
+    default:
+        break;
+    }
+    return HW_OK;
+}
+
+static int tui_sink_close(struct sink *s, struct hw_err *err)
+{
+    return HW_OK; /* the owner closes the terminal, after the board is given back */
+}
+
+static const struct sink_ops tui_ops = {tui_item, tui_sink_close};
+
+struct sink *tui_sink(struct tui *t)
+{
+    return &t->sink;
+}
+
+/* ---- what the owner knows ---- */
+
+void tui_set_link(struct tui *t, enum ui_link link, const char *detail)
+{
+    if (t->v.link != link || strcmp(t->detail, detail ? detail : "")) {
+        t->v.link = link;
+        snprintf(t->detail, sizeof(t->detail), "%s", detail ? detail : "");
+        t->dirty = true;
+    }
+}
+
+void tui_set_paused(struct tui *t, bool paused)
+{
+    t->dirty |= t->v.paused != paused;
+    t->v.paused = paused;
+}
+
+void tui_set_recording(struct tui *t, const char *path)
+{
+    t->v.recording = path != NULL;
+    snprintf(t->record, sizeof(t->record), "%s", path ? path : "");
+    t->v.record_path = t->record;
+    t->dirty = true;
+}
+
+void tui_set_gc(struct tui *t, const struct ui_gc_compare *g)
+{
+    t->v.gc = *g;
+    t->dirty = true;
+}
+
+void tui_set_replay(struct tui *t, long pos, long count, bool playing, double speed, double now)
+{
+    struct view *v = &t->v;
+    if (v->pos != pos || v->count != count || v->playing != playing || v->speed != speed)
+        t->dirty = true;
+    v->pos = pos;
+    v->count = count;
+    v->playing = playing;
+    v->paused = !playing;
+    v->speed = speed;
+    v->now = now;
+    v->last_sample_age = -1;
+}
+
+/* ---- display actions ---- */
 
 /* e: the current snapshot as a JSON document in the working directory */
 static void export_current(struct tui *t)
@@ -144,19 +256,39 @@ bool tui_apply(struct tui *t, enum ui_action a)
     return true;
 }
 
-void tui_frame(struct tui *t, int64_t now, bool force)
+/* ---- frames ---- */
+
+/* Live: the rate over the last ten samples and the age of the last one. */
+static void live_figures(struct tui *t, double now_s)
 {
-    if (!t->hist || (!force && (!t->dirty || now - t->last_draw_ms < FRAME_MS)))
-        return;
-    ui_draw(&t->v);
-    t->dirty = false;
-    t->last_draw_ms = now;
+    struct view *v = &t->v;
+    size_t n = history_len(t->hist);
+    const struct hist_point *last = n ? history_at(t->hist, n - 1) : NULL;
+    size_t k = n < 10 ? n : 10;
+    const struct hist_point *first = k >= 2 ? history_at(t->hist, n - k) : NULL;
+    v->now = now_s;
+    v->last_sample_age = last ? now_s - last->time : -1;
+    v->sample_rate = first && last->time > first->time
+                         ? (double)(k - 1) / (last->time - first->time) : 0;
 }
 
-int64_t tui_next_frame(const struct tui *t, int64_t now)
+void tui_frame(struct tui *t, int64_t now_ms, double now_s)
 {
-    if (!t->hist || !t->dirty)
+    bool tick = !t->v.replay && now_ms - t->last_draw_ms >= LIVE_TICK_MS;
+    if (!tick && (!t->dirty || now_ms - t->last_draw_ms < FRAME_MS))
+        return;
+    if (!t->v.replay)
+        live_figures(t, now_s);
+    ui_draw(&t->v);
+    t->dirty = false;
+    t->last_draw_ms = now_ms;
+}
+
+int64_t tui_next_frame(const struct tui *t, int64_t now_ms)
+{
+    int64_t due = t->dirty ? t->last_draw_ms + FRAME_MS
+                           : t->v.replay ? -1 : t->last_draw_ms + LIVE_TICK_MS;
+    if (due < 0)
         return -1;
-    int64_t due = t->last_draw_ms + FRAME_MS;
-    return due > now ? due - now : 0;
+    return due > now_ms ? due - now_ms : 0;
 }

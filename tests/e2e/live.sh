@@ -369,9 +369,9 @@ fault baud 5 "exec:$DEV --baud 115200 --heap 16k"
 jq_check baud-complete "$TMP/baud.json" "want 5 complete, consistent snapshots of a 16 K heap at 115200 baud" \
     "(.snapshots | length) == 5 and $ALL_OK and all(.snapshots[]; .gc.total < 16384)"
 
-# --cut-after 3: the third exec (the first sample, after two calibration
-# probes) is cut mid-map; the run goes on
-fault cut 5 "exec:$DEV --cut-after 3"
+# --cut-after 4: the fourth exec (the first sample, after the board's
+# clock and two calibration probes) is cut mid-map; the run goes on
+fault cut 5 "exec:$DEV --cut-after 4"
 jq_check cut-marked "$TMP/cut.json" \
     "want 5 snapshots: the first complete:false with problem cut, the other 4 complete and consistent" \
     '(.snapshots | length) == 5 and (.snapshots[0] | .complete == false and (.problems | index("cut")) != null) and
@@ -386,6 +386,13 @@ if sim_start unplug --replug-after 1000 --unplug-after 4; then
     jq_check unplug-events "$TMP/unplug.json" "want gap and resume events, a gap first" \
         '([.events[].kind] | index("gap")) as $g | ([.events[].kind] | index("resume")) as $r |
          $g != null and $r != null and $g < $r'
+    # the board that comes back is a fresh one (its clock starts again):
+    # after each resume, a reset, so the data shows a new series
+    jq_check unplug-fresh-board-is-reset "$TMP/unplug.json" \
+        "want a reset event after every resume (the replugged board's clock went back)" \
+        '[.events[].kind | select(. == "resume" or . == "reset")] as $k |
+         ($k | length) >= 2 and ($k | length) % 2 == 0 and
+         all(range(0; $k | length; 2); $k[.] == "resume" and $k[. + 1] == "reset")'
     jq_check unplug-history-kept "$TMP/unplug.json" \
         "want the snapshots from before the first gap still in the JSON" \
         '([.events[] | select(.kind == "gap")][0].time) as $t |

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: MIT */
+/* capture.c - the capture format both ways; see capture.h and heapwatch(1)
+ * FILES. The writer cuts what the board sends at '\n' (dropping '\r', so
+ * CRLF and LF boards record alike); the reader cuts its input once, strips
+ * the "+S.mmm " stamps, decodes the escapes, turns "#kind" lines into
+ * events and hands the board's own text to the mem_info reader. */
+#include "capture.h"
+#include "fmt.h"
+#include "input.h"
+#include "lines.h"
+#include "memparse.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ================================================================ writer */
+
+enum { LINE_MAX_BYTES = 8192 };
+
+struct capture_writer {
+    struct sink sink;
+    FILE *f;                   /* NULL: count only */
+    char *path;
+    char line[LINE_MAX_BYTES]; /* the partial line received so far */
+    size_t len;
+    double last_t;             /* the latest time given: times never go back */
+    long lines;                /* complete lines in the file */
+    int failed_errno;
+    bool said;                 /* the failure was reported */
+};
+
+size_t capture_escape(const char *in, size_t n, char *out, size_t cap)
+{
+    return fmt_escape(in, n, out, cap);
+}
+
+static void put_line(struct capture_writer *w, double t, const char *body, size_t n)
+{
+    if (t < w->last_t)
+        t = w->last_t;
+    w->last_t = t;
+    w->lines++;
+    if (!w->f)
+        return;
+    char esc[LINE_MAX_BYTES * 4 + 1];
+    capture_escape(body, n, esc, sizeof(esc));
+    /* milliseconds rounded once, so the reader gets back the very time
+     * the live JSON shows for the same sample */
+    long long ms = llround(t * 1000.0);
+    if (fprintf(w->f, "+%lld.%03lld %s\n", ms / 1000, ms % 1000, esc) < 0 && !w->failed_errno)
+        w->failed_errno = errno ? errno : EIO;
+}
+
+/* Lines already in a file appended to. */
+static long count_lines(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[1 << 16];
+    long n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof(buf))) > 0)
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + r - p))); p++)
+            n++;
+    close(fd);
+    return n;
+}
+
+static void header(struct capture_writer *w, const char *port, double start)
+{
+    char stamp[40];
+    time_t secs = (time_t)floor(start);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t k = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(stamp + k, sizeof(stamp) - k, ".%03dZ",
+             (int)((start - (double)secs) * 1000.0) % 1000);
+    w->lines++;
+    if (w->f)
+        fprintf(w->f, "#heapwatch-record %d port=%s start=%s version=%s\n", CAPTURE_FORMAT, port,
+                stamp, HW_VERSION);
+}
+
+static const struct sink_ops writer_ops;
+
+int capture_writer_start(struct capture_writer *w, const char *path, const char *port,
+                         double start, struct hw_err *err)
+{
+    capture_writer_stop(w, NULL);
+    long existing = count_lines(path);
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
+                          strerror(errno));
+    w->f = f;
+    w->path = xstrdup(path);
+    w->lines = existing;
+    w->failed_errno = 0;
+    w->said = false;
+    header(w, port, start);
+    if (fflush(f) != 0) {
+        int e = errno;
+        capture_writer_stop(w, NULL);
+        return hw_err_set(err, hw_from_errno(e), "cannot write %s: %s", path, strerror(e));
+    }
+    return HW_OK;
+}
+
+int capture_writer_stop(struct capture_writer *w, struct hw_err *err)
+{
+    if (!w->f)
+        return HW_OK;
+    int rc = capture_writer_sync(w, w->last_t, err);
+    if (fclose(w->f) != 0 && rc == HW_OK)
+        rc = hw_err_set(err, HW_EIO, "cannot write %s: %s", w->path, strerror(errno));
+    w->f = NULL;
+    free(w->path);
+    w->path = NULL;
+    return rc;
+}
+
+int capture_writer_open(const char *path, const char *port, double start,
+                        struct capture_writer **out, struct hw_err *err)
+{
+    struct capture_writer *w = xcalloc(1, sizeof(*w));
+    w->sink.ops = &writer_ops;
+    *out = NULL;
+    if (!path) {
+        header(w, port, start); /* counted as a fresh file would have it */
+    } else {
+        int rc = capture_writer_start(w, path, port, start, err);
+        if (rc) {
+            free(w);
+            return rc;
+        }
+    }
+    *out = w;
+    return HW_OK;
+}
+
+void capture_writer_bytes(struct capture_writer *w, double t, const void *buf, size_t n)
+{
+    const char *p = buf;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '\n') {
+            put_line(w, t, w->line, w->len); /* stamped when complete */
+            w->len = 0;
+        } else if (c != '\r') {
+            if (w->len == sizeof(w->line)) { /* a babbling device: cut, don't grow */
+                put_line(w, t, w->line, w->len);
+                w->len = 0;
+            }
+            w->line[w->len++] = c;
+        }
+    }
+}
+
+void capture_writer_event(struct capture_writer *w, double t, const char *kind,
+                          const char *detail)
+{
+    char body[512];
+    int n = snprintf(body, sizeof(body), "#%s%s%s", kind, detail ? " " : "", detail ? detail : "");
+    put_line(w, t, body, n < 0 ? 0 : (size_t)n >= sizeof(body) ? sizeof(body) - 1 : (size_t)n);
+}
+
+int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err)
+{
+    if (w->len) {
+        put_line(w, t, w->line, w->len);
+        w->len = 0;
+    }
+    if (w->f && fflush(w->f) != 0 && !w->failed_errno)
+        w->failed_errno = errno ? errno : EIO;
+    if (w->failed_errno)
+        return hw_err_set(err, hw_from_errno(w->failed_errno), "cannot write %s: %s", w->path,
+                          strerror(w->failed_errno));
+    return HW_OK;
+}
+
+long capture_writer_next_line(const struct capture_writer *w)
+{
+    return w->lines + 1;
+}
+
+const char *capture_writer_path(const struct capture_writer *w)
+{
+    return w->path;
+}
+
+int capture_writer_close(struct capture_writer *w, struct hw_err *err)
+{
+    if (!w)
+        return HW_OK;
+    int rc = capture_writer_stop(w, err);
+    free(w);
+    return rc;
+}
+
+/* The first failure is said once; the record stays as complete as the
+ * disk allowed, and sampling goes on. */
+static int writer_item(struct sink *s, const struct hw_item *it, struct hw_err *err)
+{
+    struct capture_writer *w = (struct capture_writer *)s;
+    switch (it->kind) {
+    case HW_ITEM_BYTES:
+        capture_writer_bytes(w, it->time, it->data, it->len);
+        return HW_OK;
+    case HW_ITEM_EVENT:
+        capture_writer_event(w, it->time, it->event, it->detail);
+        break;
+    case HW_ITEM_SNAPSHOT:
+        break;
+    default:
+        return HW_OK;
+    }
+    int rc = capture_writer_sync(w, it->kind == HW_ITEM_EVENT ? it->time : w->last_t, err);
+    if (rc == HW_OK || w->said)
+        return HW_OK;
+    w->said = true;
+    return rc;
+}
+
+static int writer_close(struct sink *s, struct hw_err *err)
+{
+    return capture_writer_close((struct capture_writer *)s, err);
+}
+
+static const struct sink_ops writer_ops = {writer_item, writer_close};
+
+struct sink *capture_writer_sink(struct capture_writer *w)
+{
+    return w ? &w->sink : NULL;
+}
+
+/* ================================================================ reader */
+
+struct pending {
+    double time;
+    char *kind, *detail; /* owned */
+};
+
+struct capture_reader {
+    struct stream *st;
+    struct memparse *mp;
+    struct lines lines;
+    struct capture_pos pos;
+    bool has_start0;
+    double start0;          /* the first session's start= (epoch seconds) */
+    /* events that came while a dump was open wait for its snapshot, so
+     * items stay in file order */
+    struct pending *q;
+    size_t nq, capq;
+    char body[LINES_MAX];   /* a line with its escapes decoded */
+};
+
+static void flush_events(struct capture_reader *r)
+{
+    for (size_t i = 0; i < r->nq; i++) {
+        stream_event(r->st, r->q[i].time, r->q[i].kind, r->q[i].detail);
+        free(r->q[i].kind);
+        free(r->q[i].detail);
+    }
+    r->nq = 0;
+}
+
+static void on_snapshot(const struct snapshot *s, void *ctx)
+{
+    struct capture_reader *r = ctx;
+    stream_snapshot(r->st, s);
+    flush_events(r);
+}
+
+static void on_line(const struct line *l, void *ctx);
+
+struct capture_reader *capture_reader_new(int source, struct stream *st)
+{
+    struct capture_reader *r = xcalloc(1, sizeof(*r));
+    r->st = st;
+    r->mp = memparse_new(on_snapshot, r);
+    memparse_begin_source(r->mp, source);
+    lines_init(&r->lines, on_line, r);
+    return r;
+}
+
+void capture_reader_free(struct capture_reader *r)
+{
+    if (!r)
+        return;
+    memparse_free(r->mp);
+    for (size_t i = 0; i < r->nq; i++) {
+        free(r->q[i].kind);
+        free(r->q[i].detail);
+    }
+    free(r->q);
+    free(r);
+}
+
+/* "2026-11-26T03:44:39.512Z" (or without ".512") to epoch seconds. */
+static bool parse_stamp(const char *p, size_t n, double *out)
+{
+    struct tm tm = {0};
+    int ms = 0, used = 0;
+    char buf[40];
+    if (n >= sizeof(buf))
+        return false;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
+        return false;
+    if (buf[used] == '.')
+        ms = atoi(buf + used + 1);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return false;
+    *out = (double)t + ms / 1000.0;
+    return true;
+}
+
+/* "#heapwatch-record 1 port=... start=2026-...Z version=...": a new
+ * session, on the clock of the file's first one, never before what came. */
+static void session(struct capture_reader *r, const char *p, size_t n)
+{
+    memparse_end_dump(r->mp); /* a dump cannot run on into another session */
+    double start = 0;
+    const char *s = memmem(p, n, " start=", 7);
+    bool known = false;
+    if (s) {
+        const char *v = s + 7, *e = memchr(v, ' ', (size_t)(p + n - v));
+        known = parse_stamp(v, (size_t)((e ? e : p + n) - v), &start);
+    }
+    double base = r->pos.last;
+    if (known && !r->has_start0) {
+        r->has_start0 = true;
+        r->start0 = start;
+        base = 0;
+    } else if (known && start - r->start0 > base) {
+        base = start - r->start0;
+    }
+    r->pos.record = true;
+    r->pos.base = base;
+}
+
+/* "+12.345 " at the start of a line: the length of the stamp, or 0. */
+static size_t stamp(const char *p, size_t n, double *t)
+{
+    uint64_t whole = 0, frac = 0, scale = 1;
+    size_t i = 1;
+    if (n < 3 || p[0] != '+' || p[1] < '0' || p[1] > '9')
+        return 0;
+    for (; i < n && i < 20 && p[i] >= '0' && p[i] <= '9'; i++)
+        whole = whole * 10 + (uint64_t)(p[i] - '0');
+    if (i < n && p[i] == '.')
+        for (i++; i < n && scale < 1000000000 && p[i] >= '0' && p[i] <= '9'; i++) {
+            frac = frac * 10 + (uint64_t)(p[i] - '0');
+            scale *= 10;
+        }
+    if (i >= n || p[i] != ' ')
+        return 0;
+    *t = (double)whole + (double)frac / (double)scale;
+    return i + 1;
+}
+
+/* Events after which the stream of the board broke: the dump being read
+ * ends there. The others (stderr, gc, calibrated...) wait for it. */
+static bool breaks_stream(const char *kind)
+{
+    return !strcmp(kind, "gap") || !strcmp(kind, "resume") || !strcmp(kind, "reset") ||
+           !strcmp(kind, "timeout");
+}
+
+/* "#gap cannot read /dev/ttyACM0: device disconnected" */
+static void event_line(struct capture_reader *r, const char *p, size_t n, double t)
+{
+    const char *sp = memchr(p, ' ', n);
+    size_t kn = sp ? (size_t)(sp - p) : n;
+    char kind[64];
+    snprintf(kind, sizeof(kind), "%.*s", (int)(kn < sizeof(kind) ? kn : sizeof(kind) - 1), p);
+    char *detail = NULL;
+    if (sp) {
+        size_t dn = (size_t)(p + n - sp - 1);
+        detail = xmalloc(dn + 1);
+        detail[capture_unescape(sp + 1, dn, detail)] = '\0';
+    }
+    if (breaks_stream(kind))
+        memparse_end_dump(r->mp);
+    if (memparse_in_dump(r->mp)) {
+        if (r->nq == r->capq) {
+            r->capq = r->capq ? r->capq * 2 : 8;
+            r->q = xrealloc(r->q, r->capq * sizeof(*r->q));
+        }
+        r->q[r->nq++] = (struct pending){t, xstrdup(kind), detail};
+        return;
+    }
+    stream_event(r->st, t, kind, detail);
+    free(detail);
+}
+
+size_t capture_unescape(const char *p, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\' && i + 1 < n && p[i + 1] == '\\') {
+            out[o++] = '\\';
+            i++;
+        } else if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && fmt_hexval(p[i + 2]) >= 0 &&
+                   fmt_hexval(p[i + 3]) >= 0) {
+            out[o++] = (char)(fmt_hexval(p[i + 2]) << 4 | fmt_hexval(p[i + 3]));
+            i += 3;
+        } else {
+            out[o++] = p[i];
+        }
+    }
+    return o;
+}
+
+/* One line of a record session: "+S.mmm " and then the board's text or an
+ * event. A stamped line is taken as one even without a header (a record
+ * cut with tail(1)). Returns false for a line that is not stamped. */
+static bool stamped_line(struct capture_reader *r, const struct line *l)
+{
+    double t;
+    size_t k = stamp(l->p, l->n, &t);
+    if (!k)
+        return false;
+    t += r->pos.base;
+    if (t < r->pos.last)
+        t = r->pos.last;
+    r->pos.last = t;
+    const char *body = l->p + k;
+    size_t n = l->n - k;
+    if (n && body[0] == '#') {
+        event_line(r, body + 1, n - 1, t);
+        return true;
+    }
+    struct line dl = *l;
+    dl.p = body;
+    dl.n = n;
+    if (memchr(body, '\\', n)) {
+        dl.p = r->body;
+        dl.n = capture_unescape(body, n, r->body);
+    }
+    memparse_set_time(r->mp, t);
+    memparse_line(r->mp, &dl);
+    return true;
+}
+
+static void on_line(const struct line *l, void *ctx)
+{
+    struct capture_reader *r = ctx;
+    static const char magic[] = "#heapwatch-record ";
+    if (!l->too_long && l->n >= sizeof(magic) - 1 && l->p[0] == '#' &&
+        !memcmp(l->p, magic, sizeof(magic) - 1)) {
+        session(r, l->p, l->n);
+        return;
+    }
+    if (!l->too_long && l->n && l->p[0] == '+' && stamped_line(r, l))
+        return;
+    memparse_line(r->mp, l);
+}
+
+void capture_reader_feed(struct capture_reader *r, const char *buf, size_t n)
+{
+    lines_feed(&r->lines, buf, n);
+}
+
+void capture_reader_flush(struct capture_reader *r)
+{
+    lines_flush(&r->lines);
+    memparse_end_dump(r->mp);
+    flush_events(r);
+}
+
+struct capture_pos capture_reader_pos(const struct capture_reader *r)
+{
+    return r->pos;
+}
+
+void capture_reader_seek(struct capture_reader *r, const struct capture_pos *pos,
+                         uint64_t offset)
+{
+    memparse_end_dump(r->mp);
+    flush_events(r);
+    lines_init(&r->lines, on_line, r);
+    r->lines.offset = r->lines.start = offset;
+    r->pos = *pos;
+}
+
+static void feed_chunk(const char *buf, size_t n, void *ctx)
+{
+    capture_reader_feed(ctx, buf, n);
+}
+
+int capture_read(const char *path, int source, long *seq, struct stream *st, struct hw_err *err)
+{
+    const char *name = input_name(path);
+    struct hw_item begin = {.kind = HW_ITEM_BEGIN, .source = source, .name = name};
+    stream_emit(st, &begin);
+    struct capture_reader *r = capture_reader_new(source, st);
+    if (seq)
+        memparse_set_seq(r->mp, *seq);
+    struct hw_err e = {0};
+    uint64_t bytes = 0;
+    int rc = input_read(path, feed_chunk, r, &bytes, &e);
+    capture_reader_flush(r);
+    if (seq)
+        *seq = memparse_seq(r->mp);
+    capture_reader_free(r);
+    if (rc) {
+        stream_message(st, &e); /* said now, in its place among the files */
+        e.said = true;
+    }
+    struct hw_item end = {.kind = HW_ITEM_END, .source = source, .name = name,
+                          .msg = rc ? &e : NULL, .len = (size_t)bytes};
+    stream_emit(st, &end);
+    if (rc && err)
+        *err = e;
+    return rc;
+}
