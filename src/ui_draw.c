@@ -428,61 +428,38 @@ static void draw_replay(const struct view *v, const struct ui_layout *lo)
     put(&p, A_NORMAL, right);
 }
 
-/* Keys and where they work: 'b' both, 'l' live only, 'r' replay only. */
-struct key_help {
-    const char *key, *text;
-    char where;
-};
-
-static bool key_shown(const struct key_help *k, const struct view *v)
+/* Whether the key table's line k applies to this mode. */
+static bool key_shown(const struct ui_key *k, const struct view *v)
 {
-    return k->where == 'b' || k->where == (v->replay ? 'r' : 'l');
+    return (k->where & (v->replay ? UI_IN_REPLAY : UI_IN_LIVE)) != 0;
+}
+
+/* The hint line: "key word" for each key the table offers there, in its
+ * order, as many as fit. */
+static void draw_hints(const struct view *v, struct pen *p)
+{
+    size_t n;
+    const struct ui_key *k = ui_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!k[i].hint || !key_shown(&k[i], v))
+            continue;
+        const char *word = strrchr(k[i].hint, ' ');
+        int key_len = word ? (int)(word - k[i].hint) : 0;
+        if (p->x + (int)strlen(k[i].hint) + 2 > p->end) /* " key word " */
+            break;
+        putf(p, style.attr[E_KEY], " %.*s", key_len, k[i].hint);
+        putf(p, style.attr[E_DIM], " %s ", word ? word + 1 : k[i].hint);
+    }
 }
 
 static void draw_message(const struct view *v, const struct ui_layout *lo)
 {
-    static const struct key_help hints[] = {
-        {"v", "view", 'b'},  {"Left/Right", "step", 'r'}, {"[ ]", "speed", 'r'},
-        {"+/-", "zoom", 'b'}, {"arrows", "scroll", 'l'}, {"g", "gc", 'l'}, {"s", "sample", 'l'},
-        {"a", "area", 'b'},  {"r", "record", 'l'},  {"e", "export", 'b'}, {"< >", "trend", 'b'},
-        {"?", "help", 'b'},
-    };
     struct pen p = {lo->message_row, 0, lo->cols - 1};
-    if (v->message && v->message[0]) {
+    if (v->message && v->message[0])
         put(&p, A_BOLD, v->message);
-        return;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(hints); i++) {
-        if (!key_shown(&hints[i], v))
-            continue;
-        const char *key = hints[i].key;
-        int need = (int)(strlen(key) + strlen(hints[i].text) + 3);
-        if (p.x + need > p.end)
-            break;
-        putf(&p, style.attr[E_KEY], " %s", key);
-        putf(&p, style.attr[E_DIM], " %s ", hints[i].text);
-    }
+    else
+        draw_hints(v, &p);
 }
-
-static const struct key_help help_keys[] = {
-    {"q", "quit", 'b'},
-    {"p  space", "pause / resume sampling", 'l'},
-    {"space  p", "play / pause", 'r'},
-    {"Left Right", "step one sample back / forward", 'r'},
-    {"[  ]", "slower / faster", 'r'},
-    {"Home End", "first / last sample", 'r'},
-    {"s", "take a sample now", 'l'},
-    {"g", "gc.collect() on the board; show what came back", 'l'},
-    {"v", "next view: type, fragmentation, changes, age", 'b'},
-    {"+  -", "zoom in / out (blocks per cell; 0 = fit)", 'b'},
-    {"Up Down", "scroll one row", 'b'},
-    {"PgUp PgDn", "scroll one page", 'b'},
-    {"a", "next heap area (split heaps)", 'b'},
-    {"r", "start / stop recording", 'l'},
-    {"e", "export the current snapshot as JSON", 'b'},
-    {"<  >", "trend window narrower / wider", 'b'},
-    {"?", "show / hide this help", 'b'},
-};
 
 static void help_line(int y, int x, int w, const char *key, const char *text)
 {
@@ -493,9 +470,11 @@ static void help_line(int y, int x, int w, const char *key, const char *text)
 
 static void draw_help(const struct view *v, const struct ui_layout *lo)
 {
+    size_t n;
+    const struct ui_key *k = ui_keys(&n);
     int rows = 2;
-    for (size_t i = 0; i < ARRAY_LEN(help_keys); i++)
-        rows += key_shown(&help_keys[i], v);
+    for (size_t i = 0; i < n; i++)
+        rows += key_shown(&k[i], v);
     int w = lo->cols - 4 < 64 ? lo->cols - 4 : 64;
     int h = rows < lo->lines - 2 ? rows : lo->lines - 2;
     int y0 = (lo->lines - h) / 2, x0 = (lo->cols - w) / 2;
@@ -515,9 +494,9 @@ static void draw_help(const struct view *v, const struct ui_layout *lo)
     put(&p, style.attr[E_HELP] | A_BOLD,
         v->replay ? " heapwatch replay keys " : " heapwatch keys ");
     int y = y0 + 1, end = y0 + h - 1;
-    for (size_t i = 0; i < ARRAY_LEN(help_keys) && y < end; i++)
-        if (key_shown(&help_keys[i], v))
-            help_line(y++, x0, w, help_keys[i].key, help_keys[i].text);
+    for (size_t i = 0; i < n && y < end; i++)
+        if (key_shown(&k[i], v))
+            help_line(y++, x0, w, k[i].keys, k[i].help);
 }
 
 static void draw_too_small(const struct ui_layout *lo)

@@ -364,6 +364,17 @@ see help-keys live 5 'heapwatch keys' '  q +quit ' 'p  space +pause / resume' '\
     'e +export the current snapshot' 'r +start / stop recording' 'g +gc\.collect\(\)' 'v +next view'
 keys live '?'
 see_gone help-closes live 5 'heapwatch keys'
+# h and F1 open the help too, so the help says so; each also closes it
+keys live '?'
+see help-lists-h-f1 live 5 'heapwatch keys' '  \?  h  F1 +show / hide this help'
+keys live '?'
+wait_gone live 5 'heapwatch keys' || true
+for k in h F1; do
+    keys live "$k"
+    see "help-opens-$k" live 5 'heapwatch keys' '  q +quit '
+    keys live "$k"
+    see_gone "help-closes-$k" live 5 'heapwatch keys'
+done
 if on_screen '│ total '; then
     pass help-closed-stats-back
 else
