@@ -92,6 +92,8 @@ char *fmt_ui_scale(char *buf, size_t cap, size_t k, unsigned block_size, size_t 
 char *fmt_ui_bucket(char *buf, size_t cap, int bucket);
 /* Sample rate: 2.0 -> "2.0/s", 0.2 -> "1 per 5.0s", 0 -> "-". */
 char *fmt_ui_rate(char *buf, size_t cap, double per_second);
+/* Replay speed: 1 -> "1x", 64 -> "64x", 0.5 -> "1/2x", 1/64 -> "1/64x". */
+char *fmt_ui_speed(char *buf, size_t cap, double speed);
 /* Compact seconds for axis labels: 30 -> "30s", 90 -> "1m30", 3600 -> "1h". */
 char *fmt_ui_ago(char *buf, size_t cap, double seconds);
 

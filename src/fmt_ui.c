@@ -381,6 +381,18 @@ char *fmt_ui_rate(char *buf, size_t cap, double r)
     return buf;
 }
 
+char *fmt_ui_speed(char *buf, size_t cap, double x)
+{
+    /* speeds are powers of two: below 1x the fraction reads better than
+     * its decimals ("1/64x", not "0.015625x") */
+    double inv = x > 0 && x < 1 ? 1 / x : 0;
+    if (inv > 0 && fabs(inv - round(inv)) < 1e-9)
+        snprintf(buf, cap, "1/%.0fx", inv);
+    else
+        snprintf(buf, cap, "%gx", x);
+    return buf;
+}
+
 /* "cut,offset": the names of the set bits, comma-separated */
 static char *join_names(char *buf, size_t cap, unsigned bits, unsigned n,
                         const char *(*name)(unsigned))

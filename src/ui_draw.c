@@ -405,12 +405,12 @@ static void draw_stats(const struct view *v, const struct ui_layout *lo)
 
 static void draw_replay(const struct view *v, const struct ui_layout *lo)
 {
-    char right[64], t[16];
+    char right[64], t[16], speed[16];
     struct pen p = {lo->replay_row, 0, lo->cols};
-    putf(&p, style.attr[E_KEY], " %s %gx ",
+    putf(&p, style.attr[E_KEY], " %s %s ",
          v->playing ? sym(&style, "\u25b6 playing", "> playing")
                     : sym(&style, "\u2016 paused", "|| paused"),
-         v->speed);
+         fmt_ui_speed(speed, sizeof(speed), v->speed));
     snprintf(right, sizeof(right), " %ld/%ld  t=%s", v->count ? v->pos + 1 : 0, v->count,
              fmt_duration(t, sizeof(t), v->now));
     int w = lo->cols - p.x - (int)strlen(right) - 2;

@@ -784,8 +784,12 @@ if see replay-up rp 10 '● replay' '‖ paused 1x \[' '│ total '; then
     pos replay-home -- 1/2 1 0
     pos replay-faster ']' -- 1/2 2
     pos replay-faster-again ']' -- 1/2 4
-    pos replay-slower '[' '[' '[' -- 1/2 0.5
+    pos replay-slower '[' '[' '[' -- 1/2 1/2
     pos replay-faster-back ']' -- 1/2 1
+    # the slowest speed reads as a fraction, not 0.015625x; 1/64x is the floor
+    pos replay-slowest '[' '[' '[' '[' '[' '[' '[' '[' -- 1/2 1/64
+    pos replay-slower-fraction ']' ']' -- 1/2 1/16
+    pos replay-speed-back-1x ']' ']' ']' ']' -- 1/2 1
     # Home as tmux, screen, PuTTY or the Linux console send it (\e[1~) while
     # TERM says xterm: curses cannot decode it, so it must do nothing (its
     # '[' must not be taken for "slower"); Right after it shows it was read

@@ -264,6 +264,24 @@ static void test_labels(void **state)
     assert_string_equal(fmt_ui_ago(b, sizeof(b), 5400), "1h30");
 }
 
+/* Replay halves and doubles its speed: every step from 1/64x to 64x reads
+ * as a fraction or a whole number, never as 0.015625x. */
+static void test_speed(void **state)
+{
+    (void)state;
+    static const struct {
+        double x;
+        const char *want;
+    } cases[] = {
+        {1.0 / 64, "1/64x"}, {1.0 / 32, "1/32x"}, {1.0 / 16, "1/16x"}, {0.125, "1/8x"},
+        {0.25, "1/4x"},      {0.5, "1/2x"},       {1, "1x"},           {2, "2x"},
+        {8, "8x"},           {64, "64x"},
+    };
+    char b[16];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_string_equal(fmt_ui_speed(b, sizeof(b), cases[i].x), cases[i].want);
+}
+
 static void test_problems_and_points(void **state)
 {
     (void)state;
@@ -285,7 +303,8 @@ int main(void)
         cmocka_unit_test(test_layout_invariants), cmocka_unit_test(test_series),
         cmocka_unit_test(test_columns),      cmocka_unit_test(test_levels),
         cmocka_unit_test(test_hbar),         cmocka_unit_test(test_axis),
-        cmocka_unit_test(test_labels),       cmocka_unit_test(test_problems_and_points),
+        cmocka_unit_test(test_labels),       cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_problems_and_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
