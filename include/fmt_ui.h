@@ -15,10 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The smallest terminal the UI is drawn on; below it, only a notice. */
+enum { UI_MIN_COLS = 40, UI_MIN_LINES = 12 };
+
 /* Where everything goes, in 0-based rows and columns. A field that is not
  * shown is -1 (rows) or 0 (counts). */
 struct ui_layout {
-    bool too_small;        /* below 40x12: only a notice is drawn */
+    bool too_small;        /* below UI_MIN_COLS x UI_MIN_LINES: only a notice is drawn */
     int lines, cols;
     int status_row;        /* source, link, rate, paused/recording */
     int heat_title_row;    /* view, area, scale, INCOMPLETE */
@@ -42,6 +45,12 @@ struct ui_layout {
  * rows, compact stats, 4 one-row trends, 2 legend rows); taller and wider
  * terminals give the heatmap, stats and trends more room. */
 void fmt_ui_layout(int lines, int cols, bool replay, struct ui_layout *lo);
+
+/* The notice shown instead of the UI on a lines x cols terminal below the
+ * minimum: the most detailed wording that fits, wrapped at spaces into at
+ * most `lines` lines of at most `cols` columns, joined by '\n' (ASCII).
+ * Only a terminal too small for "40x12" itself gets it cut. Returns buf. */
+char *fmt_ui_too_small(char *buf, size_t cap, int lines, int cols);
 
 /* Which series the trends panel shows, in display order, when it has room
  * for n of them (n <= 4): used, free, largest free run, fragmentation, with

@@ -499,11 +499,20 @@ static void draw_help(const struct view *v, const struct ui_layout *lo)
             help_line(y++, x0, w, k[i].keys, k[i].help);
 }
 
+/* The notice, wrapped to fit, each line centred on the screen. */
 static void draw_too_small(const struct ui_layout *lo)
 {
-    struct pen p = {lo->lines / 2, 0, lo->cols};
-    putf(&p, A_BOLD, "terminal too small (%dx%d); heapwatch needs 40x12, 80x24 for everything",
-         lo->cols, lo->lines);
+    char text[256];
+    fmt_ui_too_small(text, sizeof(text), lo->lines, lo->cols);
+    int n = 1;
+    for (const char *c = text; *c; c++)
+        n += *c == '\n';
+    int y = (lo->lines - n) / 2;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int len = (int)strlen(line);
+        struct pen p = {y++, (lo->cols - len) / 2, lo->cols};
+        put(&p, A_BOLD, line);
+    }
 }
 
 void ui_draw(const struct view *v)

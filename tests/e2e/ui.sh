@@ -842,4 +842,21 @@ if see replay-one-dump rp 10 ' 1/1  t=' '│ total '; then
 fi
 quit_ok replay-one-dump-quit rp
 
+# ==== 12. a terminal too small for the UI: the notice itself fits
+# words_of: the words of SCREEN on one line, in reading order.
+words_of() { tr -s ' \n' '  ' <<<"$SCREEN" | sed 's/^ //; s/ $//'; }
+ui_start small 30 8 "$TMP" -- replay "$UNIX2"
+for size in 30x8 20x5 10x3; do
+    tm resize-window -t small -x "${size%x*}" -y "${size#*x}"
+    if wait_for small 5 '40x12' && words_of | grep -qE '(^| )too small:? .*needs 40x12'; then
+        pass "too-small-$size"
+    else
+        fail "too-small-$size" "the notice does not fit at $size: '$(words_of)'"
+        keep_screen "too-small-$size" 8
+    fi
+done
+tm resize-window -t small -x 80 -y 24
+see too-small-then-80x24 small 5 '│ total ' '● replay'
+quit_ok too-small-quit small
+
 hw_finish

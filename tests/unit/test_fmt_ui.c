@@ -91,6 +91,41 @@ static void test_layout_invariants(void **state)
     }
 }
 
+/* The too-small notice fits every terminal below the minimum, and says
+ * what it needs wherever "40x12" itself fits. */
+static void test_too_small(void **state)
+{
+    (void)state;
+    char b[256];
+    for (int lines = 1; lines <= 30; lines++) {
+        for (int cols = 1; cols <= 90; cols++) {
+            if (lines >= UI_MIN_LINES && cols >= UI_MIN_COLS)
+                continue;
+            fmt_ui_too_small(b, sizeof(b), lines, cols);
+            int n = 0;
+            for (const char *l = b; l; n++) {
+                const char *nl = strchr(l, '\n');
+                int len = nl ? (int)(nl - l) : (int)strlen(l);
+                if (len > cols || len == 0)
+                    fail_msg("%dx%d: line \"%.*s\" of %d columns", cols, lines, len, l, len);
+                l = nl ? nl + 1 : NULL;
+            }
+            if (n > lines)
+                fail_msg("%dx%d: %d lines in \"%s\"", cols, lines, n, b);
+            for (char *p = strchr(b, '\n'); p; p = strchr(p, '\n'))
+                *p = ' '; /* the words, as they read */
+            if (cols >= 5 && !strstr(b, "40x12"))
+                fail_msg("%dx%d: \"%s\" does not say 40x12", cols, lines, b);
+            if (cols >= 10 && lines >= 3 && !strstr(b, "too small"))
+                fail_msg("%dx%d: \"%s\" does not say too small", cols, lines, b);
+        }
+    }
+    fmt_ui_too_small(b, sizeof(b), 8, 30);
+    assert_string_equal(b, "terminal too small (30x8):\nheapwatch needs 40x12, 80x24\nfor everything");
+    fmt_ui_too_small(b, sizeof(b), 3, 10);
+    assert_string_equal(b, "too small:\nneeds\n40x12");
+}
+
 static void test_series(void **state)
 {
     (void)state;
@@ -300,7 +335,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_80x24), cmocka_unit_test(test_layout_200x60),
-        cmocka_unit_test(test_layout_invariants), cmocka_unit_test(test_series),
+        cmocka_unit_test(test_layout_invariants), cmocka_unit_test(test_too_small),
+        cmocka_unit_test(test_series),
         cmocka_unit_test(test_columns),      cmocka_unit_test(test_levels),
         cmocka_unit_test(test_hbar),         cmocka_unit_test(test_axis),
         cmocka_unit_test(test_labels),       cmocka_unit_test(test_speed),
