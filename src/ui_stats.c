@@ -68,7 +68,9 @@ static void stats_heap(struct ui_stats *st, const struct snapshot *s)
     r->bar_tone = UI_TONE_CHART;
     srow(st, 1, "free", UI_TONE_OK, "%s %s", fmt_bytes(a, sizeof(a), fr),
          fmt_pct(b, sizeof(b), frac_of(fr, total)));
-    if (big == UINT64_MAX)
+    if (big == UINT64_MAX && !s->has_map)
+        srow(st, 1, "largest", UI_TONE_DIM, "- (no map)");
+    else if (big == UINT64_MAX)
         srow(st, 1, "largest", UI_TONE_WARN, st->wide ? "- (map incomplete)" : "unknown");
     else
         srow(st, 1, "largest", UI_TONE_OK, "%s %llu blk", fmt_bytes(a, sizeof(a), big),
@@ -88,7 +90,11 @@ static void stats_heap(struct ui_stats *st, const struct snapshot *s)
 static void stats_map(struct ui_stats *st, const struct snapshot *s)
 {
     char names[96];
-    if (!s->complete) {
+    /* a dump without a map is whole as far as it goes: "complete" would
+     * claim a map, "incomplete" a cut one */
+    if (!s->has_map && s->complete) {
+        srow(st, 1, "map", UI_TONE_DIM, "none%s", st->wide ? " (GC totals only)" : "");
+    } else if (!s->complete) {
         fmt_ui_problems(names, sizeof(names), s->problems);
         srow(st, 1, "map", UI_TONE_BAD, "INCOMPLETE%s%s", st->wide ? ": " : "",
              st->wide ? (names[0] ? names : "cut") : "");

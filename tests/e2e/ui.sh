@@ -125,6 +125,19 @@ wait_gone() {
     done
 }
 
+# wait_cols NAME SECS COLS REGEX...: as wait_for, and the status line is
+# COLS wide (the frame after a resize, not the one before it).
+wait_cols() {
+    local name=$1 secs=$2 cols=$3 end
+    shift 3
+    end=$((${EPOCHREALTIME/./} + secs * 1000000))
+    while :; do
+        if wait_for "$name" 1 "$@" && [ "$(width_of '\? help  q quit$')" = $((cols - 1)) ]; then
+            return 0
+        fi
+        [ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
+    done
+}
 # keep_screen CHECK: the screen under a failure line, and in $TMP.
 keep_screen() {
     printf '%s\n' "$SCREEN" >"$TMP/$1.screen"
@@ -858,5 +871,31 @@ done
 tm resize-window -t small -x 80 -y 24
 see too-small-then-80x24 small 5 '│ total ' '● replay'
 quit_ok too-small-quit small
+
+# ==== 13. a dump without a block map says so, and only that
+# no_map_check CHECK NAME: the screen says "no map" and never "complete"
+# or "incomplete" about the map.
+no_map_check() {
+    if wait_for "$2" 10 '│ total ' '│ map +none' && on_screen 'no block map in this sample' &&
+        ! on_screen '[Cc]omplete|COMPLETE'; then
+        pass "$1"
+    else
+        fail "$1" "want 'map none' and no 'complete'/'incomplete' anywhere: $(grep -oiE '(map|largest) +[^│]*(complete|none)[^│]*' <<<"$SCREEN" | paste -sd '|')"
+        keep_screen "$1"
+    fi
+}
+ui_start nomap 80 24 "$TMP" -- replay "$FIX/stm32_v1.6_1.txt"
+no_map_check no-map-replay-80x24 nomap
+tm resize-window -t nomap -x 120 -y 40
+wait_cols nomap 5 120 '│ total ' || true
+no_map_check no-map-replay-120x40 nomap
+quit_ok no-map-replay-quit nomap
+ui_start nomap 120 40 "$WD" -- --no-map "exec:$DEVICE"
+see no-map-live-ready nomap 20 '● ready' '│ total ' || true
+no_map_check no-map-live-120x40 nomap
+tm resize-window -t nomap -x 80 -y 24
+wait_cols nomap 5 80 '│ total ' || true
+no_map_check no-map-live-80x24 nomap
+quit_ok no-map-live-quit nomap
 
 hw_finish

@@ -96,6 +96,38 @@ static void test_stats_wide(void **state)
     snapshot_fini(&s);
 }
 
+/* A dump with the GC totals and no block map (old firmware, --no-map):
+ * the panel says there is no map, and nothing about it being complete. */
+static void test_stats_no_map(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    memset(&s, 0, sizeof(s));
+    snapshot_clear(&s);
+    s.has_gc = true;
+    s.gc_total = 102400;
+    s.gc_used = 8768;
+    s.gc_free = 93632;
+    s.has_stack = true;
+    s.stack_used = 424;
+    s.complete = true;
+    s.consistent = -1;
+    struct view v = {.link = UI_LINK_REPLAY, .link_detail = "", .replay = true};
+    static struct ui_stats st;
+    static const int sizes[][2] = {{22, 13}, {44, 50}};
+    for (size_t i = 0; i < 2; i++) {
+        ui_stats_fill(&st, &v, &s, sizes[i][0], sizes[i][1], true);
+        assert_int_equal(strncmp(find_row(&st, "map")->value, "none", 4), 0);
+        assert_string_equal(find_row(&st, "largest")->value, "- (no map)");
+        for (int r = 0; r < st.n; r++)
+            if (strstr(st.r[r].value, "complete") || strstr(st.r[r].value, "COMPLETE"))
+                fail_msg("%d columns: row %s reads \"%s\"", sizes[i][0], st.r[r].label,
+                         st.r[r].value);
+    }
+    assert_string_equal(find_row(&st, "map")->value, "none (GC totals only)");
+    snapshot_fini(&s);
+}
+
 static void test_stats_empty(void **state)
 {
     (void)state;
@@ -111,6 +143,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats_compact),
         cmocka_unit_test(test_stats_wide),
+        cmocka_unit_test(test_stats_no_map),
         cmocka_unit_test(test_stats_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
