@@ -77,6 +77,7 @@ static struct {
 void ui_draw_setup(int colors, bool utf8)
 {
     style.utf8 = utf8;
+    style.letters = colors == 0;
     bool defaults = colors && use_default_colors() == OK;
     for (int i = 0; i < E_N; i++) {
         if (!colors) {
@@ -314,7 +315,7 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
     if (h.a) {
         heat_geometry(&h, v, lo);
         h.in = (struct hm_input){
-            .area = h.a, .view = v->mode, .utf8 = style.utf8,
+            .area = h.a, .view = v->mode, .utf8 = style.utf8, .type_letters = style.letters,
             .prev = v->mode == HM_VIEW_CHANGES ? prev_area(v, h.idx, h.a) : NULL,
             .age = v->mode == HM_VIEW_AGE ? history_age(v->hist, h.idx) : NULL,
         };
@@ -335,10 +336,10 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
 
 static void draw_legend(const struct view *v, const struct ui_layout *lo)
 {
-    const struct hm_legend *l = heatmap_legend(v->mode, style.utf8);
+    const struct hm_legend *l = heatmap_legend(v->mode, style.utf8, style.letters);
     int row = 0, x = 1;
     for (size_t i = 0; l[i].label && row < lo->legend_rows; i++) {
-        int w = 2 + (int)mbstowcs(NULL, l[i].label, 0);
+        int w = (l[i].ch ? 2 : 0) + (int)mbstowcs(NULL, l[i].label, 0);
         if (x + w > lo->cols && x > 1) {
             row++;
             x = 1;
@@ -347,8 +348,11 @@ static void draw_legend(const struct view *v, const struct ui_layout *lo)
         }
         struct pen p = {lo->legend_top + row, x, lo->cols};
         struct hm_cell c = {.ch = l[i].ch, .cls = l[i].cls};
-        put_cp(&p, cell_attr(&c, v->mode), &c.ch, 1);
-        putf(&p, A_NORMAL, " %s", l[i].label);
+        if (c.ch) {
+            put_cp(&p, cell_attr(&c, v->mode), &c.ch, 1);
+            put(&p, A_NORMAL, " ");
+        }
+        put(&p, A_NORMAL, l[i].label);
         x = p.x + 2;
     }
 }

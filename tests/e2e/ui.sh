@@ -633,6 +633,20 @@ mono_check() { # mono_check PREFIX ENV... -- ARGS...
         fail "$p-type-characters" "the type view does not show used (letters, shades) and free (·) cells by character"
         keep_screen "$p-type-characters"
     fi
+    # at the fit zoom (4 blocks a cell here) a shade alone says nothing about
+    # the type without colour: the cells carry their main type's letter, and
+    # the legend says so
+    local letters shades
+    wait_for "$p" 15 'trends: last ([4-9]|[1-9][0-9]+) samples' || true
+    letters=$(GRID_CLASS='^TLDSAFBMh' grid | tr -d '\n' | wc -m)
+    shades=$(GRID_CLASS='^\x{2591}\x{2592}\x{2593}\x{2588}' grid | head -n 3)
+    if on_screen '─ type +1 cell = [0-9]+ blocks' && [ "$letters" -ge 20 ] && [ -z "$shades" ] &&
+        on_screen 'a cell of many blocks shows its main type'; then
+        pass "$p-type-letters-at-fit"
+    else
+        fail "$p-type-letters-at-fit" "want type letters in the cells at the fit zoom ($letters letters; shades: '$shades') and the legend to say so"
+        keep_screen "$p-type-letters-at-fit"
+    fi
     keys "$p" v
     if wait_for "$p" 5 '─ fragmentation ' && grid_has 'xo\-' && [ -z "$(grid_foreign "$FRAG_CELLS")" ]; then
         pass "$p-fragmentation-characters"
