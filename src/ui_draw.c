@@ -374,7 +374,7 @@ static void draw_stat_row(const struct ui_stat_row *r, const struct snapshot *s,
     if (r->kind == UI_ROW_HEADER) {
         hrule(&style, p->y, p->x, p->end - p->x);
         p->x++;
-        putf(p, style.attr[E_DIM], " %s: %s ", r->label, r->value);
+        putf(p, style.attr[E_DIM], r->value[0] ? " %s: %s " : " %s ", r->label, r->value);
         return;
     }
     if (r->kind == UI_ROW_HEADS) {
@@ -398,10 +398,9 @@ static void draw_stats(const struct view *v, const struct ui_layout *lo)
     const struct snapshot *s = v->hist ? history_current(v->hist) : NULL;
     rule_title(&style, lo->stats_top, lo->stats_left, lo->cols, style.attr[E_KEY], "stats");
     ui_stats_fill(&st, v, s, lo->stats_cols - 1, lo->stats_rows - 1, style.utf8);
-    int label_w = st.wide ? 11 : 7;
     for (int i = 0; i < st.n; i++) {
         struct pen p = {lo->stats_top + 1 + i, lo->stats_left + 1, lo->cols};
-        draw_stat_row(&st.r[i], s, &p, label_w);
+        draw_stat_row(&st.r[i], s, &p, st.label_w);
     }
 }
 

@@ -9,6 +9,7 @@
 #include "ui_stats.h"
 #include "metrics.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* A snapshot of one area from a map string, 16-byte blocks, GC line agreeing. */
@@ -128,6 +129,85 @@ static void test_stats_no_map(void **state)
     snapshot_fini(&s);
 }
 
+/* Snapshots whose rows say the most: six-digit counts, a cut map with
+ * several problems, a map that disagrees with the device, a split heap,
+ * no map at all. */
+static void build_wordy(struct snapshot *s, int which)
+{
+    build(s, "T=..L===......D=S.h.", which != 1);
+    struct metrics *m = &s->metrics;
+    m->allocations = 123456;
+    m->one_block = 65432;
+    m->two_block = 23456;
+    m->max_block = 40960;
+    m->blocks = 262144;
+    for (int i = 0; i < SNAP_N_HEADS; i++)
+        m->heads[i] = 100000 + (size_t)i;
+    m->free_hist[0] = 99999;
+    m->free_hist[17] = 1; /* a "128K-256K" bucket label */
+    s->gc_total = 4u << 20;
+    s->gc_used = 3u << 20;
+    s->gc_free = 1u << 20;
+    s->has_stack = s->has_stack_limit = true;
+    s->stack_used = 123456;
+    s->stack_limit = 1u << 20;
+    if (which == 1)
+        s->problems = SNAP_P_CUT | SNAP_P_LINE_LEN | SNAP_P_OFFSET | SNAP_P_SYMBOL;
+    if (which == 2) {
+        s->consistent = 0;
+        s->mismatches = SNAP_C_ONE_BLOCK | SNAP_C_TWO_BLOCK | SNAP_C_MAX_FREE | SNAP_C_TOTAL;
+    }
+    if (which == 3) {
+        struct area *a = snapshot_add_area(s, "3ffe0000deadbeef", 16);
+        area_reserve(a, 4);
+        memcpy(a->map, "T=..", 4);
+        a->n_blocks = 4;
+        snprintf(s->areas[0].base, sizeof(s->areas[0].base), "%s", "3ffb0000cafe0000");
+    }
+    if (which == 4) {
+        s->has_map = s->has_metrics = false;
+        s->n_areas = 0;
+        s->consistent = -1;
+    }
+}
+
+/* Every stats row fits the panel at every size from 80x24 to 250x60, in
+ * live mode and replay, compact and wide: a row that does not fit in its
+ * wide form falls back to a shorter one instead of being cut at the edge
+ * (at 120x40 the map row read "complete, consiste"). */
+static void test_stats_rows_fit(void **state)
+{
+    (void)state;
+    static struct ui_stats st;
+    struct view v = {.link = UI_LINK_RECONNECTING,
+                     .link_detail = "retrying /dev/serial/by-id/usb-MicroPython_Board-if00",
+                     .has_probe = true, .probe_bytes = 123456, .sample_rate = 0.2,
+                     .last_sample_age = 3725};
+    v.gc = (struct ui_gc_compare){true, 4u << 20, 3u << 20, 512, 1u << 20, 0.987, 0.654};
+    for (int which = 0; which < 5; which++) {
+        struct snapshot s;
+        build_wordy(&s, which);
+        for (int lines = 24; lines <= 60; lines++) {
+            for (int cols = 80; cols <= 250; cols++) {
+                for (int replay = 0; replay < 2; replay++) {
+                    struct ui_layout lo;
+                    fmt_ui_layout(lines, cols, replay, &lo);
+                    int width = lo.stats_cols - 1;
+                    v.replay = replay;
+                    ui_stats_fill(&st, &v, &s, width, lo.stats_rows - 1, true);
+                    for (int i = 0; i < st.n; i++)
+                        if (ui_stats_row_cols(&st, &st.r[i]) > width)
+                            fail_msg("snapshot %d at %dx%d%s: row \"%s\" \"%s\" needs %d of %d "
+                                     "columns", which, cols, lines, replay ? " replay" : "",
+                                     st.r[i].label, st.r[i].value,
+                                     ui_stats_row_cols(&st, &st.r[i]), width);
+                }
+            }
+        }
+        snapshot_fini(&s);
+    }
+}
+
 static void test_stats_empty(void **state)
 {
     (void)state;
@@ -144,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_stats_compact),
         cmocka_unit_test(test_stats_wide),
         cmocka_unit_test(test_stats_no_map),
+        cmocka_unit_test(test_stats_rows_fit),
         cmocka_unit_test(test_stats_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
