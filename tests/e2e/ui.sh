@@ -12,11 +12,14 @@
 #
 # Covered: live at 80x24 (status, legend, stats, trends, probe) and its
 # numbers against the JSON of the same run; the heatmap at 80x24 and 200x60;
-# v through the four views; g; the help overlay; zoom, scrolling, export and
-# recording; a resize and back; the terminal after q, SIGTERM, SIGHUP and
-# Ctrl-C (stty, alternate screen, cursor, keypad, prompt, messages repeated on
-# stderr); NO_COLOR, --no-color and LANG=C; replay stepping and speed, its
-# numbers against `heapwatch analyze --json`, and replay without a terminal.
+# v through the four views; g; the help overlay (and ? h F1 open it); zoom,
+# scrolling, export and recording; a resize and back; the terminal after q,
+# SIGTERM, SIGHUP and Ctrl-C (stty, alternate screen, cursor, keypad, prompt,
+# messages repeated on stderr); NO_COLOR, --no-color (type letters at the fit
+# zoom) and LANG=C; replay stepping and speed (1/64x to 64x), its numbers
+# against `heapwatch analyze --json`, and replay without a terminal; stats
+# rows whole from 80x24 to 250x60; the too-small notice down to 10x3; dumps
+# without a block map, replayed and live (--no-map).
 
 . "$(dirname "$0")/lib.sh"
 hw_suite ui "$@"
