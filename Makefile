@@ -116,7 +116,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-FRAME_OBJS := $(addprefix $(BUILD)/,ui_draw.o ui_trends.o ui_stats.o fmt_ui.o fmt.o heatmap.o history.o snapshot.o metrics.o util.o)
+FRAME_OBJS := $(addprefix $(BUILD)/,ui.o ui_draw.o ui_trends.o ui_stats.o fmt_ui.o fmt.o heatmap.o history.o snapshot.o metrics.o util.o)
 $(BUILD)/bench_frame: bench/frame.c $(FRAME_OBJS)
 	$(CC) $(HW_CPPFLAGS) $(HW_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(HW_LDFLAGS) $(LIBS)
 

@@ -15,10 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The smallest terminal the UI is drawn on; below it, only a notice. */
+enum { UI_MIN_COLS = 40, UI_MIN_LINES = 12 };
+
 /* Where everything goes, in 0-based rows and columns. A field that is not
  * shown is -1 (rows) or 0 (counts). */
 struct ui_layout {
-    bool too_small;        /* below 40x12: only a notice is drawn */
+    bool too_small;        /* below UI_MIN_COLS x UI_MIN_LINES: only a notice is drawn */
     int lines, cols;
     int status_row;        /* source, link, rate, paused/recording */
     int heat_title_row;    /* view, area, scale, INCOMPLETE */
@@ -42,6 +45,12 @@ struct ui_layout {
  * rows, compact stats, 4 one-row trends, 2 legend rows); taller and wider
  * terminals give the heatmap, stats and trends more room. */
 void fmt_ui_layout(int lines, int cols, bool replay, struct ui_layout *lo);
+
+/* The notice shown instead of the UI on a lines x cols terminal below the
+ * minimum: the most detailed wording that fits, wrapped at spaces into at
+ * most `lines` lines of at most `cols` columns, joined by '\n' (ASCII).
+ * Only a terminal too small for "40x12" itself gets it cut. Returns buf. */
+char *fmt_ui_too_small(char *buf, size_t cap, int lines, int cols);
 
 /* Which series the trends panel shows, in display order, when it has room
  * for n of them (n <= 4): used, free, largest free run, fragmentation, with
@@ -92,6 +101,8 @@ char *fmt_ui_scale(char *buf, size_t cap, size_t k, unsigned block_size, size_t 
 char *fmt_ui_bucket(char *buf, size_t cap, int bucket);
 /* Sample rate: 2.0 -> "2.0/s", 0.2 -> "1 per 5.0s", 0 -> "-". */
 char *fmt_ui_rate(char *buf, size_t cap, double per_second);
+/* Replay speed: 1 -> "1x", 64 -> "64x", 0.5 -> "1/2x", 1/64 -> "1/64x". */
+char *fmt_ui_speed(char *buf, size_t cap, double speed);
 /* Compact seconds for axis labels: 30 -> "30s", 90 -> "1m30", 3600 -> "1h". */
 char *fmt_ui_ago(char *buf, size_t cap, double seconds);
 

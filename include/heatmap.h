@@ -41,12 +41,14 @@ struct hm_input {
     const uint16_t *age;        /* per-block ages (history_age), or NULL */
     enum hm_view view;
     bool utf8;                  /* may use block/shade characters */
+    bool type_letters;          /* type view, k > 1: the main type's letter, not a shade */
 };
 
 /* Fill n cells starting at block `first`, each cell covering k >= 1 blocks
  * (cells past the end of the area get ch ' ' and HM_C_FREE). At k == 1 a
  * cell shows the block's own symbol in the type view; aggregated cells
- * show how full they are and take the class of what dominates them. */
+ * show how full they are (or, with type_letters, the letter of the type
+ * that fills most of them) and take the class of what dominates them. */
 void heatmap_render(const struct hm_input *in, size_t first, size_t k, struct hm_cell *cells,
                     size_t n);
 
@@ -54,13 +56,15 @@ void heatmap_render(const struct hm_input *in, size_t first, size_t k, struct hm
  * cols x rows cells. */
 size_t heatmap_fit(size_t n_blocks, size_t cols, size_t rows);
 
-/* Legend entries of a view: label and class, terminated by a NULL label. */
+/* Legend entries of a view: label and class, terminated by a NULL label.
+ * An entry with ch 0 is a note: its label alone. type_letters: the legend
+ * of cells rendered with hm_input.type_letters. */
 struct hm_legend {
     const char *label;
     uint8_t cls;
     uint32_t ch;
 };
-const struct hm_legend *heatmap_legend(enum hm_view view, bool utf8);
+const struct hm_legend *heatmap_legend(enum hm_view view, bool utf8, bool type_letters);
 /* "type", "fragmentation", "changes", "age" */
 const char *heatmap_view_name(enum hm_view view);
 

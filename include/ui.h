@@ -71,6 +71,27 @@ enum ui_action {
     UI_STEP_BACK, UI_STEP_FORWARD, UI_SLOWER, UI_FASTER, UI_HOME, UI_END,
 };
 
+/* Where a key works (bits): sampling a board, replaying a capture. */
+enum ui_where { UI_IN_LIVE = 1, UI_IN_REPLAY = 2, UI_IN_BOTH = 3 };
+enum { UI_KEY_BINDS = 6 };
+
+/* One line of the help overlay: the keys it names and the actions they
+ * map to. ui.c holds the one table of these; ui_read_key() reads keys
+ * through it, and the help overlay and hint line print it. */
+struct ui_key {
+    const char *keys;   /* as the help names them: "p  space" */
+    const char *help;   /* what they do: "pause / resume sampling" */
+    unsigned where;     /* enum ui_where bits: where the keys work and are listed */
+    const char *hint;   /* "+/- zoom" on the hint line (keys, a space, a word), or NULL */
+    struct {
+        int ch;         /* a curses key code ('q', KEY_F(1)); 0 ends the list */
+        enum ui_action action;
+    } bind[UI_KEY_BINDS];
+};
+
+/* The key table in the help's order: *n entries, static, never freed. */
+const struct ui_key *ui_keys(size_t *n);
+
 struct ui_opts {
     bool no_color;  /* --no-color or NO_COLOR: the views stay readable through characters */
     bool ascii;     /* force ASCII even in a UTF-8 locale */

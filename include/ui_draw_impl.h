@@ -30,6 +30,7 @@ enum { ROW_MAX = 1024 };
 /* What ui_draw_setup() decided for this terminal; read-only after it. */
 struct ui_style {
     bool utf8;
+    bool letters;     /* no colour: type cells say their type by letter (hm_input) */
     attr_t attr[E_N]; /* per enum elem (and enum hm_class) */
 };
 

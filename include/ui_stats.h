@@ -18,7 +18,7 @@ enum ui_row_kind {
     UI_ROW_HEADER, /* a sub-heading on a rule: "free runs: by size in blocks" */
     UI_ROW_HEADS,  /* "T12 L40 D8", each letter in its type's colour */
 };
-enum { UI_STATS_MAX = 64 };
+enum { UI_STATS_MAX = 64, UI_STAT_ALTS = 2 };
 
 struct ui_stat_row {
     int kind;         /* enum ui_row_kind */
@@ -29,7 +29,11 @@ struct ui_stat_row {
     int bar_tone;
     int from, to;     /* UI_ROW_HEADS: entries [from, to) of ui_stats_head_order */
     char label[20];
-    char value[96];   /* UTF-8 when utf8 was asked for */
+    char value[96];   /* UTF-8 when utf8 was asked for; UI_ROW_HEADS: the entries as text */
+    /* shorter forms of value, tried in order while building; "" none.
+     * After ui_stats_fill, value holds the first form that fits. */
+    char alt[UI_STAT_ALTS][48];
+    int n_alt;
 };
 
 struct ui_stats {
@@ -37,6 +41,7 @@ struct ui_stats {
     int n;
     bool wide;        /* >= 28 columns and >= 20 rows: bars, histogram and types one per row */
     int width;
+    int label_w;      /* columns of the labels of text rows (the longest shown, >= 7) */
     bool utf8;
 };
 
@@ -48,8 +53,15 @@ extern const int ui_stats_head_order[SNAP_N_HEADS];
  * map state, stack, probe, areas, free-run histogram, allocations per type.
  * width is the panel's columns; when there are more than rows rows, the
  * least important go first (link and rate, which the status line repeats,
- * then types, histogram ...). Fills *st; nothing to free. */
+ * then types, histogram ...). Every row fits width: a value too long for
+ * it takes a shorter form ("complete, consistent", "complete, ok"), and
+ * only when even the shortest does not fit is it cut, ending in an
+ * ellipsis. Fills *st; nothing to free. */
 void ui_stats_fill(struct ui_stats *st, const struct view *v, const struct snapshot *s, int width,
                    int rows, bool utf8);
+
+/* Columns row r of st needs as ui_draw.c paints it (label, value, the
+ * rule of a header; not a bar, which takes what is left). */
+int ui_stats_row_cols(const struct ui_stats *st, const struct ui_stat_row *r);
 
 #endif

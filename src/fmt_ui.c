@@ -77,13 +77,62 @@ void fmt_ui_layout(int lines, int cols, bool replay, struct ui_layout *lo)
     lo->lines = lines;
     lo->cols = cols;
     lo->trend_title_row = lo->trend_top = lo->axis_row = lo->replay_row = -1;
-    lo->too_small = lines < 12 || cols < 40;
+    lo->too_small = lines < UI_MIN_LINES || cols < UI_MIN_COLS;
     if (lo->too_small) {
         lo->message_row = lines > 0 ? lines - 1 : 0;
         return;
     }
     layout_rows(lo, replay);
     layout_cols(lo);
+}
+
+/* Wrap text (single spaces) into buf at cols, replacing spaces with '\n'
+ * where a line must end. False if a word is wider than cols or it takes
+ * more than lines lines. */
+static bool wrap(char *buf, size_t cap, const char *text, int lines, int cols)
+{
+    snprintf(buf, cap, "%s", text);
+    int n = 1;
+    char *line = buf, *last_space = NULL;
+    for (char *p = buf; *p; p++) {
+        if (*p == ' ')
+            last_space = p;
+        if (p - line < cols)
+            continue;
+        /* p is the first character past the edge: end the line before it */
+        if (*p == ' ') {
+            last_space = p;
+        } else if (!last_space || last_space < line) {
+            return false;
+        }
+        *last_space = '\n';
+        line = last_space + 1;
+        p = last_space;
+        if (++n > lines)
+            return false;
+    }
+    return true;
+}
+
+char *fmt_ui_too_small(char *buf, size_t cap, int lines, int cols)
+{
+    char have[24], need[24], forms[6][128];
+    snprintf(have, sizeof(have), "%dx%d", cols, lines);
+    snprintf(need, sizeof(need), "%dx%d", UI_MIN_COLS, UI_MIN_LINES);
+    /* longest first; the last one fits wherever the size it names does */
+    snprintf(forms[0], sizeof(forms[0]),
+             "terminal too small (%s): heapwatch needs %s, 80x24 for everything", have, need);
+    snprintf(forms[1], sizeof(forms[1]), "terminal too small (%s): heapwatch needs %s", have, need);
+    snprintf(forms[2], sizeof(forms[2]), "too small (%s): needs %s", have, need);
+    snprintf(forms[3], sizeof(forms[3]), "too small: needs %s", need);
+    snprintf(forms[4], sizeof(forms[4]), "needs %s", need);
+    snprintf(forms[5], sizeof(forms[5]), "%s", need);
+    for (size_t i = 0; i < ARRAY_LEN(forms); i++)
+        if (wrap(buf, cap, forms[i], lines, cols))
+            return buf;
+    /* narrower than "40x12": as much of it as there is room for */
+    snprintf(buf, cap, "%.*s", cols > 0 ? cols : 0, need);
+    return buf;
 }
 
 void fmt_ui_series(int n, int *out)
@@ -378,6 +427,18 @@ char *fmt_ui_rate(char *buf, size_t cap, double r)
         snprintf(buf, cap, "%.1f/s", r);
     else
         snprintf(buf, cap, "1 per %s", fmt_duration(d, sizeof(d), 1.0 / r));
+    return buf;
+}
+
+char *fmt_ui_speed(char *buf, size_t cap, double x)
+{
+    /* speeds are powers of two: below 1x the fraction reads better than
+     * its decimals ("1/64x", not "0.015625x") */
+    double inv = x > 0 && x < 1 ? 1 / x : 0;
+    if (inv > 0 && fabs(inv - round(inv)) < 1e-9)
+        snprintf(buf, cap, "1/%.0fx", inv);
+    else
+        snprintf(buf, cap, "%gx", x);
     return buf;
 }
 

@@ -219,14 +219,20 @@ static int dominant_kind(const struct tally *t)
     return best;
 }
 
-static struct hm_cell cell_type(const struct tally *t, size_t m, size_t k, int u8)
+static struct hm_cell cell_type(const struct hm_input *in, const struct tally *t, size_t m,
+                                size_t k)
 {
+    int u8 = in->utf8 ? 1 : 0;
     size_t used = m - t->kind[K_FREE];
     if (used == 0)
         return cell(ch_free[u8], HM_C_FREE);
     int kind = dominant_kind(t);
     if (k == 1)
         return cell(t->head_first ? (uint32_t)SNAP_HEAD_LETTERS[kind] : '=', HM_C_HEAD_h + kind);
+    /* the shade says how full a cell is and its colour with what; with no
+     * colour to say it, the letter of the main type does */
+    if (in->type_letters)
+        return cell((uint32_t)SNAP_HEAD_LETTERS[kind], HM_C_HEAD_h + kind);
     return cell(ch_shade[u8][shade_level(used, m)], HM_C_HEAD_h + kind);
 }
 
@@ -285,7 +291,7 @@ static struct hm_cell finish(const struct hm_input *in, const struct tally *t, s
     case HM_VIEW_FRAG: return cell_frag(t, u8);
     case HM_VIEW_CHANGES: return cell_changes(t, u8);
     case HM_VIEW_AGE: return cell_age(t, m - t->kind[K_FREE], u8);
-    default: return cell_type(t, m, k, u8);
+    default: return cell_type(in, t, m, k);
     }
 }
 
@@ -336,26 +342,37 @@ size_t heatmap_fit(size_t n_blocks, size_t cols, size_t rows)
 #define LEG(l, c, ch) {(l), (uint8_t)(c), (ch)}
 #define LEG_END {NULL, 0, 0}
 
+#define LEG_TYPES \
+    LEG("tuple", HM_C_HEAD_T, 'T'), LEG("list", HM_C_HEAD_L, 'L'), \
+    LEG("dict", HM_C_HEAD_D, 'D'), LEG("str/bytes", HM_C_HEAD_S, 'S'), \
+    LEG("array", HM_C_HEAD_A, 'A'), LEG("float", HM_C_HEAD_F, 'F'), \
+    LEG("function", HM_C_HEAD_B, 'B'), LEG("module", HM_C_HEAD_M, 'M'), \
+    LEG("other", HM_C_HEAD_h, 'h'), LEG("tail", HM_C_HEAD_h, '=')
+
 static const struct hm_legend legend_type[2][17] = {
     {
-        LEG("tuple", HM_C_HEAD_T, 'T'), LEG("list", HM_C_HEAD_L, 'L'),
-        LEG("dict", HM_C_HEAD_D, 'D'), LEG("str/bytes", HM_C_HEAD_S, 'S'),
-        LEG("array", HM_C_HEAD_A, 'A'), LEG("float", HM_C_HEAD_F, 'F'),
-        LEG("function", HM_C_HEAD_B, 'B'), LEG("module", HM_C_HEAD_M, 'M'),
-        LEG("other", HM_C_HEAD_h, 'h'), LEG("tail", HM_C_HEAD_h, '='),
-        LEG("free", HM_C_FREE, '.'), LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_TYPES, LEG("free", HM_C_FREE, '.'), LEG("unknown", HM_C_UNKNOWN, '?'),
         LEG("cell <=1/4 used", HM_C_HEAD_h, ':'), LEG("<=1/2", HM_C_HEAD_h, '+'),
         LEG("<full", HM_C_HEAD_h, '*'), LEG("full", HM_C_HEAD_h, '#'), LEG_END,
     },
     {
-        LEG("tuple", HM_C_HEAD_T, 'T'), LEG("list", HM_C_HEAD_L, 'L'),
-        LEG("dict", HM_C_HEAD_D, 'D'), LEG("str/bytes", HM_C_HEAD_S, 'S'),
-        LEG("array", HM_C_HEAD_A, 'A'), LEG("float", HM_C_HEAD_F, 'F'),
-        LEG("function", HM_C_HEAD_B, 'B'), LEG("module", HM_C_HEAD_M, 'M'),
-        LEG("other", HM_C_HEAD_h, 'h'), LEG("tail", HM_C_HEAD_h, '='),
-        LEG("free", HM_C_FREE, 0x00B7), LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_TYPES, LEG("free", HM_C_FREE, 0x00B7), LEG("unknown", HM_C_UNKNOWN, '?'),
         LEG("cell \u2264\u00bc used", HM_C_HEAD_h, 0x2591), LEG("\u2264\u00bd", HM_C_HEAD_h, 0x2592),
         LEG("<full", HM_C_HEAD_h, 0x2593), LEG("full", HM_C_HEAD_h, 0x2588), LEG_END,
+    },
+};
+
+/* hm_input.type_letters: no shades to explain, but what a letter stands
+ * for when a cell holds several blocks */
+#define LEG_LETTERS_NOTE LEG("a cell of many blocks shows its main type", HM_C_HEAD_h, 0)
+static const struct hm_legend legend_type_letters[2][14] = {
+    {
+        LEG_TYPES, LEG("free", HM_C_FREE, '.'), LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_LETTERS_NOTE, LEG_END,
+    },
+    {
+        LEG_TYPES, LEG("free", HM_C_FREE, 0x00B7), LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_LETTERS_NOTE, LEG_END,
     },
 };
 
@@ -400,14 +417,14 @@ static const struct hm_legend legend_age[2][8] = {
     },
 };
 
-const struct hm_legend *heatmap_legend(enum hm_view view, bool utf8)
+const struct hm_legend *heatmap_legend(enum hm_view view, bool utf8, bool type_letters)
 {
     int u8 = utf8 ? 1 : 0;
     switch (view) {
     case HM_VIEW_FRAG: return legend_frag[u8];
     case HM_VIEW_CHANGES: return legend_changes[u8];
     case HM_VIEW_AGE: return legend_age[u8];
-    default: return legend_type[u8];
+    default: return type_letters ? legend_type_letters[u8] : legend_type[u8];
     }
 }
 

@@ -174,44 +174,65 @@ bool ui_active(void)
     return ui.active != 0;
 }
 
-/* Keys that mean the same in live mode and replay. */
-static enum ui_action common_key(int ch)
+/* Every key, once: ui_read_key() maps through this table, and the help
+ * overlay and the hint line (ui_draw.c) print it, so what a key does and
+ * what the screen says it does cannot drift apart. In the help's order,
+ * which is also the hint line's (cut from the right on narrow terminals). */
+static const struct ui_key keys[] = {
+    {"q", "quit", UI_IN_BOTH, NULL, {{'q', UI_QUIT}, {'Q', UI_QUIT}}},
+    {"p  space", "pause / resume sampling", UI_IN_LIVE, NULL,
+     {{'p', UI_PAUSE}, {'P', UI_PAUSE}, {' ', UI_PAUSE}}},
+    {"space  p", "play / pause", UI_IN_REPLAY, NULL,
+     {{' ', UI_PAUSE}, {'p', UI_PAUSE}, {'P', UI_PAUSE}}},
+    {"v", "next view: type, fragmentation, changes, age", UI_IN_BOTH, "v view",
+     {{'v', UI_VIEW}, {'V', UI_VIEW}}},
+    {"Left Right", "step one sample back / forward", UI_IN_REPLAY, "Left/Right step",
+     {{KEY_LEFT, UI_STEP_BACK}, {KEY_RIGHT, UI_STEP_FORWARD}}},
+    {"[  ]", "slower / faster", UI_IN_REPLAY, "[ ] speed", {{'[', UI_SLOWER}, {']', UI_FASTER}}},
+    {"Home End", "first / last sample", UI_IN_REPLAY, NULL,
+     {{KEY_HOME, UI_HOME}, {KEY_END, UI_END}}},
+    {"+  -", "zoom in / out (blocks per cell; 0 = fit)", UI_IN_BOTH, "+/- zoom",
+     {{'+', UI_ZOOM_IN}, {'=', UI_ZOOM_IN}, {'-', UI_ZOOM_OUT}, {'_', UI_ZOOM_OUT}}},
+    {"Up Down", "scroll one row", UI_IN_BOTH, "Up/Down scroll",
+     {{KEY_UP, UI_SCROLL_UP}, {'k', UI_SCROLL_UP}, {KEY_DOWN, UI_SCROLL_DOWN},
+      {'j', UI_SCROLL_DOWN}}},
+    {"PgUp PgDn", "scroll one page", UI_IN_BOTH, NULL,
+     {{KEY_PPAGE, UI_PAGE_UP}, {KEY_NPAGE, UI_PAGE_DOWN}}},
+    {"g", "gc.collect() on the board; show what came back", UI_IN_LIVE, "g gc",
+     {{'g', UI_GC}, {'G', UI_GC}}},
+    {"s", "take a sample now", UI_IN_LIVE, "s sample", {{'s', UI_SAMPLE_NOW}, {'S', UI_SAMPLE_NOW}}},
+    {"a", "next heap area (split heaps)", UI_IN_BOTH, "a area",
+     {{'a', UI_NEXT_AREA}, {'A', UI_NEXT_AREA}}},
+    {"r", "start / stop recording", UI_IN_LIVE, "r record", {{'r', UI_RECORD}, {'R', UI_RECORD}}},
+    {"e", "export the current snapshot as JSON", UI_IN_BOTH, "e export",
+     {{'e', UI_EXPORT}, {'E', UI_EXPORT}}},
+    {"<  >", "trend window narrower / wider", UI_IN_BOTH, "< > trend",
+     {{'<', UI_TREND_NARROWER}, {',', UI_TREND_NARROWER}, {'>', UI_TREND_WIDER},
+      {'.', UI_TREND_WIDER}}},
+    {"?  h  F1", "show / hide this help", UI_IN_BOTH, "? help",
+     {{'?', UI_HELP}, {'h', UI_HELP}, {KEY_F(1), UI_HELP}}},
+};
+
+const struct ui_key *ui_keys(size_t *n)
 {
-    switch (ch) {
-    case 'q': case 'Q': return UI_QUIT;
-    case 'p': case 'P': case ' ': return UI_PAUSE;
-    case 's': case 'S': return UI_SAMPLE_NOW;
-    case 'g': case 'G': return UI_GC;
-    case 'v': case 'V': return UI_VIEW;
-    case '+': case '=': return UI_ZOOM_IN;
-    case '-': case '_': return UI_ZOOM_OUT;
-    case KEY_UP: case 'k': return UI_SCROLL_UP;
-    case KEY_DOWN: case 'j': return UI_SCROLL_DOWN;
-    case KEY_PPAGE: return UI_PAGE_UP;
-    case KEY_NPAGE: return UI_PAGE_DOWN;
-    case 'a': case 'A': return UI_NEXT_AREA;
-    case 'r': case 'R': return UI_RECORD;
-    case 'e': case 'E': return UI_EXPORT;
-    case '?': case 'h': case KEY_F(1): return UI_HELP;
-    case '<': case ',': return UI_TREND_NARROWER;
-    case '>': case '.': return UI_TREND_WIDER;
-    case KEY_RESIZE: return UI_RESIZE;
-    default: return UI_NONE;
-    }
+    *n = ARRAY_LEN(keys);
+    return keys;
 }
 
-/* Replay adds stepping; in live mode these keys do nothing. */
-static enum ui_action replay_key(int ch)
+/* The action of key ch in this mode; UI_NONE for a key that does nothing. */
+static enum ui_action key_action(int ch, bool replay)
 {
-    switch (ch) {
-    case KEY_LEFT: return UI_STEP_BACK;
-    case KEY_RIGHT: return UI_STEP_FORWARD;
-    case '[': return UI_SLOWER;
-    case ']': return UI_FASTER;
-    case KEY_HOME: return UI_HOME;
-    case KEY_END: return UI_END;
-    default: return UI_NONE;
+    unsigned mode = replay ? UI_IN_REPLAY : UI_IN_LIVE;
+    if (ch == KEY_RESIZE)
+        return UI_RESIZE;
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+        if (!(keys[i].where & mode))
+            continue;
+        for (size_t j = 0; j < UI_KEY_BINDS && keys[i].bind[j].ch; j++)
+            if (keys[i].bind[j].ch == ch)
+                return keys[i].bind[j].action;
     }
+    return UI_NONE;
 }
 
 /* An escape sequence curses did not decode (terminfo lists other bytes
@@ -257,9 +278,7 @@ enum ui_action ui_read_key(bool replay)
         }
         if (ch == 27 && (ch = escape_key()) == ERR)
             continue;
-        enum ui_action a = common_key(ch);
-        if (a == UI_NONE && replay)
-            a = replay_key(ch);
+        enum ui_action a = key_action(ch, replay);
         if (a != UI_NONE)
             return a;
     }

@@ -77,6 +77,7 @@ static struct {
 void ui_draw_setup(int colors, bool utf8)
 {
     style.utf8 = utf8;
+    style.letters = colors == 0;
     bool defaults = colors && use_default_colors() == OK;
     for (int i = 0; i < E_N; i++) {
         if (!colors) {
@@ -314,7 +315,7 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
     if (h.a) {
         heat_geometry(&h, v, lo);
         h.in = (struct hm_input){
-            .area = h.a, .view = v->mode, .utf8 = style.utf8,
+            .area = h.a, .view = v->mode, .utf8 = style.utf8, .type_letters = style.letters,
             .prev = v->mode == HM_VIEW_CHANGES ? prev_area(v, h.idx, h.a) : NULL,
             .age = v->mode == HM_VIEW_AGE ? history_age(v->hist, h.idx) : NULL,
         };
@@ -335,10 +336,10 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
 
 static void draw_legend(const struct view *v, const struct ui_layout *lo)
 {
-    const struct hm_legend *l = heatmap_legend(v->mode, style.utf8);
+    const struct hm_legend *l = heatmap_legend(v->mode, style.utf8, style.letters);
     int row = 0, x = 1;
     for (size_t i = 0; l[i].label && row < lo->legend_rows; i++) {
-        int w = 2 + (int)mbstowcs(NULL, l[i].label, 0);
+        int w = (l[i].ch ? 2 : 0) + (int)mbstowcs(NULL, l[i].label, 0);
         if (x + w > lo->cols && x > 1) {
             row++;
             x = 1;
@@ -347,8 +348,11 @@ static void draw_legend(const struct view *v, const struct ui_layout *lo)
         }
         struct pen p = {lo->legend_top + row, x, lo->cols};
         struct hm_cell c = {.ch = l[i].ch, .cls = l[i].cls};
-        put_cp(&p, cell_attr(&c, v->mode), &c.ch, 1);
-        putf(&p, A_NORMAL, " %s", l[i].label);
+        if (c.ch) {
+            put_cp(&p, cell_attr(&c, v->mode), &c.ch, 1);
+            put(&p, A_NORMAL, " ");
+        }
+        put(&p, A_NORMAL, l[i].label);
         x = p.x + 2;
     }
 }
@@ -370,7 +374,7 @@ static void draw_stat_row(const struct ui_stat_row *r, const struct snapshot *s,
     if (r->kind == UI_ROW_HEADER) {
         hrule(&style, p->y, p->x, p->end - p->x);
         p->x++;
-        putf(p, style.attr[E_DIM], " %s: %s ", r->label, r->value);
+        putf(p, style.attr[E_DIM], r->value[0] ? " %s: %s " : " %s ", r->label, r->value);
         return;
     }
     if (r->kind == UI_ROW_HEADS) {
@@ -394,10 +398,9 @@ static void draw_stats(const struct view *v, const struct ui_layout *lo)
     const struct snapshot *s = v->hist ? history_current(v->hist) : NULL;
     rule_title(&style, lo->stats_top, lo->stats_left, lo->cols, style.attr[E_KEY], "stats");
     ui_stats_fill(&st, v, s, lo->stats_cols - 1, lo->stats_rows - 1, style.utf8);
-    int label_w = st.wide ? 11 : 7;
     for (int i = 0; i < st.n; i++) {
         struct pen p = {lo->stats_top + 1 + i, lo->stats_left + 1, lo->cols};
-        draw_stat_row(&st.r[i], s, &p, label_w);
+        draw_stat_row(&st.r[i], s, &p, st.label_w);
     }
 }
 
@@ -405,12 +408,12 @@ static void draw_stats(const struct view *v, const struct ui_layout *lo)
 
 static void draw_replay(const struct view *v, const struct ui_layout *lo)
 {
-    char right[64], t[16];
+    char right[64], t[16], speed[16];
     struct pen p = {lo->replay_row, 0, lo->cols};
-    putf(&p, style.attr[E_KEY], " %s %gx ",
+    putf(&p, style.attr[E_KEY], " %s %s ",
          v->playing ? sym(&style, "\u25b6 playing", "> playing")
                     : sym(&style, "\u2016 paused", "|| paused"),
-         v->speed);
+         fmt_ui_speed(speed, sizeof(speed), v->speed));
     snprintf(right, sizeof(right), " %ld/%ld  t=%s", v->count ? v->pos + 1 : 0, v->count,
              fmt_duration(t, sizeof(t), v->now));
     int w = lo->cols - p.x - (int)strlen(right) - 2;
@@ -428,61 +431,38 @@ static void draw_replay(const struct view *v, const struct ui_layout *lo)
     put(&p, A_NORMAL, right);
 }
 
-/* Keys and where they work: 'b' both, 'l' live only, 'r' replay only. */
-struct key_help {
-    const char *key, *text;
-    char where;
-};
-
-static bool key_shown(const struct key_help *k, const struct view *v)
+/* Whether the key table's line k applies to this mode. */
+static bool key_shown(const struct ui_key *k, const struct view *v)
 {
-    return k->where == 'b' || k->where == (v->replay ? 'r' : 'l');
+    return (k->where & (v->replay ? UI_IN_REPLAY : UI_IN_LIVE)) != 0;
+}
+
+/* The hint line: "key word" for each key the table offers there, in its
+ * order, as many as fit. */
+static void draw_hints(const struct view *v, struct pen *p)
+{
+    size_t n;
+    const struct ui_key *k = ui_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!k[i].hint || !key_shown(&k[i], v))
+            continue;
+        const char *word = strrchr(k[i].hint, ' ');
+        int key_len = word ? (int)(word - k[i].hint) : 0;
+        if (p->x + (int)strlen(k[i].hint) + 2 > p->end) /* " key word " */
+            break;
+        putf(p, style.attr[E_KEY], " %.*s", key_len, k[i].hint);
+        putf(p, style.attr[E_DIM], " %s ", word ? word + 1 : k[i].hint);
+    }
 }
 
 static void draw_message(const struct view *v, const struct ui_layout *lo)
 {
-    static const struct key_help hints[] = {
-        {"v", "view", 'b'},  {"Left/Right", "step", 'r'}, {"[ ]", "speed", 'r'},
-        {"+/-", "zoom", 'b'}, {"arrows", "scroll", 'l'}, {"g", "gc", 'l'}, {"s", "sample", 'l'},
-        {"a", "area", 'b'},  {"r", "record", 'l'},  {"e", "export", 'b'}, {"< >", "trend", 'b'},
-        {"?", "help", 'b'},
-    };
     struct pen p = {lo->message_row, 0, lo->cols - 1};
-    if (v->message && v->message[0]) {
+    if (v->message && v->message[0])
         put(&p, A_BOLD, v->message);
-        return;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(hints); i++) {
-        if (!key_shown(&hints[i], v))
-            continue;
-        const char *key = hints[i].key;
-        int need = (int)(strlen(key) + strlen(hints[i].text) + 3);
-        if (p.x + need > p.end)
-            break;
-        putf(&p, style.attr[E_KEY], " %s", key);
-        putf(&p, style.attr[E_DIM], " %s ", hints[i].text);
-    }
+    else
+        draw_hints(v, &p);
 }
-
-static const struct key_help help_keys[] = {
-    {"q", "quit", 'b'},
-    {"p  space", "pause / resume sampling", 'l'},
-    {"space  p", "play / pause", 'r'},
-    {"Left Right", "step one sample back / forward", 'r'},
-    {"[  ]", "slower / faster", 'r'},
-    {"Home End", "first / last sample", 'r'},
-    {"s", "take a sample now", 'l'},
-    {"g", "gc.collect() on the board; show what came back", 'l'},
-    {"v", "next view: type, fragmentation, changes, age", 'b'},
-    {"+  -", "zoom in / out (blocks per cell; 0 = fit)", 'b'},
-    {"Up Down", "scroll one row", 'b'},
-    {"PgUp PgDn", "scroll one page", 'b'},
-    {"a", "next heap area (split heaps)", 'b'},
-    {"r", "start / stop recording", 'l'},
-    {"e", "export the current snapshot as JSON", 'b'},
-    {"<  >", "trend window narrower / wider", 'b'},
-    {"?", "show / hide this help", 'b'},
-};
 
 static void help_line(int y, int x, int w, const char *key, const char *text)
 {
@@ -493,9 +473,11 @@ static void help_line(int y, int x, int w, const char *key, const char *text)
 
 static void draw_help(const struct view *v, const struct ui_layout *lo)
 {
+    size_t n;
+    const struct ui_key *k = ui_keys(&n);
     int rows = 2;
-    for (size_t i = 0; i < ARRAY_LEN(help_keys); i++)
-        rows += key_shown(&help_keys[i], v);
+    for (size_t i = 0; i < n; i++)
+        rows += key_shown(&k[i], v);
     int w = lo->cols - 4 < 64 ? lo->cols - 4 : 64;
     int h = rows < lo->lines - 2 ? rows : lo->lines - 2;
     int y0 = (lo->lines - h) / 2, x0 = (lo->cols - w) / 2;
@@ -515,16 +497,25 @@ static void draw_help(const struct view *v, const struct ui_layout *lo)
     put(&p, style.attr[E_HELP] | A_BOLD,
         v->replay ? " heapwatch replay keys " : " heapwatch keys ");
     int y = y0 + 1, end = y0 + h - 1;
-    for (size_t i = 0; i < ARRAY_LEN(help_keys) && y < end; i++)
-        if (key_shown(&help_keys[i], v))
-            help_line(y++, x0, w, help_keys[i].key, help_keys[i].text);
+    for (size_t i = 0; i < n && y < end; i++)
+        if (key_shown(&k[i], v))
+            help_line(y++, x0, w, k[i].keys, k[i].help);
 }
 
+/* The notice, wrapped to fit, each line centred on the screen. */
 static void draw_too_small(const struct ui_layout *lo)
 {
-    struct pen p = {lo->lines / 2, 0, lo->cols};
-    putf(&p, A_BOLD, "terminal too small (%dx%d); heapwatch needs 40x12, 80x24 for everything",
-         lo->cols, lo->lines);
+    char text[256];
+    fmt_ui_too_small(text, sizeof(text), lo->lines, lo->cols);
+    int n = 1;
+    for (const char *c = text; *c; c++)
+        n += *c == '\n';
+    int y = (lo->lines - n) / 2;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int len = (int)strlen(line);
+        struct pen p = {y++, (lo->cols - len) / 2, lo->cols};
+        put(&p, A_BOLD, line);
+    }
 }
 
 void ui_draw(const struct view *v)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* ui_stats.c - the stats panel's rows for the UI; see ui_stats.h. Rows
- * carry priorities, so a short panel drops the least important first.
- * Nothing here knows about curses: ui_draw.c asks, then paints, so the
- * rows are tested without a terminal. Labels and cells come from fmt_ui.c. */
+ * carry priorities, so a short panel drops the least important first, and
+ * shorter forms, so a narrow one still shows each row whole. Nothing here
+ * knows about curses: ui_draw.c asks, then paints, so the rows are tested
+ * without a terminal. Labels and cells come from fmt_ui.c. */
 #include "ui_stats.h"
 #include "fmt.h"
 #include "fmt_ui.h"
@@ -38,6 +39,29 @@ static struct ui_stat_row *srow(struct ui_stats *st, int prio, const char *label
     return r;
 }
 
+/* A row in several forms, most detailed first; NULL entries are skipped,
+ * so a caller leaves out the forms that are only for a wide panel. The
+ * first is the value, the rest its fallbacks (stats_shape picks). */
+static struct ui_stat_row *srow_alts(struct ui_stats *st, int prio, const char *label, int tone,
+                                     const char *const *forms, size_t n)
+{
+    struct ui_stat_row *r = NULL;
+    const char *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!forms[i] || (last && strcmp(forms[i], last) == 0))
+            continue;
+        if (!r)
+            r = srow(st, prio, label, tone, "%s", forms[i]);
+        else if (r->n_alt < UI_STAT_ALTS)
+            snprintf(r->alt[r->n_alt++], sizeof(r->alt[0]), "%s", forms[i]);
+        last = forms[i];
+    }
+    return r ? r : srow(st, prio, label, tone, "%s", "");
+}
+#define srow_forms(st, prio, label, tone, ...)                                                     \
+    srow_alts(st, prio, label, tone, (const char *const[]){__VA_ARGS__},                          \
+              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
 static uint64_t total_bytes(const struct snapshot *s)
 {
     if (s->has_gc)
@@ -53,73 +77,107 @@ static double frac_of(uint64_t part, uint64_t whole)
                                                                    : (double)part / (double)whole;
 }
 
-static void stats_heap(struct ui_stats *st, const struct snapshot *s)
+static void stats_totals(struct ui_stats *st, const struct snapshot *s)
 {
-    char a[24], b[24], c[48];
+    char a[24], b[24], w[64];
     uint64_t total = total_bytes(s), used = snapshot_used_bytes(s), fr = snapshot_free_bytes(s);
-    uint64_t big = snapshot_largest_free_bytes(s);
-    c[0] = '\0';
-    if (st->wide && s->has_metrics && s->block_size)
-        snprintf(c, sizeof(c), "  %zu x %u B", s->metrics.blocks, s->block_size);
-    srow(st, 2, "total", UI_TONE_OK, "%s%s", fmt_bytes(a, sizeof(a), total), c);
+    fmt_bytes(a, sizeof(a), total);
+    bool blocks = st->wide && s->has_metrics && s->block_size;
+    if (blocks)
+        snprintf(w, sizeof(w), "%s  %zu x %u B", a, s->metrics.blocks, s->block_size);
+    srow_forms(st, 2, "total", UI_TONE_OK, blocks ? w : NULL, a);
     struct ui_stat_row *r = srow(st, 1, "used", UI_TONE_OK, "%s %s", fmt_bytes(a, sizeof(a), used),
-                          fmt_pct(b, sizeof(b), frac_of(used, total)));
+                                 fmt_pct(b, sizeof(b), frac_of(used, total)));
     r->bar = st->wide ? frac_of(used, total) : -1;
     r->bar_tone = UI_TONE_CHART;
     srow(st, 1, "free", UI_TONE_OK, "%s %s", fmt_bytes(a, sizeof(a), fr),
          fmt_pct(b, sizeof(b), frac_of(fr, total)));
-    if (big == UINT64_MAX)
-        srow(st, 1, "largest", UI_TONE_WARN, st->wide ? "- (map incomplete)" : "unknown");
-    else
-        srow(st, 1, "largest", UI_TONE_OK, "%s %llu blk", fmt_bytes(a, sizeof(a), big),
-             (unsigned long long)(s->block_size ? big / s->block_size : 0));
-    if (s->has_metrics) {
-        double f = s->metrics.fragmentation;
-        r = srow(st, 1, "frag", f > 0.5 ? UI_TONE_WARN : UI_TONE_OK, "%.3f%s", f,
-                 s->complete ? "" : st->wide ? " (partial map)" : "?");
-        r->bar = st->wide ? f : -1;
-        r->bar_tone = f > 0.5 ? UI_TONE_WARN : UI_TONE_CHART;
-        const struct metrics *m = &s->metrics;
-        srow(st, 3, "allocs", UI_TONE_OK, st->wide ? "%zu  1-blk %zu, 2-blk %zu, max %zu blk" : "%zu",
-             m->allocations, m->one_block, m->two_block, m->max_block);
+}
+
+static void stats_largest(struct ui_stats *st, const struct snapshot *s)
+{
+    char a[24], w[64];
+    uint64_t big = snapshot_largest_free_bytes(s);
+    if (big == UINT64_MAX && !s->has_map) {
+        srow(st, 1, "largest", UI_TONE_DIM, "- (no map)");
+    } else if (big == UINT64_MAX) {
+        srow_forms(st, 1, "largest", UI_TONE_WARN, st->wide ? "- (map incomplete)" : NULL,
+                   "unknown");
+    } else {
+        fmt_bytes(a, sizeof(a), big);
+        snprintf(w, sizeof(w), "%s %llu blk", a,
+                 (unsigned long long)(s->block_size ? big / s->block_size : 0));
+        srow_forms(st, 1, "largest", UI_TONE_OK, w, a);
     }
 }
 
+static void stats_frag_allocs(struct ui_stats *st, const struct snapshot *s)
+{
+    char w[96], c[48], b[24];
+    const struct metrics *m = &s->metrics;
+    double f = m->fragmentation;
+    snprintf(w, sizeof(w), "%.3f (partial map)", f);
+    snprintf(c, sizeof(c), s->complete ? "%.3f" : "%.3f?", f);
+    struct ui_stat_row *r = srow_forms(st, 1, "frag", f > 0.5 ? UI_TONE_WARN : UI_TONE_OK,
+                                       st->wide && !s->complete ? w : NULL, c);
+    r->bar = st->wide ? f : -1;
+    r->bar_tone = f > 0.5 ? UI_TONE_WARN : UI_TONE_CHART;
+    snprintf(w, sizeof(w), "%zu  1-blk %zu, 2-blk %zu, max %zu blk", m->allocations, m->one_block,
+             m->two_block, m->max_block);
+    snprintf(c, sizeof(c), "%zu, max %zu blk", m->allocations, m->max_block);
+    snprintf(b, sizeof(b), "%zu", m->allocations);
+    srow_forms(st, 3, "allocs", UI_TONE_OK, st->wide ? w : NULL, st->wide ? c : NULL, b);
+}
+
+/* "map": whether the dump is whole and agrees with the device's numbers. */
 static void stats_map(struct ui_stats *st, const struct snapshot *s)
 {
-    char names[96];
-    if (!s->complete) {
+    char names[96], w[112];
+    /* a dump without a map is whole as far as it goes: "complete" would
+     * claim a map, "incomplete" a cut one */
+    if (!s->has_map && s->complete) {
+        srow_forms(st, 1, "map", UI_TONE_DIM, st->wide ? "none (GC totals only)" : NULL, "none");
+    } else if (!s->complete) {
         fmt_ui_problems(names, sizeof(names), s->problems);
-        srow(st, 1, "map", UI_TONE_BAD, "INCOMPLETE%s%s", st->wide ? ": " : "",
-             st->wide ? (names[0] ? names : "cut") : "");
+        snprintf(w, sizeof(w), "INCOMPLETE: %s", names[0] ? names : "cut");
+        srow_forms(st, 1, "map", UI_TONE_BAD, st->wide ? w : NULL, "INCOMPLETE");
     } else if (s->consistent == 0) {
         fmt_ui_mismatches(names, sizeof(names), s->mismatches);
-        srow(st, 1, "map", UI_TONE_WARN, "mismatch%s%s", st->wide ? ": " : "", st->wide ? names : "");
+        snprintf(w, sizeof(w), "mismatch: %s", names);
+        srow_forms(st, 1, "map", UI_TONE_WARN, st->wide ? w : NULL, "mismatch");
+    } else if (s->consistent == 1) {
+        srow_forms(st, 1, "map", UI_TONE_OK, st->wide ? "complete, consistent" : NULL,
+                   "complete, ok");
     } else {
-        srow(st, 1, "map", UI_TONE_OK, "complete%s",
-             s->consistent != 1 ? "" : st->wide ? ", consistent" : ", ok");
+        srow(st, 1, "map", UI_TONE_OK, "complete");
     }
 }
 
 static void stats_board(struct ui_stats *st, const struct view *v, const struct snapshot *s,
                         size_t area)
 {
-    char a[24], b[24];
+    char a[24], b[24], w[96], c[48];
     if (s->has_stack) {
-        struct ui_stat_row *r = srow(st, st->wide ? 2 : 4, "stack", UI_TONE_OK, "%s%s%s",
-                              fmt_bytes(a, sizeof(a), s->stack_used),
-                              s->has_stack_limit ? " of " : "",
-                              s->has_stack_limit ? fmt_bytes(b, sizeof(b), s->stack_limit) : "");
+        fmt_bytes(a, sizeof(a), s->stack_used);
+        snprintf(w, sizeof(w), "%s of %s", a, fmt_bytes(b, sizeof(b), s->stack_limit));
+        struct ui_stat_row *r = srow_forms(st, st->wide ? 2 : 4, "stack", UI_TONE_OK,
+                                           s->has_stack_limit ? w : NULL, a);
         r->bar = st->wide && s->has_stack_limit ? frac_of(s->stack_used, s->stack_limit) : -1;
         r->bar_tone = UI_TONE_CHART;
     }
-    if (v->has_probe)
-        srow(st, st->wide ? 3 : 5, "probe", UI_TONE_DIM, "%ld B/sample", v->probe_bytes);
-    if (s->n_areas > 1)
-        srow(st, 2, "areas", UI_TONE_OK, st->wide ? "%zu (split heap), showing %zu @%s" : "%zu, #%zu",
-             s->n_areas, area + 1, s->areas[area].base);
-    else if (s->n_areas == 1 && st->wide)
+    if (v->has_probe) {
+        snprintf(w, sizeof(w), "%ld B/sample", v->probe_bytes);
+        snprintf(c, sizeof(c), "%ld B", v->probe_bytes);
+        srow_forms(st, st->wide ? 3 : 5, "probe", UI_TONE_DIM, w, c);
+    }
+    if (s->n_areas > 1) {
+        snprintf(w, sizeof(w), "%zu (split heap), showing %zu @%s", s->n_areas, area + 1,
+                 s->areas[area].base);
+        snprintf(c, sizeof(c), "%zu, #%zu", s->n_areas, area + 1);
+        srow_forms(st, 2, "areas", UI_TONE_OK, st->wide ? w : NULL, c);
+    } else if (s->n_areas == 1 && st->wide) {
         srow(st, 4, "areas", UI_TONE_DIM, "1 @%s", s->areas[0].base);
+    }
 }
 
 static void stats_gc(struct ui_stats *st, const struct view *v)
@@ -142,15 +200,23 @@ static void stats_gc(struct ui_stats *st, const struct view *v)
 
 static void stats_link(struct ui_stats *st, const struct view *v)
 {
-    char rate[32], age[16];
+    char rate[32], age[16], w[160], c[64];
     int tone;
     const char *ln = fmt_ui_link(v->link, &tone);
-    srow(st, st->wide ? 3 : 7, "link", tone, "%s%s%s", ln,
-         v->link_detail && v->link_detail[0] ? ": " : "", v->link_detail ? v->link_detail : "");
-    if (!v->replay)
-        srow(st, st->wide ? 3 : 7, "rate", UI_TONE_OK, st->wide ? "%s, last sample %s ago" : "%s, %s ago",
-             fmt_ui_rate(rate, sizeof(rate), v->sample_rate),
-             v->last_sample_age >= 0 ? fmt_duration(age, sizeof(age), v->last_sample_age) : "-");
+    bool detail = v->link_detail && v->link_detail[0];
+    if (detail)
+        snprintf(w, sizeof(w), "%s: %s", ln, v->link_detail);
+    srow_forms(st, st->wide ? 3 : 7, "link", tone, detail ? w : NULL, ln);
+    if (v->replay)
+        return;
+    fmt_ui_rate(rate, sizeof(rate), v->sample_rate);
+    if (v->last_sample_age >= 0)
+        fmt_duration(age, sizeof(age), v->last_sample_age);
+    else
+        snprintf(age, sizeof(age), "-");
+    snprintf(w, sizeof(w), "%s, last sample %s ago", rate, age);
+    snprintf(c, sizeof(c), "%s, %s ago", rate, age);
+    srow_forms(st, st->wide ? 3 : 7, "rate", UI_TONE_OK, st->wide ? w : NULL, c, rate);
 }
 
 /* UTF-8 bytes of one code point (BMP is all the UI draws). */
@@ -198,12 +264,13 @@ static void stats_hist(struct ui_stats *st, const struct snapshot *s)
         spark[len] = '\0';
         fmt_ui_bucket(lbl, sizeof(lbl), top);
         const char *dash = strrchr(lbl, '-');
-        bool room = st->width - 8 >= top + 2 + (int)strlen(dash ? dash + 1 : lbl);
-        srow(st, 3, "runs", UI_TONE_CHART, "%s%s%s", spark, room ? " <" : "",
-             room ? (dash ? dash + 1 : lbl) : "");
+        char w[sizeof(spark) + 32];
+        snprintf(w, sizeof(w), "%s <%s", spark, dash ? dash + 1 : lbl);
+        srow_forms(st, 3, "runs", UI_TONE_CHART, w, spark);
         return;
     }
-    struct ui_stat_row *r = srow(st, 4, "free runs", UI_TONE_DIM, "by size in blocks");
+    struct ui_stat_row *r =
+        srow_forms(st, 4, "free runs", UI_TONE_DIM, "by size in blocks", "in blocks", "");
     r->kind = UI_ROW_HEADER;
     for (int b = 0; b <= top; b++) {
         if (!h[b])
@@ -224,7 +291,7 @@ static void stats_heads(struct ui_stats *st, const struct snapshot *s)
     for (int i = 0; i < SNAP_N_HEADS; i++)
         max = n[i] > max ? n[i] : max;
     if (st->wide) {
-        struct ui_stat_row *r = srow(st, 5, "allocations", UI_TONE_DIM, "by type");
+        struct ui_stat_row *r = srow_forms(st, 5, "allocations", UI_TONE_DIM, "by type", "");
         r->kind = UI_ROW_HEADER;
         for (int i = 0; i < SNAP_N_HEADS; i++) {
             int t = ui_stats_head_order[i];
@@ -235,7 +302,11 @@ static void stats_heads(struct ui_stats *st, const struct snapshot *s)
         }
         return;
     }
+    /* rows of "T12 L40 ", each as full as the width allows; the text is
+     * kept in the row's value (without its last space) for its width */
     int from = 0, w = 0;
+    size_t tl = 0;
+    char text[sizeof(st->r[0].value)] = "";
     for (int i = 0; i <= SNAP_N_HEADS; i++) {
         char item[24];
         int len = i < SNAP_N_HEADS
@@ -243,12 +314,18 @@ static void stats_heads(struct ui_stats *st, const struct snapshot *s)
                                  n[ui_stats_head_order[i]])
                       : 0;
         if (i == SNAP_N_HEADS || (w + len > st->width && i > from)) {
-            struct ui_stat_row *r = srow(st, 4, "", UI_TONE_OK, "%s", "");
+            text[tl ? tl - 1 : 0] = '\0';
+            struct ui_stat_row *r = srow(st, 4, "", UI_TONE_OK, "%s", text);
             r->kind = UI_ROW_HEADS;
             r->from = from;
             r->to = i;
             from = i;
             w = 0;
+            tl = 0;
+        }
+        if (len > 0 && tl + (size_t)len < sizeof(text)) {
+            memcpy(text + tl, item, (size_t)len + 1);
+            tl += (size_t)len;
         }
         w += len;
     }
@@ -271,6 +348,64 @@ static void stats_fit(struct ui_stats *st, int rows)
     }
 }
 
+/* UTF-8 text: one column per code point (all the panel draws is narrow). */
+static int text_cols(const char *t)
+{
+    int n = 0;
+    for (; *t; t++)
+        n += ((unsigned char)*t & 0xC0) != 0x80;
+    return n;
+}
+
+int ui_stats_row_cols(const struct ui_stats *st, const struct ui_stat_row *r)
+{
+    int v = text_cols(r->value);
+    /* "─ label: value ─": the space and the rule after the text are only
+     * drawn where there is room for them */
+    if (r->kind == UI_ROW_HEADER)
+        return 1 + 1 + text_cols(r->label) + (v ? 2 + v : 0);
+    if (r->kind == UI_ROW_HEADS)
+        return v;
+    return st->label_w + 1 + v;
+}
+
+/* Keep n columns of a value (cap bytes), the last of them an ellipsis. */
+static void clip(char *value, size_t cap, int n, bool utf8)
+{
+    const char *mark = utf8 ? "\u2026" : "~";
+    size_t keep = 0;
+    for (int cols = 0; value[keep] && cols < n - 1; cols++) {
+        keep++;
+        while (((unsigned char)value[keep] & 0xC0) == 0x80)
+            keep++;
+    }
+    if (n > 0 && keep + strlen(mark) < cap)
+        strcpy(value + keep, mark);
+    else
+        value[n > 0 ? keep : 0] = '\0';
+}
+
+/* Once the rows are known: the label column as wide as the longest label,
+ * and each row in its longest form that fits (its shortest, cut, if none
+ * does), so nothing runs off the panel's edge. */
+static void stats_shape(struct ui_stats *st)
+{
+    st->label_w = 7;
+    for (int i = 0; i < st->n; i++) {
+        int w = text_cols(st->r[i].label);
+        if (st->r[i].kind == UI_ROW_TEXT && w > st->label_w)
+            st->label_w = w;
+    }
+    for (int i = 0; i < st->n; i++) {
+        struct ui_stat_row *r = &st->r[i];
+        for (int a = 0; a < r->n_alt && ui_stats_row_cols(st, r) > st->width; a++)
+            snprintf(r->value, sizeof(r->value), "%s", r->alt[a]);
+        int over = ui_stats_row_cols(st, r) - st->width;
+        if (over > 0)
+            clip(r->value, sizeof(r->value), text_cols(r->value) - over, st->utf8);
+    }
+}
+
 void ui_stats_fill(struct ui_stats *st, const struct view *v, const struct snapshot *s, int width,
                    int rows, bool utf8)
 {
@@ -281,7 +416,10 @@ void ui_stats_fill(struct ui_stats *st, const struct view *v, const struct snaps
     st->utf8 = utf8;
     if (s) {
         size_t area = s->n_areas && v->area < s->n_areas ? v->area : 0;
-        stats_heap(st, s);
+        stats_totals(st, s);
+        stats_largest(st, s);
+        if (s->has_metrics)
+            stats_frag_allocs(st, s);
         stats_map(st, s);
         stats_gc(st, v);
         stats_board(st, v, s, area);
@@ -291,5 +429,8 @@ void ui_stats_fill(struct ui_stats *st, const struct view *v, const struct snaps
         stats_hist(st, s);
         stats_heads(st, s);
     }
+    /* labels measured before rows are dropped, so the value column does
+     * not move from frame to frame as the rows that fit change */
+    stats_shape(st);
     stats_fit(st, rows);
 }

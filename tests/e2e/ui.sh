@@ -12,11 +12,14 @@
 #
 # Covered: live at 80x24 (status, legend, stats, trends, probe) and its
 # numbers against the JSON of the same run; the heatmap at 80x24 and 200x60;
-# v through the four views; g; the help overlay; zoom, scrolling, export and
-# recording; a resize and back; the terminal after q, SIGTERM, SIGHUP and
-# Ctrl-C (stty, alternate screen, cursor, keypad, prompt, messages repeated on
-# stderr); NO_COLOR, --no-color and LANG=C; replay stepping and speed, its
-# numbers against `heapwatch analyze --json`, and replay without a terminal.
+# v through the four views; g; the help overlay (and ? h F1 open it); zoom,
+# scrolling, export and recording; a resize and back; the terminal after q,
+# SIGTERM, SIGHUP and Ctrl-C (stty, alternate screen, cursor, keypad, prompt,
+# messages repeated on stderr); NO_COLOR, --no-color (type letters at the fit
+# zoom) and LANG=C; replay stepping and speed (1/64x to 64x), its numbers
+# against `heapwatch analyze --json`, and replay without a terminal; stats
+# rows whole from 80x24 to 250x60; the too-small notice down to 10x3; dumps
+# without a block map, replayed and live (--no-map).
 
 . "$(dirname "$0")/lib.sh"
 hw_suite ui "$@"
@@ -125,6 +128,19 @@ wait_gone() {
     done
 }
 
+# wait_cols NAME SECS COLS REGEX...: as wait_for, and the status line is
+# COLS wide (the frame after a resize, not the one before it).
+wait_cols() {
+    local name=$1 secs=$2 cols=$3 end
+    shift 3
+    end=$((${EPOCHREALTIME/./} + secs * 1000000))
+    while :; do
+        if wait_for "$name" 1 "$@" && [ "$(width_of '\? help  q quit$')" = $((cols - 1)) ]; then
+            return 0
+        fi
+        [ "${EPOCHREALTIME/./}" -ge "$end" ] && return 1
+    done
+}
 # keep_screen CHECK: the screen under a failure line, and in $TMP.
 keep_screen() {
     printf '%s\n' "$SCREEN" >"$TMP/$1.screen"
@@ -364,6 +380,17 @@ see help-keys live 5 'heapwatch keys' '  q +quit ' 'p  space +pause / resume' '\
     'e +export the current snapshot' 'r +start / stop recording' 'g +gc\.collect\(\)' 'v +next view'
 keys live '?'
 see_gone help-closes live 5 'heapwatch keys'
+# h and F1 open the help too, so the help says so; each also closes it
+keys live '?'
+see help-lists-h-f1 live 5 'heapwatch keys' '  \?  h  F1 +show / hide this help'
+keys live '?'
+wait_gone live 5 'heapwatch keys' || true
+for k in h F1; do
+    keys live "$k"
+    see "help-opens-$k" live 5 'heapwatch keys' '  q +quit '
+    keys live "$k"
+    see_gone "help-closes-$k" live 5 'heapwatch keys'
+done
 if on_screen '│ total '; then
     pass help-closed-stats-back
 else
@@ -619,6 +646,20 @@ mono_check() { # mono_check PREFIX ENV... -- ARGS...
         fail "$p-type-characters" "the type view does not show used (letters, shades) and free (·) cells by character"
         keep_screen "$p-type-characters"
     fi
+    # at the fit zoom (4 blocks a cell here) a shade alone says nothing about
+    # the type without colour: the cells carry their main type's letter, and
+    # the legend says so
+    local letters shades
+    wait_for "$p" 15 'trends: last ([4-9]|[1-9][0-9]+) samples' || true
+    letters=$(GRID_CLASS='^TLDSAFBMh' grid | tr -d '\n' | wc -m)
+    shades=$(GRID_CLASS='^\x{2591}\x{2592}\x{2593}\x{2588}' grid | head -n 3)
+    if on_screen '─ type +1 cell = [0-9]+ blocks' && [ "$letters" -ge 20 ] && [ -z "$shades" ] &&
+        on_screen 'a cell of many blocks shows its main type'; then
+        pass "$p-type-letters-at-fit"
+    else
+        fail "$p-type-letters-at-fit" "want type letters in the cells at the fit zoom ($letters letters; shades: '$shades') and the legend to say so"
+        keep_screen "$p-type-letters-at-fit"
+    fi
     keys "$p" v
     if wait_for "$p" 5 '─ fragmentation ' && grid_has 'xo\-' && [ -z "$(grid_foreign "$FRAG_CELLS")" ]; then
         pass "$p-fragmentation-characters"
@@ -783,8 +824,12 @@ if see replay-up rp 10 '● replay' '‖ paused 1x \[' '│ total '; then
     pos replay-home -- 1/2 1 0
     pos replay-faster ']' -- 1/2 2
     pos replay-faster-again ']' -- 1/2 4
-    pos replay-slower '[' '[' '[' -- 1/2 0.5
+    pos replay-slower '[' '[' '[' -- 1/2 1/2
     pos replay-faster-back ']' -- 1/2 1
+    # the slowest speed reads as a fraction, not 0.015625x; 1/64x is the floor
+    pos replay-slowest '[' '[' '[' '[' '[' '[' '[' '[' -- 1/2 1/64
+    pos replay-slower-fraction ']' ']' -- 1/2 1/16
+    pos replay-speed-back-1x ']' ']' ']' ']' -- 1/2 1
     # Home as tmux, screen, PuTTY or the Linux console send it (\e[1~) while
     # TERM says xterm: curses cannot decode it, so it must do nothing (its
     # '[' must not be taken for "slower"); Right after it shows it was read
@@ -836,5 +881,108 @@ if see replay-one-dump rp 10 ' 1/1  t=' '│ total '; then
     same_stats replay-one-dump-numbers "$TMP/rp2.json" '.snapshots[0]'
 fi
 quit_ok replay-one-dump-quit rp
+
+# ==== 11. every stats row whole, at every size
+# stats_cut: the stats rows of SCREEN that do not read whole: each row (the
+# text right of the panel's rule) must be one of the shapes the panel draws,
+# to its last word, so a row clipped at the right edge ("complete, consiste",
+# "1.0/s, last sample") shows up here.
+stats_cut() {
+    perl -CSD -ne '
+        BEGIN {
+            my $bar = qr/[\x{2588}-\x{258f}#+]*/; my $sz = qr/[0-9.]+[KMGT]?/;
+            my $dur = qr/[0-9][0-9.hms]*/;
+            @ok = (
+                qr/^total +$sz( +[0-9]+ x [0-9]+ B)?$/,
+                qr/^(used|free) +$sz [0-9.]+%( $bar)?$/,
+                qr/^largest +($sz [0-9]+ blk|unknown|- \((no map|map incomplete)\))$/,
+                qr/^frag +[0-9]\.[0-9]{3}( \(partial map\)|\?)?( $bar)?$/,
+                qr/^allocs +[0-9]+(, max [0-9]+ blk| +1-blk [0-9]+, 2-blk [0-9]+, max [0-9]+ blk)?$/,
+                qr/^map +(complete(, ok|, consistent)?|none( \(GC totals only\))?)$/,
+                qr/^stack +$sz( of $sz)?( $bar)?$/,
+                qr/^probe +-?[0-9]+ B\/sample$/,
+                qr/^areas +1 @[0-9a-f]+$/,
+                qr/^link +(ready|replay)$/,
+                qr/^rate +([0-9.]+\/s|1 per $dur|-)(, ($dur|-) ago|, last sample ($dur|-) ago)?$/,
+                qr/^runs +[\x{2581}-\x{2588} ]+( <[0-9]+[KM]?)?$/,
+                qr/^([TLDSAFBMh][0-9]+ ?)+$/,
+                qr/^[0-9]+[KM]?(-[0-9]+[KM]?)? +[0-9]+( $bar)?$/,
+                qr/^[TLDSAFBMh] (tuple|list|dict|str|array|float|func|module|other) +[0-9]+( $bar)?$/,
+                qr/^\x{2500} (free runs|allocations)(: (by size in blocks|in blocks|by type))?( \x{2500}*)?$/,
+            );
+        }
+        next unless /\x{2502} (.*)$/;
+        my $r = $1; $r =~ s/\s+$//;
+        next if $r eq "";
+        print "$r\n" unless grep { $r =~ $_ } @ok;' <<<"$SCREEN"
+}
+# stats_whole_at COLS ROWS: resize the sweep pane, wait for the new frame,
+# pass when every stats row reads whole.
+stats_whole_at() {
+    local c=$1 r=$2 cut
+    tm resize-window -t sweep -x "$c" -y "$r"
+    if ! wait_cols sweep 10 "$c" '│ total ' '│ map '; then
+        fail "stats-whole-${c}x$r" "no ${c}-column frame with the total and map rows"
+        keep_screen "stats-whole-${c}x$r" "$r"
+        return
+    fi
+    cut=$(stats_cut)
+    if [ -z "$cut" ] && on_screen '│ map +complete, (ok|consistent)$'; then
+        pass "stats-whole-${c}x$r"
+    else
+        fail "stats-whole-${c}x$r" "stats rows cut at ${c}x$r: $(head -n 3 <<<"$cut" | paste -sd '|')"
+        keep_screen "stats-whole-${c}x$r" "$r"
+    fi
+}
+ui_start sweep 80 24 "$WD" -- "exec:$DEVICE"
+if see sweep-ready sweep 20 '● ready' '│ total ' '│ map '; then
+    for size in 80x24 100x30 110x40 120x40 150x40 180x50 250x60; do
+        stats_whole_at "${size%x*}" "${size#*x}"
+    done
+fi
+quit_ok sweep-quit sweep
+
+# ==== 12. a terminal too small for the UI: the notice itself fits
+# words_of: the words of SCREEN on one line, in reading order.
+words_of() { tr -s ' \n' '  ' <<<"$SCREEN" | sed 's/^ //; s/ $//'; }
+ui_start small 30 8 "$TMP" -- replay "$UNIX2"
+for size in 30x8 20x5 10x3; do
+    tm resize-window -t small -x "${size%x*}" -y "${size#*x}"
+    if wait_for small 5 '40x12' && words_of | grep -qE '(^| )too small:? .*needs 40x12'; then
+        pass "too-small-$size"
+    else
+        fail "too-small-$size" "the notice does not fit at $size: '$(words_of)'"
+        keep_screen "too-small-$size" 8
+    fi
+done
+tm resize-window -t small -x 80 -y 24
+see too-small-then-80x24 small 5 '│ total ' '● replay'
+quit_ok too-small-quit small
+
+# ==== 13. a dump without a block map says so, and only that
+# no_map_check CHECK NAME: the screen says "no map" and never "complete"
+# or "incomplete" about the map, in stats rows that read whole.
+no_map_check() {
+    if wait_for "$2" 10 '│ total ' '│ map +none' && on_screen 'no block map in this sample' &&
+        ! on_screen '[Cc]omplete|COMPLETE' && [ -z "$(stats_cut)" ]; then
+        pass "$1"
+    else
+        fail "$1" "want 'map none', no 'complete'/'incomplete' anywhere, rows whole: $(grep -oiE '(map|largest) +[^│]*(complete|none)[^│]*' <<<"$SCREEN" | paste -sd '|') $(stats_cut | paste -sd '|')"
+        keep_screen "$1"
+    fi
+}
+ui_start nomap 80 24 "$TMP" -- replay "$FIX/stm32_v1.6_1.txt"
+no_map_check no-map-replay-80x24 nomap
+tm resize-window -t nomap -x 120 -y 40
+wait_cols nomap 5 120 '│ total ' || true
+no_map_check no-map-replay-120x40 nomap
+quit_ok no-map-replay-quit nomap
+ui_start nomap 120 40 "$WD" -- --no-map "exec:$DEVICE"
+see no-map-live-ready nomap 20 '● ready' '│ total ' || true
+no_map_check no-map-live-120x40 nomap
+tm resize-window -t nomap -x 80 -y 24
+wait_cols nomap 5 80 '│ total ' || true
+no_map_check no-map-live-80x24 nomap
+quit_ok no-map-live-quit nomap
 
 hw_finish

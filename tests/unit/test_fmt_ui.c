@@ -91,6 +91,41 @@ static void test_layout_invariants(void **state)
     }
 }
 
+/* The too-small notice fits every terminal below the minimum, and says
+ * what it needs wherever "40x12" itself fits. */
+static void test_too_small(void **state)
+{
+    (void)state;
+    char b[256];
+    for (int lines = 1; lines <= 30; lines++) {
+        for (int cols = 1; cols <= 90; cols++) {
+            if (lines >= UI_MIN_LINES && cols >= UI_MIN_COLS)
+                continue;
+            fmt_ui_too_small(b, sizeof(b), lines, cols);
+            int n = 0;
+            for (const char *l = b; l; n++) {
+                const char *nl = strchr(l, '\n');
+                int len = nl ? (int)(nl - l) : (int)strlen(l);
+                if (len > cols || len == 0)
+                    fail_msg("%dx%d: line \"%.*s\" of %d columns", cols, lines, len, l, len);
+                l = nl ? nl + 1 : NULL;
+            }
+            if (n > lines)
+                fail_msg("%dx%d: %d lines in \"%s\"", cols, lines, n, b);
+            for (char *p = strchr(b, '\n'); p; p = strchr(p, '\n'))
+                *p = ' '; /* the words, as they read */
+            if (cols >= 5 && !strstr(b, "40x12"))
+                fail_msg("%dx%d: \"%s\" does not say 40x12", cols, lines, b);
+            if (cols >= 10 && lines >= 3 && !strstr(b, "too small"))
+                fail_msg("%dx%d: \"%s\" does not say too small", cols, lines, b);
+        }
+    }
+    fmt_ui_too_small(b, sizeof(b), 8, 30);
+    assert_string_equal(b, "terminal too small (30x8):\nheapwatch needs 40x12, 80x24\nfor everything");
+    fmt_ui_too_small(b, sizeof(b), 3, 10);
+    assert_string_equal(b, "too small:\nneeds\n40x12");
+}
+
 static void test_series(void **state)
 {
     (void)state;
@@ -264,6 +299,24 @@ static void test_labels(void **state)
     assert_string_equal(fmt_ui_ago(b, sizeof(b), 5400), "1h30");
 }
 
+/* Replay halves and doubles its speed: every step from 1/64x to 64x reads
+ * as a fraction or a whole number, never as 0.015625x. */
+static void test_speed(void **state)
+{
+    (void)state;
+    static const struct {
+        double x;
+        const char *want;
+    } cases[] = {
+        {1.0 / 64, "1/64x"}, {1.0 / 32, "1/32x"}, {1.0 / 16, "1/16x"}, {0.125, "1/8x"},
+        {0.25, "1/4x"},      {0.5, "1/2x"},       {1, "1x"},           {2, "2x"},
+        {8, "8x"},           {64, "64x"},
+    };
+    char b[16];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_string_equal(fmt_ui_speed(b, sizeof(b), cases[i].x), cases[i].want);
+}
+
 static void test_problems_and_points(void **state)
 {
     (void)state;
@@ -282,10 +335,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_80x24), cmocka_unit_test(test_layout_200x60),
-        cmocka_unit_test(test_layout_invariants), cmocka_unit_test(test_series),
+        cmocka_unit_test(test_layout_invariants), cmocka_unit_test(test_too_small),
+        cmocka_unit_test(test_series),
         cmocka_unit_test(test_columns),      cmocka_unit_test(test_levels),
         cmocka_unit_test(test_hbar),         cmocka_unit_test(test_axis),
-        cmocka_unit_test(test_labels),       cmocka_unit_test(test_problems_and_points),
+        cmocka_unit_test(test_labels),       cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_problems_and_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

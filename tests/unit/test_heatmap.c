@@ -141,6 +141,36 @@ static void test_dominant_class(void **state)
     assert_int_equal(cells[2].ch, ':');
 }
 
+/* Without colour (type_letters), an aggregated type cell shows the letter
+ * of the type holding most of its blocks rather than a shade, which would
+ * say how full it is but not with what; free cells stay free, one block
+ * per cell is drawn as ever, and the legend says what the letters mean. */
+static void test_type_letters(void **state)
+{
+    (void)state;
+    struct area_buf b;
+    struct hm_input in = {.area = mk_area(&b, "D=====SS" "S=====DD" "........" "h......." "L=?....."),
+                          .view = HM_VIEW_TYPE, .utf8 = true, .type_letters = true};
+    struct hm_cell cells[5];
+    heatmap_render(&in, 0, 8, cells, 5);
+    static const uint32_t want[] = {'D', 'S', 0x00B7, 'h', '?'};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(cells[i].ch, want[i]);
+    assert_int_equal(cells[0].cls, HM_C_HEAD_D);
+    heatmap_render(&in, 0, 1, cells, 3);
+    assert_int_equal(cells[0].ch, 'D');
+    assert_int_equal(cells[1].ch, '=');
+    for (int u8 = 0; u8 < 2; u8++) {
+        const struct hm_legend *l = heatmap_legend(HM_VIEW_TYPE, u8, true);
+        bool note = false;
+        for (; l->label; l++) {
+            assert_true(strstr(l->label, "used") == NULL); /* no shades to explain */
+            note |= l->ch == 0 && strstr(l->label, "main type") != NULL;
+        }
+        assert_true(note);
+    }
+}
+
 /* UTF-8 free-fraction shades: free, <=1/4, <=1/2, <full, full. */
 static void test_shades_utf8(void **state)
 {
@@ -213,7 +243,7 @@ static void test_legends(void **state)
     for (int v = 0; v < HM_N_VIEWS; v++) {
         assert_true(strlen(heatmap_view_name((enum hm_view)v)) > 0);
         for (int u8 = 0; u8 < 2; u8++) {
-            const struct hm_legend *l = heatmap_legend((enum hm_view)v, u8);
+            const struct hm_legend *l = heatmap_legend((enum hm_view)v, u8, false);
             int n = 0;
             for (; l[n].label; n++) {
                 assert_true(l[n].label[0] != '\0');
@@ -317,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_map_cases),   cmocka_unit_test(test_dominant_class),
         cmocka_unit_test(test_shades_utf8), cmocka_unit_test(test_unknown_never_free),
         cmocka_unit_test(test_fit),         cmocka_unit_test(test_legends),
+        cmocka_unit_test(test_type_letters),
         cmocka_unit_test(test_changes),     cmocka_unit_test(test_age),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include "ui_stats.h"
 #include "metrics.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* A snapshot of one area from a map string, 16-byte blocks, GC line agreeing. */
@@ -96,6 +97,117 @@ static void test_stats_wide(void **state)
     snapshot_fini(&s);
 }
 
+/* A dump with the GC totals and no block map (old firmware, --no-map):
+ * the panel says there is no map, and nothing about it being complete. */
+static void test_stats_no_map(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    memset(&s, 0, sizeof(s));
+    snapshot_clear(&s);
+    s.has_gc = true;
+    s.gc_total = 102400;
+    s.gc_used = 8768;
+    s.gc_free = 93632;
+    s.has_stack = true;
+    s.stack_used = 424;
+    s.complete = true;
+    s.consistent = -1;
+    struct view v = {.link = UI_LINK_REPLAY, .link_detail = "", .replay = true};
+    static struct ui_stats st;
+    static const int sizes[][2] = {{22, 13}, {44, 50}};
+    for (size_t i = 0; i < 2; i++) {
+        ui_stats_fill(&st, &v, &s, sizes[i][0], sizes[i][1], true);
+        assert_int_equal(strncmp(find_row(&st, "map")->value, "none", 4), 0);
+        assert_string_equal(find_row(&st, "largest")->value, "- (no map)");
+        for (int r = 0; r < st.n; r++)
+            if (strstr(st.r[r].value, "complete") || strstr(st.r[r].value, "COMPLETE"))
+                fail_msg("%d columns: row %s reads \"%s\"", sizes[i][0], st.r[r].label,
+                         st.r[r].value);
+    }
+    assert_string_equal(find_row(&st, "map")->value, "none (GC totals only)");
+    snapshot_fini(&s);
+}
+
+/* Snapshots whose rows say the most: six-digit counts, a cut map with
+ * several problems, a map that disagrees with the device, a split heap,
+ * no map at all. */
+static void build_wordy(struct snapshot *s, int which)
+{
+    build(s, "T=..L===......D=S.h.", which != 1);
+    struct metrics *m = &s->metrics;
+    m->allocations = 123456;
+    m->one_block = 65432;
+    m->two_block = 23456;
+    m->max_block = 40960;
+    m->blocks = 262144;
+    for (int i = 0; i < SNAP_N_HEADS; i++)
+        m->heads[i] = 100000 + (size_t)i;
+    m->free_hist[0] = 99999;
+    m->free_hist[17] = 1; /* a "128K-256K" bucket label */
+    s->gc_total = 4u << 20;
+    s->gc_used = 3u << 20;
+    s->gc_free = 1u << 20;
+    s->has_stack = s->has_stack_limit = true;
+    s->stack_used = 123456;
+    s->stack_limit = 1u << 20;
+    if (which == 1)
+        s->problems = SNAP_P_CUT | SNAP_P_LINE_LEN | SNAP_P_OFFSET | SNAP_P_SYMBOL;
+    if (which == 2) {
+        s->consistent = 0;
+        s->mismatches = SNAP_C_ONE_BLOCK | SNAP_C_TWO_BLOCK | SNAP_C_MAX_FREE | SNAP_C_TOTAL;
+    }
+    if (which == 3) {
+        struct area *a = snapshot_add_area(s, "3ffe0000deadbeef", 16);
+        area_reserve(a, 4);
+        memcpy(a->map, "T=..", 4);
+        a->n_blocks = 4;
+        snprintf(s->areas[0].base, sizeof(s->areas[0].base), "%s", "3ffb0000cafe0000");
+    }
+    if (which == 4) {
+        s->has_map = s->has_metrics = false;
+        s->n_areas = 0;
+        s->consistent = -1;
+    }
+}
+
+/* Every stats row fits the panel at every size from 80x24 to 250x60, in
+ * live mode and replay, compact and wide: a row that does not fit in its
+ * wide form falls back to a shorter one instead of being cut at the edge
+ * (at 120x40 the map row read "complete, consiste"). */
+static void test_stats_rows_fit(void **state)
+{
+    (void)state;
+    static struct ui_stats st;
+    struct view v = {.link = UI_LINK_RECONNECTING,
+                     .link_detail = "retrying /dev/serial/by-id/usb-MicroPython_Board-if00",
+                     .has_probe = true, .probe_bytes = 123456, .sample_rate = 0.2,
+                     .last_sample_age = 3725};
+    v.gc = (struct ui_gc_compare){true, 4u << 20, 3u << 20, 512, 1u << 20, 0.987, 0.654};
+    for (int which = 0; which < 5; which++) {
+        struct snapshot s;
+        build_wordy(&s, which);
+        for (int lines = 24; lines <= 60; lines++) {
+            for (int cols = 80; cols <= 250; cols++) {
+                for (int replay = 0; replay < 2; replay++) {
+                    struct ui_layout lo;
+                    fmt_ui_layout(lines, cols, replay, &lo);
+                    int width = lo.stats_cols - 1;
+                    v.replay = replay;
+                    ui_stats_fill(&st, &v, &s, width, lo.stats_rows - 1, true);
+                    for (int i = 0; i < st.n; i++)
+                        if (ui_stats_row_cols(&st, &st.r[i]) > width)
+                            fail_msg("snapshot %d at %dx%d%s: row \"%s\" \"%s\" needs %d of %d "
+                                     "columns", which, cols, lines, replay ? " replay" : "",
+                                     st.r[i].label, st.r[i].value,
+                                     ui_stats_row_cols(&st, &st.r[i]), width);
+                }
+            }
+        }
+        snapshot_fini(&s);
+    }
+}
+
 static void test_stats_empty(void **state)
 {
     (void)state;
@@ -111,6 +223,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats_compact),
         cmocka_unit_test(test_stats_wide),
+        cmocka_unit_test(test_stats_no_map),
+        cmocka_unit_test(test_stats_rows_fit),
         cmocka_unit_test(test_stats_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
