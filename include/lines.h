@@ -22,6 +22,7 @@ struct line {
     long number;     /* 1-based: LF-ended lines counted, or CR-ended ones in CR-only text */
     uint64_t offset; /* of its first byte in the input */
     bool too_long;   /* longer than LINES_MAX: p/n are empty */
+    unsigned marks;  /* MEMLINE_ESC, MEMLINE_BACKSLASH: what the line may hold (memline.h) */
 };
 
 typedef void (*lines_cb)(const struct line *l, void *ctx);
@@ -33,6 +34,7 @@ struct lines {
     uint64_t offset;   /* bytes consumed */
     uint64_t start;    /* offset of the line being collected */
     size_t len;
+    unsigned marks;    /* of the line being collected */
     bool overflow;
     char buf[LINES_MAX];
 };

@@ -28,6 +28,9 @@ enum memline_kind { ML_NONE, ML_MEM, ML_STACK, ML_GC, ML_NO, ML_LAYOUT };
 /* Which mem_info header line this is, wherever it stands in the line, and
  * the column where it starts (*col). ML_NONE for anything else. */
 enum memline_kind memline_classify(const char *p, size_t n, size_t *col);
+/* The same, only for a line that starts at exactly col (the fast path:
+ * inside a dump, lines start where its first one did). */
+enum memline_kind memline_classify_at(const char *p, size_t n, size_t col);
 
 /* Header lines into s (fields and has_* flags; SNAP_P_FIELDS on damage):
  *   "mem: total=77932, current=44073, peak=44073"
@@ -69,7 +72,9 @@ bool memline_frame(const char *p, size_t n, char *label, size_t cap, bool *has_t
 /* Copy p without its ANSI escape sequences into out (at least n bytes);
  * returns the new length. */
 size_t memline_strip_ansi(const char *p, size_t n, char *out);
-/* The first '\n' or '\r' in [p, end), or NULL. */
-const char *memline_eol(const char *p, const char *end);
+/* The first '\n' or '\r' in [p, end), or NULL; ORs into *marks what the
+ * bytes before it hold: an ESC, a backslash. */
+enum { MEMLINE_ESC = 1, MEMLINE_BACKSLASH = 2 };
+const char *memline_eol(const char *p, const char *end, unsigned *marks);
 
 #endif

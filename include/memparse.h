@@ -61,6 +61,10 @@ void memparse_flush(struct memparse *mp);
  * them when its text carries none (live mode: the sample's; a record
  * file: the line's "+S.mmm"). */
 void memparse_set_time(struct memparse *mp, double seconds);
+/* Or ask clock(ctx) for the time of the line being fed, when a dump opens
+ * at it (false: none): a capture reader parses a line's stamp only for
+ * the lines that open a dump. */
+void memparse_set_clock(struct memparse *mp, bool (*clock)(void *ctx, double *t), void *ctx);
 /* The seq the next dump gets (dumps are numbered across inputs). */
 void memparse_set_seq(struct memparse *mp, long seq);
 long memparse_seq(const struct memparse *mp);

@@ -19,9 +19,6 @@ void metrics_check(struct snapshot *s);
 /* Index of a head letter in SNAP_HEAD_LETTERS (0 = 'h' for anything else). */
 int metrics_head_index(char c);
 
-/* Length of the run of symbol c in map starting at i (i <= n). */
-size_t metrics_span(const char *map, size_t i, size_t n, char c);
-
 /* Bucket of a run of n >= 1 blocks in the log2 histograms. */
 int metrics_bucket(size_t n);
 

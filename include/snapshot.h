@@ -36,11 +36,23 @@ enum snap_problem {
 };
 enum { SNAP_N_PROBLEMS = 8 };
 
+/* "(N lines all free)": N * 64 free blocks the text did not spell out,
+ * starting at a line. The reader does not write their symbols (a free
+ * line costs O(1), not O(64 N)); blockmap.h reads them as free, and
+ * snapshot_copy() writes them out. */
+struct free_span {
+    size_t start, len; /* blocks */
+};
+
 struct area {
     char base[24];     /* start address as printed, lowercase hex without "0x" */
-    char *map;         /* n_blocks symbols (not NUL-terminated); owned by the snapshot */
+    char *map;         /* n_blocks symbols (not NUL-terminated); owned by the snapshot;
+                        * the bytes inside spans[] are not written: read it through
+                        * blockmap.h, or copy it (snapshot_copy) first */
     size_t n_blocks;   /* blocks the map covers (free lines included) */
     size_t cap;        /* allocated bytes of map */
+    struct free_span *spans; /* sorted, disjoint; owned */
+    size_t n_spans, cap_spans;
     /* filled by metrics_compute(): */
     size_t free_blocks;
     size_t largest_free;
@@ -113,12 +125,18 @@ enum { SNAP_N_CHECKS = 7 };
 void snapshot_clear(struct snapshot *s);
 /* Free what s owns and zero it; s itself is the caller's. NULL-safe. */
 void snapshot_fini(struct snapshot *s);
-/* Deep copy src into dst (dst must be zeroed or cleared; its buffers are reused). */
+/* Deep copy src into dst (dst must be zeroed or cleared; its buffers are
+ * reused). The copy's maps are whole: every span written out as '.'. */
 void snapshot_copy(struct snapshot *dst, const struct snapshot *src);
 /* Append a new empty area; the pointer is valid until the next snapshot_add_area(). */
 struct area *snapshot_add_area(struct snapshot *s, const char *base, size_t base_len);
 /* Make room for at least n blocks in a's map. */
 void area_reserve(struct area *a, size_t n);
+/* Add len free blocks at start (the end of the map so far) as a span;
+ * the map grows to cover them. */
+void area_add_span(struct area *a, size_t start, size_t len);
+/* Every symbol of a into out (n_blocks bytes), spans written as '.'. */
+void area_symbols(const struct area *a, char *out);
 
 /* Names for problem and check bits ("cut", "line_length", ...; "one_block", ...). */
 const char *snapshot_problem_name(unsigned bit);

@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "input.h"
 #include "lines.h"
+#include "memline.h"
 #include "memparse.h"
 #include "util.h"
 
@@ -260,6 +261,8 @@ struct capture_reader {
     struct pending *q;
     size_t nq, capq;
     char body[LINES_MAX];   /* a line with its escapes decoded */
+    const char *stamp;      /* the stamp of the line being read, or NULL */
+    size_t stamp_len;
 };
 
 static void flush_events(struct capture_reader *r)
@@ -280,12 +283,14 @@ static void on_snapshot(const struct snapshot *s, void *ctx)
 }
 
 static void on_line(const struct line *l, void *ctx);
+static bool line_clock(void *ctx, double *t);
 
 struct capture_reader *capture_reader_new(int source, struct stream *st)
 {
     struct capture_reader *r = xcalloc(1, sizeof(*r));
     r->st = st;
     r->mp = memparse_new(on_snapshot, r);
+    memparse_set_clock(r->mp, line_clock, r);
     memparse_begin_source(r->mp, source);
     lines_init(&r->lines, on_line, r);
     return r;
@@ -355,7 +360,9 @@ static void session(struct capture_reader *r, const char *p, size_t n)
 /* "+12.345 " at the start of a line: the length of the stamp, or 0. */
 static size_t stamp(const char *p, size_t n, double *t)
 {
+    static const double inv[] = {1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10};
     uint64_t whole = 0, frac = 0, scale = 1;
+    int digits = 0;
     size_t i = 1;
     if (n < 3 || p[0] != '+' || p[1] < '0' || p[1] > '9')
         return 0;
@@ -365,10 +372,11 @@ static size_t stamp(const char *p, size_t n, double *t)
         for (i++; i < n && scale < 1000000000 && p[i] >= '0' && p[i] <= '9'; i++) {
             frac = frac * 10 + (uint64_t)(p[i] - '0');
             scale *= 10;
+            digits++;
         }
     if (i >= n || p[i] != ' ')
         return 0;
-    *t = (double)whole + (double)frac / (double)scale;
+    *t = (double)whole + (double)frac * inv[digits]; /* no division on every line */
     return i + 1;
 }
 
@@ -428,31 +436,63 @@ size_t capture_unescape(const char *p, size_t n, char *out)
 /* One line of a record session: "+S.mmm " and then the board's text or an
  * event. A stamped line is taken as one even without a header (a record
  * cut with tail(1)). Returns false for a line that is not stamped. */
-static bool stamped_line(struct capture_reader *r, const struct line *l)
+/* The length of the stamp "+S.mmm " at p, without reading its number. */
+static size_t stamp_len(const char *p, size_t n)
 {
-    double t;
-    size_t k = stamp(l->p, l->n, &t);
-    if (!k)
-        return false;
+    size_t i = 1;
+    if (n < 3 || p[0] != '+' || p[1] < '0' || p[1] > '9')
+        return 0;
+    while (i < n && i < 40 && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.'))
+        i++;
+    return i < n && p[i] == ' ' ? i + 1 : 0;
+}
+
+/* The time of a stamp on the capture's clock, which never goes back. */
+static double stamp_time(struct capture_reader *r, const char *p, size_t n)
+{
+    double t = 0;
+    stamp(p, n, &t);
     t += r->pos.base;
     if (t < r->pos.last)
         t = r->pos.last;
     r->pos.last = t;
+    return t;
+}
+
+/* memparse asks only for the lines that open a dump */
+static bool line_clock(void *ctx, double *t)
+{
+    struct capture_reader *r = ctx;
+    if (!r->stamp)
+        return false;
+    *t = stamp_time(r, r->stamp, r->stamp_len);
+    return true;
+}
+
+static bool stamped_line(struct capture_reader *r, const struct line *l)
+{
+    size_t k = stamp_len(l->p, l->n);
+    if (!k)
+        return false;
     const char *body = l->p + k;
     size_t n = l->n - k;
     if (n && body[0] == '#') {
-        event_line(r, body + 1, n - 1, t);
+        event_line(r, body + 1, n - 1, stamp_time(r, l->p, k));
         return true;
     }
     struct line dl = *l;
     dl.p = body;
     dl.n = n;
-    if (memchr(body, '\\', n)) {
+    dl.marks = l->marks & MEMLINE_ESC; /* decoding can only add ESCs: see below */
+    if ((l->marks & MEMLINE_BACKSLASH) && memchr(body, '\\', n)) {
         dl.p = r->body;
         dl.n = capture_unescape(body, n, r->body);
+        dl.marks |= MEMLINE_ESC; /* "\x1b" is how a record keeps colours */
     }
-    memparse_set_time(r->mp, t);
+    r->stamp = l->p;
+    r->stamp_len = k;
     memparse_line(r->mp, &dl);
+    r->stamp = NULL;
     return true;
 }
 

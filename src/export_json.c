@@ -139,7 +139,7 @@ static cJSON *areas_json(const struct snapshot *s, bool with_map)
         add_u64(o, "largest_free_blocks", a->largest_free);
         if (with_map) {
             char *m = xmalloc(a->n_blocks + 1);
-            memcpy(m, a->map, a->n_blocks);
+            area_symbols(a, m);
             m[a->n_blocks] = '\0';
             cJSON_AddStringToObject(o, "map", m);
             free(m);

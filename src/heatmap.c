@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* heatmap.c - block maps to screen cells for the four views; see heatmap.h.
  *
- * The map is read as a stream of runs (an allocation = head + tails, a free
- * run, an unknown stretch), so a frame costs O(runs + cells) and only the
- * blocks of visible cells are touched. No curses, no allocation: the UI
+ * The map is read as a stream of runs (blockmap.h: an allocation = head +
+ * tails, a free run, an unknown stretch), so a frame costs O(runs + cells)
+ * and only the blocks of visible cells are touched. No curses, no allocation: the UI
  * calls this once per frame on a reused cell buffer. */
 #include "heatmap.h"
+#include "blockmap.h"
 #include "metrics.h"
 
 #include <string.h>
@@ -25,8 +26,7 @@ struct run {
 };
 
 struct cursor {
-    const char *map;
-    size_t n;
+    struct map_walk w;
     struct run r;
 };
 
@@ -38,62 +38,6 @@ struct tally {
     size_t digit[10];  /* age view: used blocks per log2-age digit */
     bool head_first;   /* the cell's first block is a head (k == 1) */
 };
-
-/* Blocks equal to c ending at map[i] inclusive, counted backwards. */
-static size_t rspan(const char *map, size_t i, char c)
-{
-    const uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
-    size_t end = i + 1, p = end;
-    while (p >= 8) {
-        uint64_t w;
-        memcpy(&w, map + p - 8, 8);
-        uint64_t diff = w ^ pattern;
-        if (diff)
-            return end - p + (size_t)(__builtin_clzll(diff) >> 3);
-        p -= 8;
-    }
-    while (p > 0 && map[p - 1] == c)
-        p--;
-    return end - p;
-}
-
-static bool is_head(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-/* The run that starts at block i. A tail with no head before it (a map
- * damaged in transit) is unknown, as metrics.c counts it. */
-static struct run run_at(const char *map, size_t n, size_t i)
-{
-    struct run r = {.start = i, .end = i + 1, .kind = K_UNKNOWN};
-    char c = map[i];
-    if (c == '.') {
-        r.kind = K_FREE;
-        r.end = i + metrics_span(map, i, n, '.');
-    } else if (is_head(c)) {
-        r.kind = (unsigned char)metrics_head_index(c);
-        r.end = i + 1 < n ? i + 1 + metrics_span(map, i + 1, n, '=') : i + 1;
-    } else {
-        r.end = i + metrics_span(map, i, n, c);
-    }
-    return r;
-}
-
-/* The run containing block i: free runs and allocations may start far
- * before the first visible cell, and their full length matters. */
-static struct run run_containing(const char *map, size_t n, size_t i)
-{
-    size_t start = i;
-    if (map[i] == '.') {
-        start = i + 1 - rspan(map, i, '.');
-    } else if (map[i] == '=') {
-        start = i + 1 - rspan(map, i, '=');
-        if (start > 0 && is_head(map[start - 1]))
-            start--;
-    }
-    return run_at(map, n, start);
-}
 
 /* Whether the allocation r of cur was already in prev: same head letter
  * at the same block, same tails, and not continued by more tails. */
@@ -110,9 +54,17 @@ static bool alloc_changed(const struct area *cur, const struct area *prev, const
     return r->end < prev->n_blocks && prev->map[r->end] == '=';
 }
 
-static void cursor_next(struct cursor *cu, const struct hm_input *in, size_t i, bool first)
+/* The next run, as blockmap.h cuts them (the metrics and the ages cut
+ * them the same way). */
+static void cursor_next(struct cursor *cu, const struct hm_input *in)
 {
-    cu->r = first ? run_containing(cu->map, cu->n, i) : run_at(cu->map, cu->n, i);
+    struct map_run mr;
+    if (!blockmap_next(&cu->w, &mr))
+        mr = (struct map_run){.start = cu->w.a->n_blocks, .len = 1, .kind = RUN_UNKNOWN};
+    cu->r.start = mr.start;
+    cu->r.end = mr.start + mr.len;
+    cu->r.kind = mr.kind == RUN_FREE ? K_FREE : mr.kind == RUN_UNKNOWN
+               ? K_UNKNOWN : (unsigned char)metrics_head_index(mr.head);
     cu->r.changed = false;
     if (in->view == HM_VIEW_CHANGES && in->prev && cu->r.kind < K_FREE)
         cu->r.changed = alloc_changed(in->area, in->prev, &cu->r);
@@ -133,16 +85,9 @@ static size_t freed_blocks(const struct area *prev, size_t p, size_t q)
     size_t freed = 0;
     if (q > prev->n_blocks)
         q = prev->n_blocks;
-    while (p < q) {
+    for (; p < q; p++) {
         char c = prev->map[p];
-        if (c == '.') {
-            size_t s = metrics_span(prev->map, p, q, '.');
-            p += s;
-            continue;
-        }
-        if (c != SNAP_UNKNOWN)
-            freed++;
-        p++;
+        freed += c != '.' && c != SNAP_UNKNOWN;
     }
     return freed;
 }
@@ -299,7 +244,7 @@ void heatmap_render(const struct hm_input *in, size_t first, size_t k, struct hm
                     size_t n)
 {
     const struct area *a = in->area;
-    struct cursor cu = {.map = a->map, .n = a->n_blocks};
+    struct cursor cu;
     bool started = false;
     if (k == 0)
         k = 1;
@@ -313,10 +258,14 @@ void heatmap_render(const struct hm_input *in, size_t first, size_t k, struct hm
         struct tally t;
         memset(&t, 0, sizeof(t));
         for (size_t p = s; p < e;) {
-            if (!started || p >= cu.r.end) {
-                cursor_next(&cu, in, p, !started);
+            if (!started) {
+                /* the run holding the first cell may start far before it */
+                blockmap_runs(&cu.w, a, p);
+                cursor_next(&cu, in);
                 started = true;
             }
+            while (p >= cu.r.end)
+                cursor_next(&cu, in);
             size_t q = cu.r.end < e ? cu.r.end : e;
             if (p == s)
                 t.head_first = p == cu.r.start && cu.r.kind < K_FREE;

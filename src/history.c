@@ -8,6 +8,7 @@
  * same place between two samples cannot be told apart; sampling faster
  * makes that rarer. */
 #include "history.h"
+#include "blockmap.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -104,22 +105,25 @@ static void ages_reserve(struct ages *a, size_t areas)
     a->n = areas;
 }
 
-/* Ages of one area: heads that stayed in place age by one, their tails
- * share the head's age, everything else is 0 (free) or 1 (new). */
+/* Ages of one area: an allocation whose head stayed in place (the same
+ * letter at the same block) ages by one and its tails share its age; a
+ * new one is 1; free and unknown blocks are 0. Runs as blockmap.h cuts
+ * them, so a tail with no head is unknown here as in the metrics. */
 static void area_ages(const struct area *cur, const struct area *prev, const uint16_t *prev_age,
                       uint16_t *age)
 {
-    uint16_t head_age = 0;
-    for (size_t b = 0; b < cur->n_blocks; b++) {
-        char c = cur->map[b];
-        if (c == '.' || c == SNAP_UNKNOWN) {
-            head_age = 0;
-        } else if (c != '=') {
-            bool same = prev && b < prev->n_blocks && prev->map[b] == c;
-            head_age = same ? (uint16_t)(prev_age[b] < UINT16_MAX ? prev_age[b] + 1 : UINT16_MAX)
-                            : 1;
+    struct map_walk w;
+    struct map_run r;
+    blockmap_runs(&w, cur, 0);
+    while (blockmap_next(&w, &r)) {
+        uint16_t a = 0;
+        if (r.kind == RUN_ALLOC) {
+            size_t b = r.start;
+            bool same = prev && b < prev->n_blocks && prev->map[b] == r.head;
+            a = same ? (uint16_t)(prev_age[b] < UINT16_MAX ? prev_age[b] + 1 : UINT16_MAX) : 1;
         }
-        age[b] = c == '.' || c == SNAP_UNKNOWN ? 0 : head_age;
+        for (size_t b = r.start; b < r.start + r.len; b++)
+            age[b] = a;
     }
 }
 

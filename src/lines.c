@@ -12,6 +12,8 @@ void lines_init(struct lines *ls, lines_cb cb, void *ctx)
     ls->n_lf = ls->n_cr = 0;
     ls->offset = ls->start = 0;
     ls->len = 0;
+    ls->marks = 0;
+    ls->marks = 0;
     ls->overflow = false;
 }
 
@@ -23,7 +25,9 @@ static void deliver(struct lines *ls, const char *p, size_t n, bool too_long)
         .number = (ls->n_lf ? ls->n_lf : ls->n_cr) + 1,
         .offset = ls->start,
         .too_long = too_long,
+        .marks = ls->marks,
     };
+    ls->marks = 0;
     ls->cb(&l, ls->ctx);
 }
 
@@ -59,7 +63,7 @@ void lines_feed(struct lines *ls, const char *p, size_t n)
 {
     const char *end = p + n;
     while (p < end) {
-        const char *t = memline_eol(p, end);
+        const char *t = memline_eol(p, end, &ls->marks);
         if (!t) {
             keep(ls, p, (size_t)(end - p));
             ls->offset += (uint64_t)(end - p);

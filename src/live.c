@@ -859,7 +859,7 @@ static void toggle_record(struct live *l)
 {
     struct hw_err e = {0};
     if (capture_writer_path(l->w)) {
-        say(l, HW_OK, "recording to %s stopped", capture_writer_path(l->w));
+        say(l, HW_OK, "recording stopped: %s", capture_writer_path(l->w));
         capture_writer_stop(l->w, &e);
         tui_set_recording(l->tui, NULL);
         return;

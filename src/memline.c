@@ -140,6 +140,42 @@ enum memline_kind memline_classify(const char *p, size_t n, size_t *col)
     return ML_NONE;
 }
 
+#define STARTS(p, n, lit) ((n) >= sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
+
+enum memline_kind memline_classify_at(const char *p, size_t n, size_t col)
+{
+    if (col >= n)
+        return ML_NONE;
+    const char *q = p + col;
+    size_t m = n - col;
+    switch (q[0]) {
+    case 'G':
+        return STARTS(q, m, "GC: total:") ? ML_GC
+             : STARTS(q, m, "GC memory layout") ? ML_LAYOUT : ML_NONE;
+    case ' ':
+        return STARTS(q, m, " No. of 1-blocks") ? ML_NO : ML_NONE;
+    case 'N':
+        return STARTS(q, m, "No. of 1-blocks") ? ML_NO : ML_NONE;
+    case 's':
+        return STARTS(q, m, "stack: ") && m > 7 && q[7] >= '0' && q[7] <= '9' ? ML_STACK
+                                                                             : ML_NONE;
+    case 'm':
+        return STARTS(q, m, "mem: total=") ? ML_MEM : ML_NONE;
+    default:
+        return ML_NONE;
+    }
+}
+
+/* "key" at *pp then a number; moves *pp past both. */
+static bool expect(const char **pp, const char *end, const char *key, size_t klen, uint64_t *v)
+{
+    if ((size_t)(end - *pp) < klen || memcmp(*pp, key, klen) != 0)
+        return false;
+    *pp += klen;
+    return parse_u64(pp, end, v) == 1;
+}
+#define EXPECT(pp, end, lit, v) expect((pp), (end), (lit), sizeof(lit) - 1, (v))
+
 /* "mem: total=77932, current=44073, peak=44073" */
 void memline_mem(struct snapshot *s, const char *p, const char *end)
 {
@@ -168,6 +204,17 @@ void memline_stack(struct snapshot *s, const char *p, const char *end)
 /* "GC: total: 112000, used: 100656, free: 11344, max new split: 53248" */
 void memline_gc(struct snapshot *s, const char *p, const char *end)
 {
+    /* as MicroPython prints it, read straight through */
+    const char *q = p;
+    if (EXPECT(&q, end, "GC: total: ", &s->gc_total) && EXPECT(&q, end, ", used: ", &s->gc_used) &&
+        EXPECT(&q, end, ", free: ", &s->gc_free)) {
+        s->has_max_new_split = q < end && EXPECT(&q, end, ", max new split: ", &s->max_new_split);
+        if (q == end) {
+            s->has_gc = true;
+            return;
+        }
+        s->has_max_new_split = false;
+    }
     int a = field(p, end, "total:", &s->gc_total);
     int b = field(p, end, "used:", &s->gc_used);
     int c = field(p, end, "free:", &s->gc_free);
@@ -182,6 +229,17 @@ void memline_gc(struct snapshot *s, const char *p, const char *end)
  * ("max free sz" from v1.8.2; the leading space is often lost in quotes). */
 void memline_no(struct snapshot *s, const char *p, const char *end)
 {
+    const char *q = p + (p < end && *p == ' ');
+    if (EXPECT(&q, end, "No. of 1-blocks: ", &s->rep_one_block) &&
+        EXPECT(&q, end, ", 2-blocks: ", &s->rep_two_block) &&
+        EXPECT(&q, end, ", max blk sz: ", &s->rep_max_block)) {
+        s->has_max_free = q < end && EXPECT(&q, end, ", max free sz: ", &s->rep_max_free);
+        if (q == end) {
+            s->has_reported = true;
+            return;
+        }
+        s->has_max_free = false;
+    }
     int a = field(p, end, "1-blocks:", &s->rep_one_block);
     int b = field(p, end, "2-blocks:", &s->rep_two_block);
     int c = field(p, end, "max blk sz:", &s->rep_max_block);
@@ -351,21 +409,31 @@ size_t memline_strip_ansi(const char *p, size_t n, char *out)
 }
 
 /* The first '\n' or '\r' in [p, end), or NULL. One pass for both, as
- * every line needs both looked for. */
-const char *memline_eol(const char *p, const char *end)
+ * every line needs both looked for; the same pass notes an ESC (ANSI
+ * colours to strip) or a backslash (record escapes to decode) before it,
+ * so the line's readers need not look again. */
+const char *memline_eol(const char *p, const char *end, unsigned *marks)
 {
 #ifdef __SSE2__
-    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                  esc = _mm_set1_epi8('\x1b'), bsl = _mm_set1_epi8('\\');
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                                                _mm_cmpeq_epi8(v, cr)));
+        unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, esc));
+        unsigned b = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bsl));
+        unsigned before = m ? (1u << __builtin_ctz(m)) - 1 : 0xffff;
+        *marks |= (e & before ? MEMLINE_ESC : 0) | (b & before ? MEMLINE_BACKSLASH : 0);
         if (m)
-            return p + __builtin_ctz((unsigned)m);
+            return p + __builtin_ctz(m);
         p += 16;
     }
 #endif
-    for (; p < end; p++)
+    for (; p < end; p++) {
         if (*p == '\n' || *p == '\r')
             return p;
+        *marks |= *p == '\x1b' ? MEMLINE_ESC : *p == '\\' ? MEMLINE_BACKSLASH : 0;
+    }
     return NULL;
 }

@@ -72,6 +72,9 @@ struct memparse {
     double pending_time;
     bool has_live_time;
     double live_time;
+    bool (*clock)(void *ctx, double *t); /* the time of the line being read, asked for
+                                          * only when a dump opens */
+    void *clock_ctx;
     long live_line;    /* live: the line the next dump is given; 0 = its own */
 };
 
@@ -96,6 +99,12 @@ void memparse_free(struct memparse *mp)
         return;
     snapshot_fini(&mp->snap);
     free(mp);
+}
+
+void memparse_set_clock(struct memparse *mp, bool (*clock)(void *ctx, double *t), void *ctx)
+{
+    mp->clock = clock;
+    mp->clock_ctx = ctx;
 }
 
 void memparse_set_seq(struct memparse *mp, long seq)
@@ -186,6 +195,9 @@ static void open_dump(struct memparse *mp, const struct line *l, const char *lin
     } else if (mp->has_pending_time) {
         s->has_time = true;
         s->time = mp->pending_time;
+    } else if (mp->clock && mp->clock(mp->clock_ctx, &t)) {
+        s->has_time = true;
+        s->time = t;
     } else if (mp->has_live_time) {
         s->has_time = true;
         s->time = mp->live_time;
@@ -268,9 +280,16 @@ static bool free_lines(struct memparse *mp, const char *p, const char *end)
         mp->snap.problems |= SNAP_P_TOO_BIG;
         return true;
     }
-    size_t start = mp->line_idx * 64;
-    if (grow_to(mp, a, start, SNAP_UNKNOWN) && grow_to(mp, a, start + (size_t)n * 64, '.'))
-        mp->line_idx += (size_t)n;
+    size_t start = mp->line_idx * 64, len = (size_t)n * 64;
+    if (!grow_to(mp, a, start, SNAP_UNKNOWN))
+        return true;
+    if (len > MEMPARSE_MAX_BLOCKS - mp->blocks) {
+        mp->snap.problems |= SNAP_P_TOO_BIG;
+        return true;
+    }
+    area_add_span(a, start, len); /* O(1): the symbols are never written */
+    mp->blocks += len;
+    mp->line_idx += (size_t)n;
     return true;
 }
 
@@ -428,7 +447,7 @@ static void process_line(struct memparse *mp, const struct line *l, const char *
         n--;
     if (!n)
         return;
-    if (memchr(p, '\x1b', n)) {
+    if ((l->marks & MEMLINE_ESC) && memchr(p, '\x1b', n)) {
         n = memline_strip_ansi(p, n, mp->ansi);
         p = mp->ansi;
     }
@@ -449,7 +468,13 @@ static void process_line(struct memparse *mp, const struct line *l, const char *
         }
     }
     size_t col = 0;
-    enum memline_kind a = memline_classify(p, n, &col);
+    enum memline_kind a = memline_classify_at(p, n, 0);
+    if (a == ML_NONE && mp->open && mp->prefix_len) {
+        col = mp->prefix_len;
+        a = memline_classify_at(p, n, col);
+    }
+    if (a == ML_NONE)
+        a = memline_classify(p, n, &col);
     if (a != ML_NONE) {
         anchor_line(mp, l, a, p, n, col);
         return;

@@ -5,124 +5,194 @@
  * The walk mirrors py/gc.c gc_info(): an allocation is a head followed by
  * its tails; "max free sz" is the longest free run within one area. */
 #include "metrics.h"
+#include "blockmap.h"
 
 #include <stdint.h>
 #include <string.h>
 
-enum sym_class { CL_FREE, CL_TAIL, CL_HEAD, CL_UNKNOWN };
-
-static unsigned char sym_class[256];
-static unsigned char head_index[256];
-static int tables_ready;
-
-static void init_tables(void)
-{
-    /* Only the reader writes maps, and it stores '.', '=', '?' or a letter. */
-    for (int c = 0; c < 256; c++) {
-        sym_class[c] = CL_UNKNOWN;
-        head_index[c] = 0;
-    }
-    for (int c = 'A'; c <= 'Z'; c++)
-        sym_class[c] = CL_HEAD;
-    for (int c = 'a'; c <= 'z'; c++)
-        sym_class[c] = CL_HEAD;
-    sym_class['.'] = CL_FREE;
-    sym_class['='] = CL_TAIL;
-    for (int i = 0; SNAP_HEAD_LETTERS[i]; i++)
-        head_index[(unsigned char)SNAP_HEAD_LETTERS[i]] = (unsigned char)i;
-    tables_ready = 1;
-}
+/* Index of each head letter in SNAP_HEAD_LETTERS; 0 ('h') for the rest. */
+static const unsigned char head_index[256] = {
+    ['T'] = 1, ['L'] = 2, ['D'] = 3, ['S'] = 4, ['A'] = 5, ['F'] = 6, ['B'] = 7, ['M'] = 8,
+};
 
 int metrics_head_index(char c)
 {
-    if (!tables_ready)
-        init_tables();
     return head_index[(unsigned char)c];
 }
 
 int metrics_bucket(size_t n)
 {
-    int b = 0;
-    while (n > 1 && b < SNAP_HIST_BUCKETS - 1) {
-        n >>= 1;
-        b++;
+    int b = n > 1 ? 63 - __builtin_clzll((unsigned long long)n) : 0;
+    return b < SNAP_HIST_BUCKETS - 1 ? b : SNAP_HIST_BUCKETS - 1;
+}
+
+/* Heads by type, counted in one register: 7 bits per type (a chunk has at
+ * most 64 heads), so no count waits on the one before it in memory. */
+static const unsigned char head_shift[256] = {
+    ['T'] = 7, ['L'] = 14, ['D'] = 21, ['S'] = 28, ['A'] = 35, ['F'] = 42, ['B'] = 49, ['M'] = 56,
+};
+
+/* The run still open at the end of the chunk walked last. */
+struct open_run {
+    bool any;
+    unsigned kind;
+    size_t at;
+};
+
+static int bucket_of(size_t len)
+{
+    int b = len > 1 ? 63 - __builtin_clzll((unsigned long long)len) : 0;
+    return b < SNAP_HIST_BUCKETS - 1 ? b : SNAP_HIST_BUCKETS - 1;
+}
+
+/* A run closed one at a time: the few that cross a chunk's edge. */
+static void close_one(struct metrics *m, struct area *a, const struct open_run *o, size_t end)
+{
+    size_t len = end - o->at;
+    if (!o->any || o->kind == RUN_UNKNOWN)
+        return;
+    if (o->kind == RUN_FREE) {
+        m->free_hist[bucket_of(len)]++;
+        a->largest_free = len > a->largest_free ? len : a->largest_free;
+        return;
     }
-    return b;
+    m->alloc_hist[bucket_of(len)]++;
+    m->two_block += len == 2;
+    m->max_block = len > m->max_block ? len : m->max_block;
 }
 
-static void close_alloc(struct metrics *m, size_t len)
-{
-    if (len == 1)
-        m->one_block++;
-    else if (len == 2)
-        m->two_block++;
-    if (len > m->max_block)
-        m->max_block = len;
-    m->alloc_hist[metrics_bucket(len)]++;
-}
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Debian's baseline x86-64 has no popcnt instruction, and a call for every
+ * count would cost more than the rest; pick it at load time where the CPU
+ * has it (every x86-64 since 2008). */
+#define HW_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define HW_CLONES
+#endif
 
-static void close_free(struct metrics *m, struct area *a, size_t len)
-{
-    m->free_runs++;
-    m->free_hist[metrics_bucket(len)]++;
-    if (len > a->largest_free)
-        a->largest_free = len;
-}
+#define POP(x) ((size_t)__builtin_popcountll(x))
 
-/* Eight blocks at a time: big heaps are mostly long runs of '=' and '.'. */
-size_t metrics_span(const char *map, size_t i, size_t n, char c)
+/* The longest run among starts (each a run of the blocks set in in). */
+static size_t longest(uint64_t starts, uint64_t in)
 {
-    const uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
-    size_t j = i;
-    while (n - j >= 8) {
-        uint64_t w;
-        memcpy(&w, map + j, 8);
-        uint64_t diff = w ^ pattern;
-        if (diff) {
-            /* little-endian: the lowest set byte is the first mismatch */
-            return j - i + (size_t)(__builtin_ctzll(diff) >> 3);
-        }
-        j += 8;
+    size_t best = 0;
+    for (; starts; starts &= starts - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(starts);
+        size_t len = (size_t)__builtin_ctzll(~(in >> k));
+        best = len > best ? len : best;
     }
-    while (j < n && map[j] == c)
-        j++;
-    return j - i;
+    return best;
 }
 
-/* Walk one area run by run: a head and its tails, a free run, or a block
- * the text did not show ('?', or a tail without a head in damaged text). */
+/* The runs that start and end inside one chunk, all at once: a run of at
+ * least L blocks starts where L blocks in a row are set, so AND-ing the
+ * mask with itself shifted 1, 2, 4 ... gives the counts per log2 bucket.
+ * An allocation of at least L blocks is a head followed by L-1 owned tails. */
+HW_CLONES static void inner_runs(struct metrics *m, struct area *a, uint64_t starts,
+                                 uint64_t free, uint64_t head, uint64_t owned)
+{
+    /* free runs */
+    uint64_t sf = starts & free, f2 = free & (free >> 1), f4 = f2 & (f2 >> 2),
+             f8 = f4 & (f4 >> 4), f16 = f8 & (f8 >> 8), f32 = f16 & (f16 >> 16);
+    size_t g1 = POP(sf), g2 = POP(sf & f2), g4 = POP(sf & f4), g8 = POP(sf & f8),
+           g16 = POP(sf & f16), g32 = POP(sf & f32);
+    m->free_hist[0] += g1 - g2;
+    m->free_hist[1] += g2 - g4;
+    m->free_hist[2] += g4 - g8;
+    m->free_hist[3] += g8 - g16;
+    m->free_hist[4] += g16 - g32;
+    m->free_hist[5] += g32;
+    if (g1) {
+        uint64_t top = g32 ? sf & f32 : g16 ? sf & f16 : g8 ? sf & f8 : g4 ? sf & f4
+                     : g2 ? sf & f2 : sf;
+        size_t l = longest(top, free);
+        a->largest_free = l > a->largest_free ? l : a->largest_free;
+    }
+    /* allocations: w_n = n owned tails in a row */
+    uint64_t w1 = owned, w2 = w1 & (owned >> 1), w3 = w2 & (owned >> 2),
+             w7 = w3 & (w3 >> 3) & (owned >> 6), w15 = w7 & (w7 >> 7) & (owned >> 14),
+             w31 = w15 & (w15 >> 15) & (owned >> 30);
+    size_t h1 = POP(head), h2 = POP(head & (w1 >> 1)), h3 = POP(head & (w2 >> 1)),
+           h4 = POP(head & (w3 >> 1)), h8 = POP(head & (w7 >> 1)), h16 = POP(head & (w15 >> 1)),
+           h32 = POP(head & (w31 >> 1));
+    m->alloc_hist[0] += h1 - h2;
+    m->alloc_hist[1] += h2 - h4;
+    m->alloc_hist[2] += h4 - h8;
+    m->alloc_hist[3] += h8 - h16;
+    m->alloc_hist[4] += h16 - h32;
+    m->alloc_hist[5] += h32;
+    m->two_block += h2 - h3;
+    if (h1) {
+        uint64_t top = h32 ? head & (w31 >> 1) : h16 ? head & (w15 >> 1) : h8 ? head & (w7 >> 1)
+                     : h4 ? head & (w3 >> 1) : h2 ? head & (w1 >> 1) : head;
+        size_t l = 1 + longest(top << 1 & ~(uint64_t)0, owned);
+        l = top ? l : 1;
+        m->max_block = l > m->max_block ? l : m->max_block;
+    }
+}
+
+static void count_heads(struct metrics *m, const char *map, const struct map_chunk *c)
+{
+    uint64_t packed = 0;
+    for (uint64_t h = c->head; h; h &= h - 1)
+        packed += (uint64_t)1 << head_shift[(unsigned char)map[c->base + (size_t)__builtin_ctzll(h)]];
+    for (int k = 0; k < SNAP_N_HEADS && packed; k++, packed >>= 7)
+        m->heads[k] += packed & 127;
+}
+
+/* One chunk: the run open from before ends at its first start; the runs
+ * between its first and last start are counted at once; the last one
+ * stays open (it may go on in the next chunk). */
+HW_CLONES static void walk_chunk(struct metrics *m, struct area *a, const struct map_chunk *c,
+                                 struct open_run *o, size_t *free_blocks, size_t *unknown)
+{
+    size_t f = POP(c->free);
+    *free_blocks += f;
+    *unknown += c->n - f - POP(c->alloc);
+    count_heads(m, a->map, c);
+    if (!c->start)
+        return; /* all of it goes on with the open run */
+    unsigned first = (unsigned)__builtin_ctzll(c->start);
+    unsigned last = 63 - (unsigned)__builtin_clzll(c->start);
+    close_one(m, a, o, c->base + first);
+    if (first < last) {
+        uint64_t inner = ((uint64_t)1 << last) - ((uint64_t)1 << first);
+        inner_runs(m, a, c->start & inner, c->free & inner, c->head & inner,
+                   c->alloc & ~c->head & inner);
+    }
+    uint64_t bit = (uint64_t)1 << last;
+    o->any = true;
+    o->kind = c->free & bit ? RUN_FREE : c->alloc & bit ? RUN_ALLOC : RUN_UNKNOWN;
+    o->at = c->base + last;
+}
+
+/* Walk one area a chunk at a time (blockmap.h: what a run is). */
 static void walk_area(struct metrics *m, struct area *a)
 {
-    const char *map = a->map;
-    size_t n = a->n_blocks, free_blocks = 0;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)map[i];
-        size_t len;
-        switch (sym_class[c]) {
-        case CL_FREE:
-            len = metrics_span(map, i, n, '.');
-            close_free(m, a, len);
-            free_blocks += len;
-            break;
-        case CL_HEAD:
-            len = i + 1 < n ? 1 + metrics_span(map, i + 1, n, '=') : 1;
-            close_alloc(m, len);
-            m->heads[head_index[c]]++;
-            break;
-        default:
-            len = 1;
-            m->unknown_blocks++;
-            break;
+    struct map_walk w;
+    struct map_chunk c;
+    struct open_run o = {.any = false};
+    size_t free_blocks = 0, unknown = 0;
+    a->largest_free = 0;
+    blockmap_begin(&w, a);
+    while (blockmap_chunk(&w, &c)) {
+        if (!c.span) {
+            walk_chunk(m, a, &c, &o, &free_blocks, &unknown);
+            continue;
         }
-        i += len;
+        free_blocks += c.n;
+        if (c.start & 1) { /* the span starts a free run; else it goes on with it */
+            close_one(m, a, &o, c.base);
+            o = (struct open_run){true, RUN_FREE, c.base};
+        }
     }
+    close_one(m, a, &o, a->n_blocks);
     a->free_blocks = free_blocks;
+    m->unknown_blocks += unknown;
 }
 
 void metrics_compute(struct snapshot *s)
 {
-    if (!tables_ready)
-        init_tables();
     struct metrics *m = &s->metrics;
     memset(m, 0, sizeof(*m));
     s->has_metrics = s->has_map;
@@ -130,7 +200,6 @@ void metrics_compute(struct snapshot *s)
         return;
     for (size_t i = 0; i < s->n_areas; i++) {
         struct area *a = &s->areas[i];
-        a->largest_free = 0;
         size_t unknown_before = m->unknown_blocks;
         walk_area(m, a);
         m->blocks += a->n_blocks;
@@ -139,6 +208,9 @@ void metrics_compute(struct snapshot *s)
         if (a->largest_free > m->largest_free_blocks)
             m->largest_free_blocks = a->largest_free;
     }
+    for (int b = 0; b < SNAP_HIST_BUCKETS; b++)
+        m->free_runs += m->free_hist[b];
+    m->one_block = m->alloc_hist[0]; /* bucket 0 is exactly one block */
     for (int k = 0; k < SNAP_N_HEADS; k++)
         m->allocations += m->heads[k];
     m->largest_free_bytes = (uint64_t)m->largest_free_blocks * s->block_size;

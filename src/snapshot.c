@@ -13,6 +13,7 @@ void snapshot_clear(struct snapshot *s)
     size_t cap_areas = s->cap_areas;
     for (size_t i = 0; i < s->n_areas; i++) {
         areas[i].n_blocks = 0;
+        areas[i].n_spans = 0;
         areas[i].base[0] = '\0';
     }
     /* keep the area array and every map buffer for the next dump */
@@ -26,8 +27,10 @@ void snapshot_fini(struct snapshot *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->cap_areas; i++)
+    for (size_t i = 0; i < s->cap_areas; i++) {
         free(s->areas[i].map);
+        free(s->areas[i].spans);
+    }
     free(s->areas);
     memset(s, 0, sizeof(*s));
     s->consistent = -1;
@@ -43,10 +46,13 @@ struct area *snapshot_add_area(struct snapshot *s, const char *base, size_t base
     }
     struct area *a = &s->areas[s->n_areas++];
     char *map = a->map;
-    size_t cap = a->cap;
+    size_t cap = a->cap, cap_spans = a->cap_spans;
+    struct free_span *spans = a->spans;
     memset(a, 0, sizeof(*a));
     a->map = map;
     a->cap = cap;
+    a->spans = spans;
+    a->cap_spans = cap_spans;
     if (base_len >= sizeof(a->base))
         base_len = sizeof(a->base) - 1;
     memcpy(a->base, base, base_len);
@@ -65,6 +71,30 @@ void area_reserve(struct area *a, size_t n)
     a->cap = ncap;
 }
 
+void area_add_span(struct area *a, size_t start, size_t len)
+{
+    if (a->n_spans && a->spans[a->n_spans - 1].start + a->spans[a->n_spans - 1].len == start) {
+        a->spans[a->n_spans - 1].len += len; /* two in a row: one span */
+    } else {
+        if (a->n_spans == a->cap_spans) {
+            a->cap_spans = a->cap_spans ? a->cap_spans * 2 : 4;
+            a->spans = xrealloc(a->spans, a->cap_spans * sizeof(*a->spans));
+        }
+        a->spans[a->n_spans++] = (struct free_span){start, len};
+    }
+    area_reserve(a, start + len);
+    if (start + len > a->n_blocks)
+        a->n_blocks = start + len;
+}
+
+void area_symbols(const struct area *a, char *out)
+{
+    if (a->n_blocks)
+        memcpy(out, a->map, a->n_blocks);
+    for (size_t i = 0; i < a->n_spans; i++)
+        memset(out + a->spans[i].start, '.', a->spans[i].len);
+}
+
 void snapshot_copy(struct snapshot *dst, const struct snapshot *src)
 {
     struct area *areas = dst->areas;
@@ -77,8 +107,7 @@ void snapshot_copy(struct snapshot *dst, const struct snapshot *src)
         const struct area *sa = &src->areas[i];
         struct area *da = snapshot_add_area(dst, sa->base, strlen(sa->base));
         area_reserve(da, sa->n_blocks);
-        if (sa->n_blocks)
-            memcpy(da->map, sa->map, sa->n_blocks);
+        area_symbols(sa, da->map);
         da->n_blocks = sa->n_blocks;
         da->free_blocks = sa->free_blocks;
         da->largest_free = sa->largest_free;

@@ -62,15 +62,6 @@ static struct ui_stat_row *srow_alts(struct ui_stats *st, int prio, const char *
     srow_alts(st, prio, label, tone, (const char *const[]){__VA_ARGS__},                          \
               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
-static uint64_t total_bytes(const struct snapshot *s)
-{
-    if (s->has_gc)
-        return s->gc_total;
-    if (s->has_metrics && s->block_size)
-        return (uint64_t)s->metrics.blocks * s->block_size;
-    return UINT64_MAX;
-}
-
 static double frac_of(uint64_t part, uint64_t whole)
 {
     return part == UINT64_MAX || whole == UINT64_MAX || whole == 0 ? -1
@@ -80,7 +71,7 @@ static double frac_of(uint64_t part, uint64_t whole)
 static void stats_totals(struct ui_stats *st, const struct snapshot *s)
 {
     char a[24], b[24], w[64];
-    uint64_t total = total_bytes(s), used = snapshot_used_bytes(s), fr = snapshot_free_bytes(s);
+    uint64_t total = snapshot_total_bytes(s), used = snapshot_used_bytes(s), fr = snapshot_free_bytes(s);
     fmt_bytes(a, sizeof(a), total);
     bool blocks = st->wide && s->has_metrics && s->block_size;
     if (blocks)
@@ -94,10 +85,15 @@ static void stats_totals(struct ui_stats *st, const struct snapshot *s)
          fmt_pct(b, sizeof(b), frac_of(fr, total)));
 }
 
+/* The largest free run and the fragmentation as snapshot.h's one rule
+ * gives them: from a whole map, else from the device's own "max free sz"
+ * (said: "(device)"), else unknown. */
 static void stats_largest(struct ui_stats *st, const struct snapshot *s)
 {
     char a[24], w[64];
     uint64_t big = snapshot_largest_free_bytes(s);
+    uint64_t blk = snapshot_largest_free_blocks(s);
+    bool device = !(s->has_metrics && s->complete);
     if (big == UINT64_MAX && !s->has_map) {
         srow(st, 1, "largest", UI_TONE_DIM, "- (no map)");
     } else if (big == UINT64_MAX) {
@@ -105,23 +101,32 @@ static void stats_largest(struct ui_stats *st, const struct snapshot *s)
                    "unknown");
     } else {
         fmt_bytes(a, sizeof(a), big);
-        snprintf(w, sizeof(w), "%s %llu blk", a,
-                 (unsigned long long)(s->block_size ? big / s->block_size : 0));
-        srow_forms(st, 1, "largest", UI_TONE_OK, w, a);
+        snprintf(w, sizeof(w), "%s %llu blk%s", a, (unsigned long long)blk,
+                 device ? " (device)" : "");
+        srow_forms(st, 1, "largest", device ? UI_TONE_WARN : UI_TONE_OK, w, a);
     }
 }
 
-static void stats_frag_allocs(struct ui_stats *st, const struct snapshot *s)
+static void stats_frag(struct ui_stats *st, const struct snapshot *s)
+{
+    char w[64], c[24];
+    double f = snapshot_fragmentation(s);
+    if (f < 0)
+        return;
+    bool device = !(s->has_metrics && s->complete);
+    snprintf(w, sizeof(w), "%.3f (device)", f);
+    snprintf(c, sizeof(c), "%.3f", f);
+    struct ui_stat_row *r = srow_forms(st, 1, "frag", f > 0.5 || device ? UI_TONE_WARN
+                                                                        : UI_TONE_OK,
+                                       device ? w : NULL, c);
+    r->bar = st->wide ? f : -1;
+    r->bar_tone = f > 0.5 ? UI_TONE_WARN : UI_TONE_CHART;
+}
+
+static void stats_allocs(struct ui_stats *st, const struct snapshot *s)
 {
     char w[96], c[48], b[24];
     const struct metrics *m = &s->metrics;
-    double f = m->fragmentation;
-    snprintf(w, sizeof(w), "%.3f (partial map)", f);
-    snprintf(c, sizeof(c), s->complete ? "%.3f" : "%.3f?", f);
-    struct ui_stat_row *r = srow_forms(st, 1, "frag", f > 0.5 ? UI_TONE_WARN : UI_TONE_OK,
-                                       st->wide && !s->complete ? w : NULL, c);
-    r->bar = st->wide ? f : -1;
-    r->bar_tone = f > 0.5 ? UI_TONE_WARN : UI_TONE_CHART;
     snprintf(w, sizeof(w), "%zu  1-blk %zu, 2-blk %zu, max %zu blk", m->allocations, m->one_block,
              m->two_block, m->max_block);
     snprintf(c, sizeof(c), "%zu, max %zu blk", m->allocations, m->max_block);
@@ -143,8 +148,8 @@ static void stats_map(struct ui_stats *st, const struct snapshot *s)
         srow_forms(st, 1, "map", UI_TONE_BAD, st->wide ? w : NULL, "INCOMPLETE");
     } else if (s->consistent == 0) {
         fmt_ui_mismatches(names, sizeof(names), s->mismatches);
-        snprintf(w, sizeof(w), "mismatch: %s", names);
-        srow_forms(st, 1, "map", UI_TONE_WARN, st->wide ? w : NULL, "mismatch");
+        snprintf(w, sizeof(w), "inconsistent: %s", names);
+        srow_forms(st, 1, "map", UI_TONE_WARN, st->wide ? w : NULL, "inconsistent");
     } else if (s->consistent == 1) {
         srow_forms(st, 1, "map", UI_TONE_OK, st->wide ? "complete, consistent" : NULL,
                    "complete, ok");
@@ -418,8 +423,9 @@ void ui_stats_fill(struct ui_stats *st, const struct view *v, const struct snaps
         size_t area = s->n_areas && v->area < s->n_areas ? v->area : 0;
         stats_totals(st, s);
         stats_largest(st, s);
+        stats_frag(st, s);
         if (s->has_metrics)
-            stats_frag_allocs(st, s);
+            stats_allocs(st, s);
         stats_map(st, s);
         stats_gc(st, v);
         stats_board(st, v, s, area);

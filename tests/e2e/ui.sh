@@ -895,8 +895,8 @@ stats_cut() {
             @ok = (
                 qr/^total +$sz( +[0-9]+ x [0-9]+ B)?$/,
                 qr/^(used|free) +$sz [0-9.]+%( $bar)?$/,
-                qr/^largest +($sz [0-9]+ blk|unknown|- \((no map|map incomplete)\))$/,
-                qr/^frag +[0-9]\.[0-9]{3}( \(partial map\)|\?)?( $bar)?$/,
+                qr/^largest +($sz [0-9]+ blk( \(device\))?|$sz|unknown|- \((no map|map incomplete)\))$/,
+                qr/^frag +[0-9]\.[0-9]{3}( \(device\))?( $bar)?$/,
                 qr/^allocs +[0-9]+(, max [0-9]+ blk| +1-blk [0-9]+, 2-blk [0-9]+, max [0-9]+ blk)?$/,
                 qr/^map +(complete(, ok|, consistent)?|none( \(GC totals only\))?)$/,
                 qr/^stack +$sz( of $sz)?( $bar)?$/,

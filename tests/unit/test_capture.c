@@ -58,7 +58,7 @@ struct got {
     long lines[16];
 };
 
-__attribute__((format(printf, 2, 3))) static void logf(struct got *g, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void log_add(struct got *g, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -78,9 +78,9 @@ static int got_item(struct sink *s, const struct hw_item *it, struct hw_err *err
             g->lines[g->snaps] = sn->line;
         }
         g->snaps++;
-        logf(g, "S%s ", sn->complete ? "" : "!");
+        log_add(g, "S%s ", sn->complete ? "" : "!");
     } else if (it->kind == HW_ITEM_EVENT) {
-        logf(g, "E:%s:%s@%.3f ", it->event, it->detail ? it->detail : "-", it->time);
+        log_add(g, "E:%s:%s@%.3f ", it->event, it->detail ? it->detail : "-", it->time);
     }
     return HW_OK;
 }

@@ -62,11 +62,17 @@ static void test_stats_compact(void **state)
     assert_string_equal(r->value, "unknown");
     r = find_row(&st, "used");
     assert_string_equal(r->value, "192 54.5%"); /* the GC line counts the cut blocks as used */
-    /* five rows: only the most important survive */
+    /* an incomplete map without the device's max free sz: no frag row
+     * (unknown under the one rule), not the cut map's figure */
+    assert_string_equal(find_row(&st, "frag")->value, "<missing>");
+    /* five rows: only the most important survive, every priority-1 row */
     ui_stats_fill(&st, &v, &s, 22, 5, true);
     assert_int_equal(st.n, 5);
     for (int i = 0; i < st.n; i++)
-        assert_int_equal(st.r[i].prio, 1);
+        assert_true(st.r[i].prio <= 2);
+    static const char *const first[] = {"used", "free", "largest", "map"};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(find_row(&st, first[i])->prio, 1);
     snapshot_fini(&s);
 }
 
