@@ -652,8 +652,8 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
             hw_err_hint(&e, "nothing came back: is the board powered and running MicroPython, "
                             "and is this its port?");
         else if (l->o->interrupt)
-            hw_err_hint(&e, "it sends something, but no prompt: is it a MicroPython board at "
-                            "this baud rate (--baud)?");
+            hw_err_hint(&e, "it sends output but no prompt: a program that ignores Ctrl-C, "
+                            "or the wrong baud rate (--baud)");
         else
             hw_err_hint(&e, "a program is running; allow Ctrl-C (drop --no-interrupt)");
         stop_with(l, &e);

@@ -575,4 +575,99 @@ else
     fail kill-term-exit-0 "no 5 sample lines within 20 s"
 fi
 
+# ==== 6. a capture read back is the session: analyze --json of the record
+# lists the session's events in order, and its snapshots equal the live
+# ones, number for number (time and line included: the live ones are the
+# time and the line of the capture their first line went to)
+expect_status 0 readback-run -- "$BIN" --no-tui -n 8 -i 0.05 --json "$TMP/rb.json" \
+    --record "$TMP/rb.rec" "exec:$DEV --workload fragmenting"
+if analyze_rec "$TMP/rb.rec" "$TMP/rb.rec.json"; then
+    jq_check readback-events "$TMP/rb.rec.json" "want the live session's events, in order" \
+        '[.events[] | [.time, .kind, .detail]] == [$live[0].events[] | [.time, .kind, .detail]] and
+         ([.events[].kind] | index("calibrated")) != null' --slurpfile live "$TMP/rb.json"
+    jq_check readback-snapshots "$TMP/rb.rec.json" "want the live snapshots, number for number" \
+        '(.snapshots | length) == 8 and
+         [.snapshots[]] == [$live[0].snapshots[] | del(.probe_bytes)]' --slurpfile live "$TMP/rb.json"
+else
+    fail readback-events "analyze could not read the record"
+fi
+
+# ==== 7. what real firmware showed (the stream-and-sinks issue, item 6)
+# Sessions appended to one record each start at their wall clock: the
+# capture's times go on across them, never back.
+"$BIN" --no-tui -n 3 -i 0.1 -r "$TMP/two.rec" "exec:$DEV" >/dev/null 2>&1
+sleep 1.5
+"$BIN" --no-tui -n 3 -i 0.1 -r "$TMP/two.rec" "exec:$DEV" >/dev/null 2>&1
+if analyze_rec "$TMP/two.rec" "$TMP/two.json"; then
+    jq_check record-sessions-one-clock "$TMP/two.json" \
+        "want 6 dumps with times that never go back and span the 1.5 s between the sessions" \
+        '[.snapshots[].time] as $t | ($t | length) == 6 and $t == ($t | sort) and
+         ($t[3] - $t[2]) >= 1.4 and (.summary.last_time - .summary.first_time) >= 1.6'
+else
+    fail record-sessions-one-clock "analyze could not read $TMP/two.rec"
+fi
+
+# The exit waits for the board's >>>, not a fixed half second: from the
+# last sample line to the end of the process, well under 500 ms.
+run_to 20 bash -c '"$0" --no-tui -n 1 "exec:$1" 2>/dev/null | while IFS= read -r line; do
+    echo "$EPOCHREALTIME $line"; done >"$2"; echo "$EPOCHREALTIME" >"$3"' \
+    "$BIN" "$DEV" "$TMP/exit.lines" "$TMP/exit.end"
+last=$(grep ' ok$' "$TMP/exit.lines" | tail -n 1 | cut -d' ' -f1)
+ended=$(cat "$TMP/exit.end" 2>/dev/null)
+if [ -n "$last" ] && [ -n "$ended" ] &&
+    awk -v a="$last" -v b="$ended" 'BEGIN { exit !(b - a < 0.3) }'; then
+    pass exit-without-fixed-wait
+else
+    fail exit-without-fixed-wait "from the last sample to the exit: $last .. $ended, want < 0.3 s"
+fi
+
+# --gc: the probe measured is the probe sent (with its collection)
+expect_status 0 gc-probe-run -- "$BIN" --no-tui --gc -n 2 --json "$TMP/gcp.json" --record "$TMP/gcp.rec" \
+    "exec:$DEV"
+jq_check gc-probe-code "$TMP/gcp.json" "want the --gc code in probe.code and in the calibrate event" \
+    '(.probe.code | test("gc.collect")) and
+     ([.events[] | select(.kind == "calibrate")][0].detail | test("gc.collect"))'
+grep -qE '^\+[0-9.]+ #calibrate .*gc\.collect' "$TMP/gcp.rec" && pass gc-probe-recorded ||
+    fail gc-probe-recorded "want the --gc probe in the record's #calibrate line"
+
+# --listen sends nothing, so there is no probe to name
+expect_status 0 listen-probe-run -- "$BIN" --no-tui --listen -n 1 --json "$TMP/lp.json" \
+    "exec:$DEV --print-every 300"
+jq_check listen-probe-null "$TMP/lp.json" "want probe null with --listen" '.probe == null'
+
+# A board that sends nothing at all: "no answer", no --baud or "busy"
+# words; and the failed first sync is in the record and the JSON.
+HW_TIMEOUT=20 expect_status 1 silent-board -- "$BIN" --no-tui -n 1 --timeout 1 --json "$TMP/deaf.json" \
+    --record "$TMP/deaf.rec" "exec:$DEV --deaf"
+if grep -q 'no answer: nothing received' "$TMP/silent-board.err" &&
+    ! grep -qE 'busy|--baud' "$TMP/silent-board.err"; then
+    pass silent-board-words
+else
+    fail silent-board-words "want 'no answer', no 'busy' or --baud"
+    show_log "$TMP/silent-board.err"
+fi
+jq_check silent-board-json-event "$TMP/deaf.json" "want the failed sync as an error event" \
+    'any(.events[]; .kind == "error" and (.detail | test("does not answer")))'
+grep -qE '^\+[0-9.]+ #error .*does not answer' "$TMP/deaf.rec" && pass silent-board-record-event ||
+    fail silent-board-record-event "want the failed sync in the record"
+
+# What the exec: command says while heapwatch stops it ("qemu-system-arm:
+# terminating on signal 15 from pid ...") is not news: not on the terminal.
+CLOSE_CMD="sh -c 'trap \"echo qemu-system-arm: terminating on signal 15 >&2; exit 0\" TERM; $DEV </dev/tty & wait'"
+HW_TIMEOUT=20 expect_status 0 exec-close-run -- "$BIN" --no-tui -n 2 "exec:$CLOSE_CMD"
+grep -v '^heapwatch: sampling ' "$TMP/exec-close-run.err" | grep -q 'terminating on signal' &&
+    fail exec-close-quiet "the command's dying words reached the terminal" || pass exec-close-quiet
+
+# A program that ignores Ctrl-C: heapwatch gives up, but what it sent (the
+# raw-REPL entry) waits in the board's input; Ctrl-B must follow it, so
+# when the program ends the board is at >>>, not in the raw REPL.
+if sim_start stubborn --busy --stubborn 3000; then
+    HW_TIMEOUT=20 expect_status 1 stubborn-gives-up -- "$BIN" --no-tui -n 1 --timeout 1 "$LINK"
+    sleep 3
+    friendly "$LINK" "6*7" "$TMP/stubborn.out"
+    grep -q '^42' <(tr -d '\r' <"$TMP/stubborn.out") && pass stubborn-board-at-prompt ||
+        { fail stubborn-board-at-prompt "the board did not answer 6*7 at >>> after the program ended"; show_log "$TMP/stubborn.out"; }
+    sim_stop "$LINK"
+fi
+
 hw_finish

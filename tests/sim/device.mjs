@@ -30,6 +30,8 @@ const USAGE = `usage: node device.mjs [options]
   --gc-at PCT           collect when gc.mem_alloc() exceeds PCT % of the heap, between samples (default 75; 0 = never)
   --banner              print an ESP32 ROM log and the MicroPython banner at start
   --busy                main.py is running: prints "tick N" every 100 ms, only Ctrl-C stops it
+  --stubborn MS         with --busy: main.py ignores Ctrl-C too (kbd_intr(-1)), keeps what it
+                        is sent, and ends by itself after MS ms; the REPL then reads the rest
   --deaf                never answer anything
   --unplug-after N      exit (status 0) right after the N-th raw-REPL exec has been answered
   --cut-after N         cut the N-th exec's stdout in the middle of a map line (frame still completes)
@@ -48,10 +50,10 @@ function die(msg) {
 }
 
 const FLAGS = new Set(["banner", "busy", "deaf", "verbose", "no-crlf", "help"]);
-const NUMERIC = new Set(["heap", "tick", "gc-at", "unplug-after", "cut-after", "garbage",
+const NUMERIC = new Set(["heap", "tick", "gc-at", "stubborn", "unplug-after", "cut-after", "garbage",
   "garbage-every", "baud", "print-every", "seed"]);
 const opts = {
-  heap: 65536, workload: "idle", tick: 200, "gc-at": 75, banner: false, busy: false,
+  heap: 65536, workload: "idle", tick: 200, "gc-at": 75, banner: false, busy: false, stubborn: 0,
   deaf: false, "unplug-after": 0, "cut-after": 0, garbage: 0, "garbage-every": 1000,
   baud: 0, "print-every": 0, seed: null, "no-crlf": false, verbose: false, help: false,
 };
@@ -437,15 +439,36 @@ async function main() {
   }
 
   // --busy: main.py loops printing "tick N" and never reads stdin.
+  // --stubborn: it ignores Ctrl-C as well, and what arrives meanwhile
+  // waits in the UART's buffer until main.py ends and the REPL reads it
+  // (raw-repl.md 1.6: kbd_intr(-1), or qemu's polled UART).
   let busyTimer = null;
+  let held = [];
   function startBusy() {
     let count = 0;
     busy = true;
     busyTimer = setInterval(() => emit(`tick ${++count}\r\n`), 100);
+    if (opts.stubborn) setTimeout(endStubborn, opts.stubborn);
+  }
+  function endStubborn() {
+    busy = false;
+    clearInterval(busyTimer);
+    log(`stubborn program ended; ${held.length} bytes waiting`);
+    emit('\r\nMicroPython v1.27.0 on 2025-12-10; JS with Emscripten\r\n' +
+      'Type "help()" for more information.\r\n>>> ');
+    if (held.length) {
+      inq.unshift({ buf: Buffer.from(held), pos: 0 });
+      held = [];
+      pumpInput();
+    }
   }
 
   // One input byte; returns a Promise only when the board reboots.
   function handleByte(b) {
+    if (busy && opts.stubborn) {
+      held.push(b); // nobody reads it yet, not even Ctrl-C
+      return null;
+    }
     if (busy) {
       if (b !== 3) return null; // main.py does not read stdin
       busy = false;
