@@ -56,6 +56,21 @@ void heatmap_render(const struct hm_input *in, size_t first, size_t k, struct hm
  * cols x rows cells. */
 size_t heatmap_fit(size_t n_blocks, size_t cols, size_t rows);
 
+/* Where the heatmap of an area of n_blocks stands in a panel of cols x
+ * rows cells at a zoom (0 fit, n > 0: 2^(n-1) blocks per cell) and
+ * scroll. A pure function of its inputs: the drawing and the keys compute
+ * the same, so a key never acts on the last frame's geometry. */
+struct hm_geom {
+    size_t k;          /* blocks per cell */
+    int fit_zoom;      /* the zoom equal to "fit" (log2 of its blocks per cell, plus 1) */
+    long rows_total;   /* rows the area needs at k */
+    long scroll_max;   /* the largest scroll that still shows cells */
+    long scroll;       /* scroll, clamped */
+    size_t first;      /* the first block shown */
+};
+void heatmap_geometry(size_t n_blocks, size_t cols, size_t rows, int zoom, long scroll,
+                      struct hm_geom *g);
+
 /* Legend entries of a view: label and class, terminated by a NULL label.
  * An entry with ch 0 is a note: its label alone. type_letters: the legend
  * of cells rendered with hm_input.type_letters. */

@@ -33,7 +33,7 @@ void tui_close(struct tui *t);
  * tui_close(). */
 struct sink *tui_sink(struct tui *t);
 
-/* What only the owner knows. */
+/* What only the owner knows (NULL t: nothing to show it on). */
 void tui_set_link(struct tui *t, enum ui_link link, const char *detail);
 void tui_set_paused(struct tui *t, bool paused);
 void tui_set_recording(struct tui *t, const char *path); /* NULL: not recording */

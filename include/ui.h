@@ -116,16 +116,10 @@ void ui_draw(const struct view *v);
 /* Read one pending key without blocking; UI_NONE if there is none. In
  * replay, arrows step instead of scrolling. */
 enum ui_action ui_read_key(bool replay);
-/* Rows of heatmap visible in the last frame (for page up/down). */
-int ui_heatmap_rows(void);
-/* The largest view.scroll that still shows cells in the last frame (rows
- * of the area at its zoom minus the visible rows; 0 when it all fits), so
- * the loop can clamp scrolling. ui_draw clamps what it shows either way. */
-long ui_heatmap_scroll_max(void);
-/* The view.zoom equal to "fit" in the last frame (log2 of its blocks per
- * cell, plus 1), so zoom keys can step from fit to the next finer level
- * (fit - 1) or coarser one (fit + 1) rather than jumping to 1 block/cell. */
-int ui_heatmap_fit_zoom(void);
+/* The size ui_draw lays a frame out for: the terminal's, its width capped
+ * at what a row buffer holds. Owners lay out from it (fmt_ui_layout) to
+ * know the geometry a key acts on, the same the next frame draws. */
+void ui_size(int *lines, int *cols);
 
 /* Between ui.c and ui_draw.c (and bench/frame.c, which draws into its own
  * newterm()): after start_color(), tell the drawing code how many colours

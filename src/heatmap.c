@@ -276,6 +276,23 @@ void heatmap_render(const struct hm_input *in, size_t first, size_t k, struct hm
     }
 }
 
+void heatmap_geometry(size_t n_blocks, size_t cols, size_t rows, int zoom, long scroll,
+                      struct hm_geom *g)
+{
+    if (cols == 0)
+        cols = 1;
+    size_t fit = heatmap_fit(n_blocks, cols, rows);
+    g->fit_zoom = 1;
+    for (size_t k = fit; k > 1; k >>= 1)
+        g->fit_zoom++;
+    g->k = zoom > 0 && zoom < 40 ? (size_t)1 << (zoom - 1) : fit;
+    size_t cells = (n_blocks + g->k - 1) / g->k;
+    g->rows_total = (long)((cells + cols - 1) / cols);
+    g->scroll_max = g->rows_total > (long)rows ? g->rows_total - (long)rows : 0;
+    g->scroll = scroll < 0 ? 0 : scroll > g->scroll_max ? g->scroll_max : scroll;
+    g->first = (size_t)g->scroll * cols * g->k;
+}
+
 size_t heatmap_fit(size_t n_blocks, size_t cols, size_t rows)
 {
     size_t room = cols * rows, k = 1;

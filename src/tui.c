@@ -3,6 +3,8 @@
 #include "tui.h"
 #include "export_json.h"
 #include "fmt.h"
+#include "fmt_ui.h"
+#include "heatmap.h"
 #include "util.h"
 
 #include <errno.h>
@@ -140,6 +142,8 @@ struct sink *tui_sink(struct tui *t)
 
 void tui_set_link(struct tui *t, enum ui_link link, const char *detail)
 {
+    if (!t)
+        return;
     if (t->v.link != link || strcmp(t->detail, detail ? detail : "")) {
         t->v.link = link;
         snprintf(t->detail, sizeof(t->detail), "%s", detail ? detail : "");
@@ -149,12 +153,16 @@ void tui_set_link(struct tui *t, enum ui_link link, const char *detail)
 
 void tui_set_paused(struct tui *t, bool paused)
 {
+    if (!t)
+        return;
     t->dirty |= t->v.paused != paused;
     t->v.paused = paused;
 }
 
 void tui_set_recording(struct tui *t, const char *path)
 {
+    if (!t)
+        return;
     t->v.recording = path != NULL;
     snprintf(t->record, sizeof(t->record), "%s", path ? path : "");
     t->v.record_path = t->record;
@@ -163,6 +171,8 @@ void tui_set_recording(struct tui *t, const char *path)
 
 void tui_set_gc(struct tui *t, const struct ui_gc_compare *g)
 {
+    if (!t)
+        return;
     t->v.gc = *g;
     t->dirty = true;
 }
@@ -213,35 +223,46 @@ static void next_area(struct tui *t)
     t->v.scroll = 0;
 }
 
+/* The heatmap's geometry as the next frame will draw it: computed from the
+ * terminal's size and the area, never read back from the last frame. */
+static void geometry(const struct tui *t, struct hm_geom *g, int *rows)
+{
+    struct ui_layout lo;
+    int lines, cols;
+    ui_size(&lines, &cols);
+    fmt_ui_layout(lines, cols, t->v.replay, &lo);
+    const struct snapshot *s = history_current(t->hist);
+    size_t n = s && s->n_areas ? s->areas[t->v.area < s->n_areas ? t->v.area : 0].n_blocks : 0;
+    heatmap_geometry(n, (size_t)(lo.heat_cols > 0 ? lo.heat_cols : 1),
+                     (size_t)(lo.heat_rows > 0 ? lo.heat_rows : 1), t->v.zoom, t->v.scroll, g);
+    *rows = lo.heat_rows;
+}
+
 /* zoom n > 0 is 2^(n-1) blocks per cell, 0 is "fit": zooming in from fit
  * starts one step finer than fit, zooming out past fit returns to it. */
-static void zoom(struct view *v, int dir)
+static void zoom(struct view *v, int fit, int dir)
 {
-    int fit = ui_heatmap_fit_zoom();
     int z = v->zoom ? v->zoom : fit;
     z += dir;
     v->zoom = z < 1 ? 1 : z >= fit ? 0 : z;
     v->scroll = 0;
 }
 
-static long clamp_scroll(long s)
-{
-    long max = ui_heatmap_scroll_max();
-    return s > max ? max : s;
-}
-
 bool tui_apply(struct tui *t, enum ui_action a)
 {
     struct view *v = &t->v;
-    int page = ui_heatmap_rows() > 1 ? ui_heatmap_rows() - 1 : 1;
+    struct hm_geom g;
+    int rows;
+    geometry(t, &g, &rows);
+    long page = rows > 1 ? rows - 1 : 1, max = g.scroll_max;
     switch (a) {
     case UI_VIEW: v->mode = (enum hm_view)((v->mode + 1) % HM_N_VIEWS); break;
-    case UI_ZOOM_IN: zoom(v, -1); break;
-    case UI_ZOOM_OUT: zoom(v, +1); break;
-    case UI_SCROLL_UP: v->scroll = v->scroll > 0 ? v->scroll - 1 : 0; break;
-    case UI_SCROLL_DOWN: v->scroll = clamp_scroll(v->scroll + 1); break;
-    case UI_PAGE_UP: v->scroll = v->scroll > page ? v->scroll - page : 0; break;
-    case UI_PAGE_DOWN: v->scroll = clamp_scroll(v->scroll + page); break;
+    case UI_ZOOM_IN: zoom(v, g.fit_zoom, -1); break;
+    case UI_ZOOM_OUT: zoom(v, g.fit_zoom, +1); break;
+    case UI_SCROLL_UP: v->scroll = g.scroll > 0 ? g.scroll - 1 : 0; break;
+    case UI_SCROLL_DOWN: v->scroll = g.scroll + 1 > max ? max : g.scroll + 1; break;
+    case UI_PAGE_UP: v->scroll = g.scroll > page ? g.scroll - page : 0; break;
+    case UI_PAGE_DOWN: v->scroll = g.scroll + page > max ? max : g.scroll + page; break;
     case UI_NEXT_AREA: next_area(t); break;
     case UI_HELP: v->show_help = !v->show_help; break;
     case UI_TREND_WIDER: v->trend_window = v->trend_window * 2 > TUI_TREND_CAP

@@ -70,9 +70,14 @@ static struct ui_style style;
 static struct {
     struct hm_cell *cells;
     size_t cells_cap;
-    int heat_rows, fit_zoom;
-    long scroll_max;
 } d;
+
+void ui_size(int *lines, int *cols)
+{
+    /* row buffers are ROW_MAX wide; a wider terminal gets a ROW_MAX-wide UI */
+    *lines = LINES;
+    *cols = COLS < ROW_MAX ? COLS : ROW_MAX - 1;
+}
 
 void ui_draw_setup(int colors, bool utf8)
 {
@@ -93,20 +98,6 @@ void ui_draw_setup(int colors, bool utf8)
     }
 }
 
-int ui_heatmap_rows(void)
-{
-    return d.heat_rows;
-}
-
-long ui_heatmap_scroll_max(void)
-{
-    return d.scroll_max;
-}
-
-int ui_heatmap_fit_zoom(void)
-{
-    return d.fit_zoom;
-}
 
 /* ---- text primitives beyond ui_draw_impl.h's, clipped the same way ---- */
 
@@ -201,29 +192,17 @@ struct heat {
     struct hm_input in;
 };
 
-static int log2_zoom(size_t k)
-{
-    int z = 1;
-    while (k > 1) {
-        k >>= 1;
-        z++;
-    }
-    return z;
-}
-
-/* Blocks per cell and the first row shown: zoom 0 fits the whole area;
- * scrolling is clamped here so an overshooting loop still sees cells. */
+/* Blocks per cell and the first row shown (heatmap_geometry clamps the
+ * scroll, so an overshooting owner still sees cells). */
 static void heat_geometry(struct heat *h, const struct view *v, const struct ui_layout *lo)
 {
-    size_t n = h->a->n_blocks, cols = (size_t)lo->heat_cols;
-    size_t fit = heatmap_fit(n, cols, (size_t)lo->heat_rows);
-    d.fit_zoom = log2_zoom(fit);
-    h->k = v->zoom > 0 && v->zoom < 40 ? (size_t)1 << (v->zoom - 1) : fit;
-    size_t cells = (n + h->k - 1) / h->k;
-    h->rows_total = (long)((cells + cols - 1) / cols);
-    d.scroll_max = h->rows_total > lo->heat_rows ? h->rows_total - lo->heat_rows : 0;
-    h->scroll = v->scroll < 0 ? 0 : v->scroll > d.scroll_max ? d.scroll_max : v->scroll;
-    h->first = (size_t)h->scroll * cols * h->k;
+    struct hm_geom g;
+    heatmap_geometry(h->a->n_blocks, (size_t)lo->heat_cols, (size_t)lo->heat_rows, v->zoom,
+                     v->scroll, &g);
+    h->k = g.k;
+    h->rows_total = g.rows_total;
+    h->scroll = g.scroll;
+    h->first = g.first;
 }
 
 static void heat_title(const struct heat *h, const struct view *v, const struct ui_layout *lo)
@@ -310,8 +289,6 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
 {
     struct heat h = {.s = v->hist ? history_current(v->hist) : NULL};
     h.a = shown_area(v, h.s, &h.idx);
-    d.heat_rows = lo->heat_rows;
-    d.scroll_max = 0;
     if (h.a) {
         heat_geometry(&h, v, lo);
         h.in = (struct hm_input){
@@ -522,7 +499,9 @@ void ui_draw(const struct view *v)
 {
     struct ui_layout lo;
     /* row buffers are ROW_MAX wide; a wider terminal gets a ROW_MAX-wide UI */
-    fmt_ui_layout(LINES, COLS < ROW_MAX ? COLS : ROW_MAX - 1, v->replay, &lo);
+    int lines, cols;
+    ui_size(&lines, &cols);
+    fmt_ui_layout(lines, cols, v->replay, &lo);
     erase();
     if (lo.too_small) {
         draw_too_small(&lo);

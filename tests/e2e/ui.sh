@@ -629,7 +629,8 @@ fi
 
 # ==== 2 (end). the same heap at 200x60: finer cells
 ui_start wide 200 60 "$WD" -- "exec:$DEVICE"
-if see wide-ready wide 20 '● ready' '─ type +1 cell = [0-9]+ blocks?' '│ total '; then
+# (the map's rows too: a capture can land between two parts of a redraw)
+if see wide-ready wide 20 '● ready' '─ type +1 cell = [0-9]+ blocks?' '│ total ' '^00000[0-9a-f]{3} '; then
     K200=$(scale)
     if [ -n "$K80" ] && [ "$K200" -lt "$K80" ] && [ "$(stat total)" = "$TOTAL80" ]; then
         pass heatmap-200x60-finer
