@@ -125,6 +125,7 @@ bench: $(BIN) $(BUILD)/bench_frame
 	@bench/run.sh $(BIN)
 	@bench/live.sh $(BIN)
 	@bench/ui.sh $(BIN) $(BUILD)/bench_frame
+	@bench/replay.sh $(BIN)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1

@@ -94,6 +94,8 @@ void capture_reader_flush(struct capture_reader *r);
 /* Where the reader stands now; during a snapshot's delivery, the record
  * session (or none) the snapshot belongs to. */
 struct capture_pos capture_reader_pos(const struct capture_reader *r);
+/* Number the next dump seq (replay: a dump read again keeps its number). */
+void capture_reader_number(struct capture_reader *r, long seq);
 /* Start reading at a known position (replay: one dump again). */
 void capture_reader_seek(struct capture_reader *r, const struct capture_pos *pos,
                          uint64_t offset);

@@ -41,7 +41,5 @@ struct live_opts {
  * port could not be opened, the board never answered, no sample came. */
 int live_run(const struct live_opts *o, struct sink *messages, struct hw_err *err);
 
-/* The code one sample runs on the board. */
-const char *live_probe_code(bool gc, bool no_map);
 
 #endif

@@ -44,7 +44,5 @@ struct hw_options {
 
 /* Parse argv into o (defaults first). */
 enum cli_status options_parse(int argc, char **argv, struct hw_options *o);
-/* The --help text. */
-void options_usage(FILE *f);
 
 #endif

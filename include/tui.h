@@ -49,8 +49,6 @@ void tui_say(struct tui *t, const struct hw_err *e);
 struct history *tui_history(struct tui *t);
 /* A snapshot pushed by its owner (replay); the display follows it. */
 void tui_push(struct tui *t, const struct snapshot *s);
-/* The snapshot shown, or NULL. */
-const struct snapshot *tui_current(const struct tui *t);
 
 /* Apply a display-only action; false if it is not one of them (quit,
  * pause, sample, gc, record, replay stepping are the owner's). */

@@ -109,8 +109,6 @@ void ui_close(void);
 /* The descriptor keys arrive on, to poll: standard input, or the
  * controlling terminal when standard input is not one. */
 int ui_input_fd(void);
-/* True between ui_open and ui_close. */
-bool ui_active(void);
 /* Draw one frame of v. */
 void ui_draw(const struct view *v);
 /* Read one pending key without blocking; UI_NONE if there is none. In

@@ -527,6 +527,11 @@ struct capture_pos capture_reader_pos(const struct capture_reader *r)
     return r->pos;
 }
 
+void capture_reader_number(struct capture_reader *r, long seq)
+{
+    memparse_set_seq(r->mp, seq);
+}
+
 void capture_reader_seek(struct capture_reader *r, const struct capture_pos *pos,
                          uint64_t offset)
 {

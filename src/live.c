@@ -143,7 +143,7 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-const char *live_probe_code(bool gc, bool no_map)
+static const char *live_probe_code(bool gc, bool no_map)
 {
     if (gc)
         return no_map ? "import gc,micropython;gc.collect();micropython.mem_info()"

@@ -60,7 +60,7 @@ static const char *const cmd_names[] = {
     [CMD_REPLAY] = "replay",
 };
 
-void options_usage(FILE *f)
+static void options_usage(FILE *f)
 {
     fputs(
         "Usage: heapwatch [OPTIONS] [PORT]          watch a board's heap live\n"

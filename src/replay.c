@@ -42,12 +42,25 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-/* One dump, as the index keeps it. */
+/* A dump's trend point as the index keeps it: 24 bytes, so a day of
+ * samples a second is 2 MB and a 1 GB capture of a small board's heap
+ * (over a million dumps) stays well under 64 MB. Bytes over 4 GiB are
+ * counted as 4 GiB - 2. */
+struct point {
+    double time;
+    uint32_t used, free, largest; /* UINT32_MAX: unknown */
+    uint16_t frag;                /* fragmentation * 65534; UINT16_MAX: unknown */
+    uint8_t gap_before;
+};
+
+/* Where the reader can start again: at most every MARK_BYTES of text, so
+ * showing any dump parses at most that much, whatever the capture. */
+#define MARK_BYTES ((uint64_t)64 * 1024)
 struct mark {
-    uint64_t offset;       /* where it begins in the file */
+    uint64_t offset;       /* where dump first begins in the file */
+    size_t first;          /* its index */
     long line;
     struct capture_pos at; /* the reader's state there */
-    struct hist_point pt;  /* its trend point (gap_before included) */
 };
 
 struct replay {
@@ -55,17 +68,18 @@ struct replay {
     const char *path;
     int fd;                /* -1 in window mode */
     bool window;           /* a stream: dumps kept, not parsed again */
-    struct mark *marks;
+    struct point *pts;     /* one per dump */
     size_t n, cap;
+    struct mark *marks;    /* in file order */
+    size_t n_marks, cap_marks;
     bool gap_next;
     struct capture_reader *rd; /* the indexing reader (for its position) */
     /* window mode: the last dumps themselves, oldest first, in a ring */
     struct snapshot *kept;
     size_t kept_first, kept_blocks;
     long dropped;          /* dumps that fell out of the window */
-    /* parsing one dump again */
-    struct snapshot one;
-    bool got_one;
+    /* parsing dumps again: from a mark, delivering [want_from, want_to] */
+    size_t seen, want_from, want_to;
     struct tui *tui;
     long pos;
     bool playing;
@@ -84,7 +98,7 @@ static void keep(struct replay *r, const struct snapshot *s)
         r->kept_blocks -= old->has_metrics ? old->metrics.blocks : 0;
         snapshot_fini(old);
         r->kept_first = (r->kept_first + 1) % WINDOW_DUMPS;
-        memmove(r->marks, r->marks + 1, (r->n - 1) * sizeof(*r->marks));
+        memmove(r->pts, r->pts + 1, (r->n - 1) * sizeof(*r->pts));
         r->n--;
         r->dropped++;
     }
@@ -94,23 +108,69 @@ static void keep(struct replay *r, const struct snapshot *s)
     r->kept_blocks += blocks;
 }
 
-static void index_snapshot(struct replay *r, const struct snapshot *s)
+static uint32_t u32(uint64_t v)
 {
-    if (r->window)
-        keep(r, s);
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 1024;
-        r->marks = xrealloc(r->marks, r->cap * sizeof(*r->marks));
+    return v == UINT64_MAX ? UINT32_MAX : v >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)v;
+}
+
+static uint64_t u64(uint32_t v)
+{
+    return v == UINT32_MAX ? UINT64_MAX : v;
+}
+
+static struct point point_of(const struct snapshot *s)
+{
+    struct hist_point h = history_point(s);
+    return (struct point){
+        .time = h.time, .used = u32(h.used), .free = u32(h.free), .largest = u32(h.largest_free),
+        .frag = h.frag < 0 ? UINT16_MAX : (uint16_t)(h.frag * 65534.0 + 0.5),
+    };
+}
+
+static struct hist_point hist_of(const struct point *p)
+{
+    return (struct hist_point){
+        .time = p->time, .used = u64(p->used), .free = u64(p->free),
+        .largest_free = u64(p->largest), .gap_before = p->gap_before,
+        .frag = p->frag == UINT16_MAX ? -1 : p->frag / 65534.0,
+    };
+}
+
+static void add_mark(struct replay *r, const struct snapshot *s)
+{
+    if (r->n_marks == r->cap_marks) {
+        r->cap_marks = r->cap_marks ? r->cap_marks * 2 : 64;
+        r->marks = xrealloc(r->marks, r->cap_marks * sizeof(*r->marks));
     }
-    struct mark *m = &r->marks[r->n++];
+    struct mark *m = &r->marks[r->n_marks++];
     m->offset = s->offset;
+    m->first = r->n;
     m->line = s->line;
     m->at = capture_reader_pos(r->rd);
     /* read again from its first line, whose time is its own: what came
      * after it must not hold that time back */
     m->at.last = s->has_time ? s->time : 0;
-    m->pt = history_point(s);
-    m->pt.gap_before = r->gap_next;
+}
+
+static void index_snapshot(struct replay *r, const struct snapshot *s)
+{
+    if (r->window) {
+        keep(r, s);
+    } else {
+        const struct mark *last = r->n_marks ? &r->marks[r->n_marks - 1] : NULL;
+        struct capture_pos at = capture_reader_pos(r->rd);
+        /* a new mark every MARK_BYTES, and where a record session begins */
+        if (!last || s->offset - last->offset >= MARK_BYTES || at.base != last->at.base ||
+            at.record != last->at.record)
+            add_mark(r, s);
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 1024;
+        r->pts = xrealloc(r->pts, r->cap * sizeof(*r->pts));
+    }
+    struct point *p = &r->pts[r->n++];
+    *p = point_of(s);
+    p->gap_before = r->gap_next;
     r->gap_next = false;
 }
 
@@ -175,36 +235,63 @@ static int build_index(struct replay *r, struct hw_err *err)
     return rc;
 }
 
-/* ---- one dump, parsed again ---- */
+/* ---- dumps, parsed again ---- */
 
-static int one_item(struct sink *sk, const struct hw_item *it, struct hw_err *err)
+/* The mark to read dump i from: the last one at or before it. */
+static const struct mark *mark_for(const struct replay *r, size_t i)
+{
+    size_t lo = 0, hi = r->n_marks;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (r->marks[mid].first <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &r->marks[lo];
+}
+
+static int again_item(struct sink *sk, const struct hw_item *it, struct hw_err *err)
 {
     struct replay *r = (struct replay *)sk;
-    if (it->kind == HW_ITEM_SNAPSHOT && !r->got_one) {
-        snapshot_copy(&r->one, it->snap);
-        r->got_one = true;
-    }
+    if (it->kind != HW_ITEM_SNAPSHOT)
+        return HW_OK;
+    size_t i = r->seen++;
+    if (i < r->want_from || i > r->want_to)
+        return HW_OK;
+    if (r->pts[i].gap_before)
+        history_gap(tui_history(r->tui));
+    tui_push(r->tui, it->snap);
     return HW_OK;
 }
 
-static const struct sink_ops one_ops = {one_item, index_close};
+static const struct sink_ops again_ops = {again_item, index_close};
 
-/* Dump i as the indexing pass saw it: from the window, or read again from
- * its offset until the reader delivers it. NULL if the file changed. */
-static const struct snapshot *dump_at(struct replay *r, long i)
+/* Push dumps [from, to] into the UI's history, read again from the mark
+ * at or before from. */
+static void push_range(struct replay *r, size_t from, size_t to)
 {
-    if (r->window)
-        return &r->kept[(r->kept_first + (size_t)i) % WINDOW_DUMPS];
-    const struct mark *m = &r->marks[i];
+    if (r->window) {
+        for (size_t i = from; i <= to; i++) {
+            if (r->pts[i].gap_before)
+                history_gap(tui_history(r->tui));
+            tui_push(r->tui, &r->kept[(r->kept_first + i) % WINDOW_DUMPS]);
+        }
+        return;
+    }
+    const struct mark *m = mark_for(r, from);
     struct stream st;
     stream_init(&st);
-    r->sink.ops = &one_ops;
+    r->sink.ops = &again_ops;
     stream_add(&st, &r->sink, false);
     struct capture_reader *rd = capture_reader_new(0, &st);
     capture_reader_seek(rd, &m->at, m->offset);
-    r->got_one = false;
+    capture_reader_number(rd, (long)m->first); /* as the first pass numbered them */
+    r->seen = m->first;
+    r->want_from = from;
+    r->want_to = to;
     char *buf = xmalloc(READ_CHUNK);
-    for (off_t off = (off_t)m->offset; !r->got_one;) {
+    for (off_t off = (off_t)m->offset; r->seen <= to;) {
         ssize_t n = pread(r->fd, buf, READ_CHUNK, off);
         if (n < 0 && errno == EINTR)
             continue;
@@ -218,28 +305,11 @@ static const struct snapshot *dump_at(struct replay *r, long i)
     free(buf);
     capture_reader_free(rd);
     stream_close(&st, NULL);
-    if (!r->got_one)
-        return NULL;
-    r->one.seq = i; /* as the first pass numbered it */
-    r->one.line = m->line;
-    return &r->one;
 }
 
 /* ---- playback ---- */
 
-static void push(struct replay *r, long i, bool full)
-{
-    struct history *h = tui_history(r->tui);
-    if (r->marks[i].pt.gap_before)
-        history_gap(h);
-    const struct snapshot *s = full ? dump_at(r, i) : NULL;
-    if (s)
-        tui_push(r->tui, s);
-    else
-        history_push_point(h, &r->marks[i].pt);
-}
-
-/* Show position pos: one step forward is one push; any other move
+/* Show position pos: one step forward parses one dump; any other move
  * rebuilds the trends up to pos from the index, and parses the last
  * FULL_PUSHES dumps again for the ages. */
 static void go_to(struct replay *r, long pos)
@@ -250,12 +320,16 @@ static void go_to(struct replay *r, long pos)
     if (pos >= (long)r->n)
         pos = (long)r->n - 1;
     if (pos == r->pos + 1 && history_total(h) > 0) {
-        push(r, pos, true);
+        push_range(r, (size_t)pos, (size_t)pos);
     } else if (pos != r->pos || history_total(h) == 0) {
         history_clear(h);
         long first = pos - TUI_TREND_CAP + 1 > 0 ? pos - TUI_TREND_CAP + 1 : 0;
-        for (long i = first; i <= pos; i++)
-            push(r, i, pos - i < FULL_PUSHES);
+        long parsed = pos - FULL_PUSHES + 1 > first ? pos - FULL_PUSHES + 1 : first;
+        for (long i = first; i < parsed; i++) {
+            struct hist_point p = hist_of(&r->pts[i]);
+            history_push_point(h, &p);
+        }
+        push_range(r, (size_t)parsed, (size_t)pos);
     }
     r->pos = pos;
 }
@@ -263,8 +337,8 @@ static void go_to(struct replay *r, long pos)
 /* Milliseconds from pos to pos+1 at the current speed. */
 static int64_t step_ms(const struct replay *r)
 {
-    const struct hist_point *a = &r->marks[r->pos].pt;
-    const struct hist_point *b = r->pos + 1 < (long)r->n ? &r->marks[r->pos + 1].pt : a;
+    const struct point *a = &r->pts[r->pos];
+    const struct point *b = r->pos + 1 < (long)r->n ? &r->pts[r->pos + 1] : a;
     double dt = b->time > a->time ? b->time - a->time : IDLE_STEP_MS / 1000.0;
     if (dt > 5)
         dt = 5; /* a long pause in the capture is not worth waiting for */
@@ -289,7 +363,7 @@ static bool on_key(struct replay *r, enum ui_action a)
 
 static void show(struct replay *r)
 {
-    tui_set_replay(r->tui, r->pos, (long)r->n, r->playing, r->speed, r->marks[r->pos].pt.time);
+    tui_set_replay(r->tui, r->pos, (long)r->n, r->playing, r->speed, r->pts[r->pos].time);
 }
 
 static void run(struct replay *r)
@@ -349,8 +423,8 @@ static void replay_free(struct replay *r)
         for (size_t i = 0; i < WINDOW_DUMPS; i++)
             snapshot_fini(&r->kept[i]);
     free(r->kept);
+    free(r->pts);
     free(r->marks);
-    snapshot_fini(&r->one);
     if (r->fd >= 0)
         close(r->fd);
 }

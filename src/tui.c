@@ -85,11 +85,6 @@ void tui_push(struct tui *t, const struct snapshot *s)
     t->dirty = true;
 }
 
-const struct snapshot *tui_current(const struct tui *t)
-{
-    return history_current(t->hist);
-}
-
 struct history *tui_history(struct tui *t)
 {
     t->dirty = true; /* the owner is about to change it */

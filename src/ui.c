@@ -169,11 +169,6 @@ int ui_input_fd(void)
     return ui.in ? fileno(ui.in) : STDIN_FILENO;
 }
 
-bool ui_active(void)
-{
-    return ui.active != 0;
-}
-
 /* Every key, once: ui_read_key() maps through this table, and the help
  * overlay and the hint line (ui_draw.c) print it, so what a key does and
  * what the screen says it does cannot drift apart. In the help's order,
