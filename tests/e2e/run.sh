@@ -53,7 +53,7 @@ for f in "${suites[@]}"; do
     rc=$?
     secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     # pass the suite's own lines through (its totals line is replaced by ours)
-    grep -E '^(PASS|FAIL) |^    \||^logs kept in ' "$log"
+    grep -E '^(PASS|FAIL|NOTE) |^    \||^logs kept in ' "$log"
     p=$(grep -c '^PASS ' "$log")
     m=$(grep -c '^FAIL ' "$log")
     last=$(tail -n 1 "$log")
