@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* transport_impl.h - internal to transport.c, transport_serial.c and
- * transport_fd.c: the shared handle and the backend entry points.
+/* transport_impl.h - internal to the transport module (transport.c, the
+ * backends transport_serial.c, transport_tty.c, transport_exec.c, and
+ * transport_io.c): the shared handle and the backend entry points.
  * No other module includes this; they see only transport.h. */
 #ifndef HW_TRANSPORT_IMPL_H
 #define HW_TRANSPORT_IMPL_H
@@ -34,8 +35,8 @@ struct transport {
 /* A backend's "not mine, try the next one" answer (not an HW_E* code). */
 #define TRANSPORT_DECLINED 1
 
-/* transport.c: fill err for a failed open of path with errno e, in the shapes
- * transport_open() documents. Returns the HW_E* code. */
+/* transport_tty.c: fill err for a failed open of path with errno e, in the
+ * shapes transport_open() documents. Returns the HW_E* code. */
 int transport_open_error(struct hw_err *err, const char *path, int e);
 
 /* transport_serial.c: open path with libserialport into t (fd, port,
@@ -49,13 +50,16 @@ void transport_serial_close(struct transport *t);
 /* Enumerate ports: unsorted, likely not yet filled. See transport_list(). */
 int transport_serial_list(struct port_info **out, size_t *n, struct hw_err *err);
 
-/* transport_fd.c: the termios fallback for any tty. */
+/* transport_tty.c: the termios fallback for any tty, and its close. */
 int transport_fd_open_tty(struct transport *t, const char *path, const struct transport_opts *o,
                           struct hw_err *err);
-/* transport_fd.c: "exec:" - cmd is what follows the prefix. */
-int transport_fd_open_exec(struct transport *t, const char *cmd, struct hw_err *err);
-/* Close a TRANSPORT_TTY or TRANSPORT_EXEC handle (kills and reaps the child). */
-void transport_fd_close(struct transport *t);
+void transport_tty_close(struct transport *t);
+/* transport_exec.c: "exec:" - cmd is what follows the prefix; its close
+ * (TERM, KILL after TRANSPORT_EXEC_GRACE_MS, reaped); and how a child
+ * whose pty hung up ended ("command exited with status 1"; "" unknown). */
+int transport_exec_open(struct transport *t, const char *cmd, struct hw_err *err);
+void transport_exec_close(struct transport *t);
+void transport_exec_status(struct transport *t, char *buf, size_t cap);
 
 /* Shared by both tty backends, on an already open fd: */
 /* TIOCEXCL plus flock(LOCK_EX|LOCK_NB); HW_EBUSY "port is busy" on failure. */

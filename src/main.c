@@ -119,33 +119,10 @@ static bool is_auto(const char *port)
     return !port || !strcmp(port, "auto");
 }
 
-/* No port named: the one board that looks like MicroPython. Without a
- * single one, show the candidates and let the user name one (exit 2). */
-static int pick_port(char *path, size_t cap)
-{
-    struct port_info *ports;
-    size_t n;
-    struct hw_err err = {0};
-    int rc = transport_list(&ports, &n, &err);
-    if (rc == HW_OK) {
-        rc = transport_pick(ports, n, path, cap, &err);
-        transport_list_free(ports, n);
-    }
-    if (rc == HW_OK)
-        return HW_OK;
-    report(&err);
-    run_list();
-    return rc;
-}
-
 static int run_live(const struct hw_options *o)
 {
-    char picked[1024];
-    int rc = is_auto(o->port) ? pick_port(picked, sizeof(picked)) : HW_OK;
-    if (rc != HW_OK) /* several boards: name one (usage); none: nothing to watch */
-        return rc == HW_EARG ? HW_EXIT_USAGE : HW_EXIT_RUNTIME;
     struct live_opts l = {
-        .port = is_auto(o->port) ? picked : o->port,
+        .port = is_auto(o->port) ? NULL : o->port, /* NULL: the transport picks the board */
         .topts = {.baud = o->baud, .dtr = o->dtr, .rts = o->rts},
         .interval_s = o->interval_s,
         .count = o->count,
@@ -171,10 +148,16 @@ static int run_live(const struct hw_options *o)
     }
     l.ui.no_color = o->no_color;
     struct hw_err err = {0};
-    rc = live_run(&l, messages_sink(), &err);
+    int rc = live_run(&l, messages_sink(), &err);
     if (rc == HW_OK)
         return HW_EXIT_OK;
     report(&err);
+    if (!l.port && (rc == HW_ENOENT || rc == HW_EARG)) {
+        /* no board, or several: show the candidates; several is for the
+         * user to settle (name one), none is nothing to watch */
+        run_list();
+        return rc == HW_EARG ? HW_EXIT_USAGE : HW_EXIT_RUNTIME;
+    }
     return HW_EXIT_RUNTIME;
 }
 

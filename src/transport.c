@@ -2,8 +2,9 @@
 /* transport.c - the backend-independent part of the transport module:
  * resolving what the user named (auto, exec:, shortcuts), picking a backend,
  * open errors in one shape, and the port list with its "likely MicroPython"
- * ranking. No libserialport, termios or pty code: transport_serial.c and
- * transport_fd.c hold those, and transport_fd.c also does the fd I/O. */
+ * ranking. No libserialport, termios or pty code: transport_serial.c,
+ * transport_tty.c and transport_exec.c hold the backends, transport_io.c
+ * the fd I/O they share. */
 #include "transport.h"
 #include "transport_impl.h"
 #include "util.h"
@@ -18,40 +19,6 @@
 #define DEFAULT_BAUD 115200
 #define PATH_CAP 1024 /* longer than any device path; longer specs are refused */
 #define EXEC_PREFIX "exec:"
-
-/* ---- errors ---- */
-
-int transport_open_error(struct hw_err *err, const char *path, int e)
-{
-    int code;
-
-    switch (e) {
-    case EACCES:
-    case EPERM:
-        code = hw_err_set(err, HW_EPERM, "cannot open %s: %s", path, strerror(e));
-        hw_err_hint(err, "add yourself to the 'dialout' group (sudo usermod -aG dialout $USER), "
-                         "then log in again");
-        return code;
-    case EBUSY:
-    case EWOULDBLOCK: /* flock() lost to another holder */
-        code = hw_err_set(err, HW_EBUSY, "cannot open %s: port is busy", path);
-        hw_err_hint(err, "another program (a terminal, mpremote, ModemManager) has it open");
-        return code;
-    case ENOENT:
-    case ENODEV:
-    case ENXIO:
-        code = hw_err_set(err, HW_ENOENT, "cannot open %s: %s", path, strerror(e));
-        hw_err_hint(err, "heapwatch list shows the ports");
-        return code;
-    case ENOTTY:
-    case EISDIR:
-        code = hw_err_set(err, HW_EARG, "cannot open %s: not a serial port", path);
-        hw_err_hint(err, "heapwatch list shows the ports");
-        return code;
-    default:
-        return hw_err_set(err, hw_from_errno(e), "cannot open %s: %s", path, strerror(e));
-    }
-}
 
 /* ---- names ---- */
 
@@ -155,8 +122,10 @@ static void backend_close(struct transport *t)
 {
     if (t->kind == TRANSPORT_SERIAL) {
         transport_serial_close(t);
+    } else if (t->kind == TRANSPORT_EXEC) {
+        transport_exec_close(t);
     } else {
-        transport_fd_close(t);
+        transport_tty_close(t);
     }
 }
 
@@ -170,7 +139,7 @@ static int open_exec(const char *spec, struct transport **out, struct hw_err *er
         return hw_err_set(err, HW_EARG, "cannot run %s: empty command", spec);
     }
     t = transport_new(spec);
-    rc = transport_fd_open_exec(t, cmd, err);
+    rc = transport_exec_open(t, cmd, err);
     if (rc != HW_OK) {
         transport_free(t);
         return rc;
