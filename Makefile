@@ -100,9 +100,10 @@ headercheck:
 
 # ---- fuzzing (clang, libFuzzer); FUZZ_SECONDS bounds each run
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := memparse repl
+FUZZ_TARGETS := memparse repl capture
 fuzz_deps_memparse := memparse lines blockmap memline snapshot metrics util
 fuzz_deps_repl     := repl util
+fuzz_deps_capture  := capture stream input fmt memparse lines memline snapshot metrics blockmap util
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 
 build/fuzz:

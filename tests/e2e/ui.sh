@@ -1067,10 +1067,12 @@ if see replay-big-opens big 20 "● replay" " 1/$nbig  t="; then
     pid=$(pgrep -f "heapwatch replay $TMP/big.rec" | head -n 1)
     hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
     size=$(($(stat -c %s "$TMP/big.rec") / 1024))
-    if [ -n "$hwm" ] && [ "$hwm" -lt 65536 ] && [ "$hwm" -lt "$size" ]; then
+    # the index and the dumps around the position, not the capture: far
+    # below the file (a replay that loads every dump holds about as much)
+    if [ -n "$hwm" ] && [ "$hwm" -lt 65536 ] && [ "$hwm" -lt $((size / 3)) ]; then
         pass replay-big-memory
     else
-        fail replay-big-memory "peak RSS ${hwm:-?} KB for a ${size} KB capture, want < 64 MB and less than the file"
+        fail replay-big-memory "peak RSS ${hwm:-?} KB for a ${size} KB capture, want < 64 MB and under a third of the file"
     fi
 fi
 quit_ok replay-big-quit big

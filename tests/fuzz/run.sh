@@ -10,7 +10,11 @@ cd "$(dirname "$0")/../.."
 for t in "$@"; do
     corpus=build/fuzz/corpus_$t
     mkdir -p "$corpus"
-    if [ "$t" = memparse ]; then cp tests/fixtures/meminfo/*.txt "$corpus"/; fi
+    if [ "$t" = memparse ] || [ "$t" = capture ]; then cp tests/fixtures/meminfo/*.txt "$corpus"/; fi
+    # the capture reader also starts from record files, as the simulator writes them
+    if [ "$t" = capture ] && ls tests/fixtures/captures/*.rec >/dev/null 2>&1; then
+        cp tests/fixtures/captures/*.rec "$corpus"/
+    fi
     echo "== fuzz_$t for ${secs}s"
     (cd build/fuzz && ./fuzz_"$t" -max_total_time="$secs" -max_len=262144 -print_final_stats=1 \
         "corpus_$t" 2>&1 | tail -n 12)
