@@ -11,7 +11,9 @@
  *    before them (a map damaged in transit), in a row.
  *
  * The map is read 64 blocks (one line of mem_info's map) at a time as bit
- * masks: which blocks start a run, and of which kind each block is. A
+ * masks: which blocks start a run, and of which kind each block is. They
+ * come from the masks the reader noted for each line (area.masks) when
+ * it has them, else from the symbols (maps built by hand, copies). A
  * consumer that only needs run lengths (the metrics) reads the chunks;
  * one that needs runs one by one (the heatmap, the ages) calls
  * blockmap_next(), built on the same chunks. Pure; no allocation. */
@@ -54,6 +56,9 @@ struct map_walk {
 void blockmap_begin(struct map_walk *w, const struct area *a);
 /* The next chunk into *c; false at the end of the area. */
 bool blockmap_chunk(struct map_walk *w, struct map_chunk *c);
+/* The next n chunks at most into c[]; how many (0 at the end of the
+ * area). For a consumer whose loop over them must not call out. */
+size_t blockmap_chunks(struct map_walk *w, struct map_chunk *c, size_t n);
 
 /* One run. */
 struct map_run {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* blockmap.c - runs of a block map; see blockmap.h.
  *
- * Per chunk: '.', '=' and '?' masks from the symbols (SSE2, 16 at a time),
- * heads are the rest. A tail is owned when a head or an owned tail comes
- * right before it: adding (heads << 1) to the tail mask carries through
- * exactly the tails that follow a head, so the owned tails are those the
- * sum clears. The "(N lines all free)" spans are whole lines by
+ * Per chunk: the free, tail and head masks the reader noted, or else '.',
+ * '=' and '?' masks from the symbols (SSE2, 16 at a time), heads the
+ * rest. A tail is owned when a head or an owned tail comes right before
+ * it: adding (heads << 1) to the tail mask carries through exactly the
+ * tails that follow a head, so the owned tails are those the sum clears. The "(N lines all free)" spans are whole lines by
  * construction (memparse.c), so a chunk is all inside a span or not. */
 #include "blockmap.h"
 
@@ -77,12 +77,19 @@ bool blockmap_chunk(struct map_walk *w, struct map_chunk *c)
     }
     size_t n = a->n_blocks - base < 64 ? a->n_blocks - base : 64;
     uint64_t valid = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
-    uint64_t dot, tail, odd;
-    masks(a->map + base, n, &dot, &tail, &odd);
-    dot &= valid;
-    tail &= valid;
-    odd &= valid;
-    uint64_t head = valid & ~(dot | tail | odd);
+    uint64_t dot, tail, head;
+    if (a->has_masks) { /* the reader's, noted as it checked the line */
+        const struct line_masks *lm = &a->masks[base / 64];
+        dot = lm->free;
+        tail = lm->tail;
+        head = lm->head;
+    } else {
+        uint64_t odd;
+        masks(a->map + base, n, &dot, &tail, &odd);
+        dot &= valid;
+        tail &= valid;
+        head = valid & ~(dot | tail | odd);
+    }
     uint64_t cin = w->prev == RUN_ALLOC ? 1 : 0;
     uint64_t owned = tail & ((tail + ((head << 1) | cin)) ^ tail);
     uint64_t alloc = head | owned;
@@ -100,6 +107,14 @@ bool blockmap_chunk(struct map_walk *w, struct map_chunk *c)
     w->prev = dot & last ? RUN_FREE : alloc & last ? RUN_ALLOC : RUN_UNKNOWN;
     w->next = base + n;
     return true;
+}
+
+size_t blockmap_chunks(struct map_walk *w, struct map_chunk *c, size_t n)
+{
+    size_t k = 0;
+    while (k < n && blockmap_chunk(w, &c[k]))
+        k++;
+    return k;
 }
 
 static int kind_of(const struct map_chunk *c, unsigned k)

@@ -439,10 +439,15 @@ size_t capture_unescape(const char *p, size_t n, char *out)
 /* The length of the stamp "+S.mmm " at p, without reading its number. */
 static size_t stamp_len(const char *p, size_t n)
 {
-    size_t i = 1;
+    /* digits and '.': one load and test per byte on every line read */
+    static const bool stamp_char[256] = {
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+        ['8'] = 1, ['9'] = 1, ['.'] = 1,
+    };
+    size_t i = 2, lim = n < 40 ? n : 40;
     if (n < 3 || p[0] != '+' || p[1] < '0' || p[1] > '9')
         return 0;
-    while (i < n && i < 40 && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.'))
+    while (i < lim && stamp_char[(unsigned char)p[i]])
         i++;
     return i < n && p[i] == ' ' ? i + 1 : 0;
 }

@@ -2,12 +2,16 @@
 /* memline.c - the shapes of mem_info's lines, and the numbers in them;
  * see memline.h. Quotes above each parser show the device lines it reads. */
 #include "memline.h"
+#include "cpu.h"
 #include "hw.h"
 
 #include <ctype.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+#if HW_AVX2
+#include <immintrin.h>
 #endif
 
 const unsigned char memline_hex1[256] = {['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
@@ -38,17 +42,26 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
+static bool is_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
 /* Parse decimal digits at *pp (< end). 1 on success. */
 static int parse_u64(const char **pp, const char *end, uint64_t *v)
 {
     const char *p = *pp;
     uint64_t x = 0;
-    if (p >= end || *p < '0' || *p > '9')
+    if (p >= end || !is_digit(*p))
         return 0;
-    while (p < end && *p >= '0' && *p <= '9') {
+    /* 19 digits cannot overflow: only longer numbers need the check */
+    const char *fast = end - p > 19 ? p + 19 : end;
+    while (p < fast && is_digit(*p))
+        x = x * 10 + (uint64_t)(*p++ - '0');
+    for (; p < end && is_digit(*p); p++) {
         if (x > (UINT64_MAX - 9) / 10)
             return 0;
-        x = x * 10 + (uint64_t)(*p++ - '0');
+        x = x * 10 + (uint64_t)(*p - '0');
     }
     *pp = p;
     *v = x;
@@ -264,14 +277,59 @@ void memline_layout(const char *p, const char *end, const char **base, size_t *l
     *len = (size_t)(q - *base);
 }
 
+/* How many hex digits p starts with, up to 16; 16 at a time where there
+ * are 16 bytes (a map line has 64 more). */
+static size_t hex_digits(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    if (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20)); /* 'A' -> 'a' */
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+        __m128i af = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(low, _mm_set1_epi8('f' + 1)));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, af));
+        return (size_t)__builtin_ctz(~m);
+    }
+#endif
+    size_t n = 0;
+    while (p + n < end && n < 16 && memline_hexval(p[n]) >= 0)
+        n++;
+    return n;
+}
+
+/* The value of the n <= 8 hex digits at p (8 bytes readable), without a
+ * loop: each byte to its nibble, then nibbles pairwise into bytes, bytes
+ * into halves, halves into the number. */
+static uint64_t hex8(const char *p, size_t n)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x); /* the first digit is the highest */
+#endif
+    x = (x & 0x0f0f0f0f0f0f0f0full) + (x >> 6 & 0x0101010101010101ull) * 9; /* 'a', 'A': + 9 */
+    x >>= 8 * (8 - n);
+    x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+    x = (x | x >> 8) & 0x0000ffff0000ffffull;
+    return (x | x >> 16) & 0xffffffffull;
+}
+
 /* A map line "<hex>: <symbols>" at p. On a match sets *off, *digits and the
  * symbol span [*sym, end). */
 bool memline_map(const char *p, const char *end, uint64_t *off, int *digits, const char **sym)
 {
     const char *q = p;
     uint64_t v = 0;
-    while (q < end && q - p < 16 && memline_hexval(*q) >= 0)
-        v = v << 4 | (uint64_t)memline_hexval(*q++);
+    size_t n = hex_digits(p, end);
+    if (n >= 4 && n <= 8 && end - p >= 8) {
+        v = hex8(p, n);
+        q = p + n;
+    } else {
+        while (q < end && q - p < 16 && memline_hexval(*q) >= 0)
+            v = v << 4 | (uint64_t)memline_hexval(*q++);
+    }
     /* 4 digits at least (2014's block indices); "ttyACM0: " or "Done: " are prose */
     if (q - p < 4 || q >= end || *q != ':')
         return false;
@@ -308,39 +366,92 @@ bool memline_map_search(const char *p, const char *end, uint64_t *off, int *digi
     return false;
 }
 
+/* Blocks i.. of a map line as stored, 16 or 32 at a time while every
+ * symbol is stored as printed ('.', '=', a letter other than 't'); whatever
+ * else turns up is left to the byte loop. Bits go into f (free), t (tails);
+ * the heads are the rest. Returns how far they got. */
 #ifdef __SSE2__
-/* How many leading bytes of p are symbols stored as printed ('.', '=', a
- * letter other than 't'), 16 at a time; the caller checks the rest. */
-size_t memline_plain_symbols(const char *p, size_t n)
+static size_t plain_sse2(char *dst, const char *src, size_t i, size_t n, uint64_t *f,
+                         uint64_t *t)
 {
-    const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('='), t = _mm_set1_epi8('t');
-    const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
-                  z = _mm_set1_epi8(25);
-    size_t i = 0;
+    const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('='), tee = _mm_set1_epi8('t');
+    const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
     for (; n - i >= 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
         __m128i off = _mm_sub_epi8(_mm_or_si128(v, case_bit), a);
-        __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(off, z), off);
-        __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, eq)),
-                                  alpha);
-        ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, t), ok);
-        if (_mm_movemask_epi8(ok) != 0xffff)
+        __m128i alpha = _mm_andnot_si128(_mm_cmpeq_epi8(v, tee),
+                                         _mm_cmpeq_epi8(_mm_min_epu8(off, z), off));
+        __m128i d = _mm_cmpeq_epi8(v, dot), e = _mm_cmpeq_epi8(v, eq);
+        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, e), alpha)) != 0xffff)
             break;
+        _mm_storeu_si128((__m128i *)(void *)(dst + i), v);
+        *f |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << i;
+        *t |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << i;
     }
     return i;
 }
-#else
-size_t memline_plain_symbols(const char *p, size_t n)
+#endif
+
+#if HW_AVX2
+HW_TARGET_AVX2 static size_t plain_avx2(char *dst, const char *src, size_t n, uint64_t *f,
+                                        uint64_t *t)
 {
-    (void)p;
-    (void)n;
-    return 0;
+    const __m256i dot = _mm256_set1_epi8('.'), eq = _mm256_set1_epi8('='),
+                  tee = _mm256_set1_epi8('t'), case_bit = _mm256_set1_epi8(0x20),
+                  a = _mm256_set1_epi8('a'), z = _mm256_set1_epi8(25);
+    size_t i = 0;
+    for (; n - i >= 32; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
+        __m256i off = _mm256_sub_epi8(_mm256_or_si256(v, case_bit), a);
+        __m256i alpha = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, tee),
+                                            _mm256_cmpeq_epi8(_mm256_min_epu8(off, z), off));
+        __m256i d = _mm256_cmpeq_epi8(v, dot), e = _mm256_cmpeq_epi8(v, eq);
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(d, e), alpha)) != -1)
+            break;
+        _mm256_storeu_si256((__m256i *)(void *)(dst + i), v);
+        *f |= (uint64_t)(uint32_t)_mm256_movemask_epi8(d) << i;
+        *t |= (uint64_t)(uint32_t)_mm256_movemask_epi8(e) << i;
+    }
+    return i;
 }
 #endif
+
+size_t memline_symbols(char *dst, const char *src, size_t n, struct line_masks *m)
+{
+    uint64_t f = 0, t = 0, h = 0;
+    size_t i = 0;
+#if HW_AVX2
+    if (n >= 32 && cpu_avx2())
+        i = plain_avx2(dst, src, n, &f, &t);
+#endif
+#ifdef __SSE2__
+    i = plain_sse2(dst, src, i, n, &f, &t);
+#endif
+    if (i) /* what the vectors did is all heads but the free blocks and tails */
+        h = (i == 64 ? ~(uint64_t)0 : ((uint64_t)1 << i) - 1) & ~(f | t);
+    for (; i < n; i++) {
+        char c = memline_symbol[(unsigned char)src[i]];
+        if (!c)
+            break;
+        dst[i] = c;
+        uint64_t bit = (uint64_t)1 << i;
+        f |= c == '.' ? bit : 0;
+        t |= c == '=' ? bit : 0;
+        h |= c != '.' && c != '=' ? bit : 0;
+    }
+    m->free = f;
+    m->tail = t;
+    m->head = h;
+    return i;
+}
 
 /* "       (119 lines all free)": 7 spaces upstream, any indent accepted. */
 bool memline_free_lines(const char *p, const char *end, uint64_t *lines)
 {
+    /* most lines asked about have no ')': one memchr rather than a
+     * compare at every space */
+    if (!memchr(p, ')', (size_t)(end - p)))
+        return false;
     const char *k = find(p, (size_t)(end - p), " lines all free)");
     if (!k)
         return false;

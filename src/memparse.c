@@ -225,6 +225,7 @@ static void new_area(struct memparse *mp, const char *base, size_t len)
         return;
     }
     struct area *a = snapshot_add_area(&mp->snap, base, len);
+    a->has_masks = true; /* map_line() and grow_to() keep them */
     for (char *c = a->base; *c; c++)
         if (*c >= 'A' && *c <= 'F')
             *c = (char)(*c - 'A' + 'a');
@@ -261,6 +262,10 @@ static bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
     }
     area_reserve(a, upto);
     memset(a->map + a->n_blocks, c, upto - a->n_blocks);
+    /* lines that start now hold no free block, tail or head: unknown
+     * (c is SNAP_UNKNOWN); one the map ended in keeps its mask */
+    for (size_t line = (a->n_blocks + 63) / 64; line < (upto + 63) / 64; line++)
+        a->masks[line] = (struct line_masks){0, 0, 0};
     mp->blocks += upto - a->n_blocks;
     a->n_blocks = upto;
     return true;
@@ -337,18 +342,7 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
         return;
     }
     area_reserve(a, start + n);
-    char *dst = a->map + start;
-    memcpy(dst, sym, n);
-    /* almost every symbol is stored as printed; fix up the rest in place */
-    size_t i = memline_plain_symbols(dst, n);
-    for (; i < n; i++) {
-        char c = memline_symbol[(unsigned char)dst[i]];
-        if (c != dst[i]) {
-            if (!c)
-                break;
-            dst[i] = c;
-        }
-    }
+    size_t i = memline_symbols(a->map + start, sym, n, &a->masks[mp->line_idx]);
     if (i < n) {
         /* a character that is no symbol: keep what came before it */
         mp->snap.problems |= SNAP_P_SYMBOL;

@@ -26,11 +26,8 @@ int metrics_bucket(size_t n)
     return b < SNAP_HIST_BUCKETS - 1 ? b : SNAP_HIST_BUCKETS - 1;
 }
 
-/* Heads by type, counted in one register: 7 bits per type (a chunk has at
- * most 64 heads), so no count waits on the one before it in memory. */
-static const unsigned char head_shift[256] = {
-    ['T'] = 7, ['L'] = 14, ['D'] = 21, ['S'] = 28, ['A'] = 35, ['F'] = 42, ['B'] = 49, ['M'] = 56,
-};
+/* The helpers of walk_area() are built into each of its versions. */
+#define HW_INLINE static inline __attribute__((always_inline))
 
 /* The run still open at the end of the chunk walked last. */
 struct open_run {
@@ -46,7 +43,7 @@ static int bucket_of(size_t len)
 }
 
 /* A run closed one at a time: the few that cross a chunk's edge. */
-static void close_one(struct metrics *m, struct area *a, const struct open_run *o, size_t end)
+HW_INLINE void close_one(struct metrics *m, struct area *a, const struct open_run *o, size_t end)
 {
     size_t len = end - o->at;
     if (!o->any || o->kind == RUN_UNKNOWN)
@@ -61,19 +58,10 @@ static void close_one(struct metrics *m, struct area *a, const struct open_run *
     m->max_block = len > m->max_block ? len : m->max_block;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-/* Debian's baseline x86-64 has no popcnt instruction, and a call for every
- * count would cost more than the rest; pick it at load time where the CPU
- * has it (every x86-64 since 2008). */
-#define HW_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define HW_CLONES
-#endif
-
 #define POP(x) ((size_t)__builtin_popcountll(x))
 
 /* The longest run among starts (each a run of the blocks set in in). */
-static size_t longest(uint64_t starts, uint64_t in)
+HW_INLINE size_t longest(uint64_t starts, uint64_t in)
 {
     size_t best = 0;
     for (; starts; starts &= starts - 1) {
@@ -87,9 +75,11 @@ static size_t longest(uint64_t starts, uint64_t in)
 /* The runs that start and end inside one chunk, all at once: a run of at
  * least L blocks starts where L blocks in a row are set, so AND-ing the
  * mask with itself shifted 1, 2, 4 ... gives the counts per log2 bucket.
- * An allocation of at least L blocks is a head followed by L-1 owned tails. */
-HW_CLONES static void inner_runs(struct metrics *m, struct area *a, uint64_t starts,
-                                 uint64_t free, uint64_t head, uint64_t owned)
+ * An allocation of at least L blocks is a head followed by L-1 owned tails.
+ * The longest run is looked for only in the top bucket, and only when that
+ * bucket could beat the longest seen so far. */
+HW_INLINE void inner_runs(struct metrics *m, struct area *a, uint64_t starts, uint64_t free,
+                          uint64_t head, uint64_t owned)
 {
     /* free runs */
     uint64_t sf = starts & free, f2 = free & (free >> 1), f4 = f2 & (f2 >> 2),
@@ -102,7 +92,8 @@ HW_CLONES static void inner_runs(struct metrics *m, struct area *a, uint64_t sta
     m->free_hist[3] += g8 - g16;
     m->free_hist[4] += g16 - g32;
     m->free_hist[5] += g32;
-    if (g1) {
+    size_t bound = g32 ? 63 : g16 ? 31 : g8 ? 15 : g4 ? 7 : g2 ? 3 : g1;
+    if (bound > a->largest_free) {
         uint64_t top = g32 ? sf & f32 : g16 ? sf & f16 : g8 ? sf & f8 : g4 ? sf & f4
                      : g2 ? sf & f2 : sf;
         size_t l = longest(top, free);
@@ -122,34 +113,102 @@ HW_CLONES static void inner_runs(struct metrics *m, struct area *a, uint64_t sta
     m->alloc_hist[4] += h16 - h32;
     m->alloc_hist[5] += h32;
     m->two_block += h2 - h3;
-    if (h1) {
+    bound = h32 ? 63 : h16 ? 31 : h8 ? 15 : h4 ? 7 : h2 ? 3 : h1;
+    if (bound > m->max_block) {
         uint64_t top = h32 ? head & (w31 >> 1) : h16 ? head & (w15 >> 1) : h8 ? head & (w7 >> 1)
                      : h4 ? head & (w3 >> 1) : h2 ? head & (w1 >> 1) : head;
-        size_t l = 1 + longest(top << 1 & ~(uint64_t)0, owned);
-        l = top ? l : 1;
+        size_t l = 1 + longest(top << 1, owned);
         m->max_block = l > m->max_block ? l : m->max_block;
     }
 }
 
-static void count_heads(struct metrics *m, const char *map, const struct map_chunk *c)
+/* Heads by type, from the symbols: for each letter, a vector of counters,
+ * one per byte of a chunk, that each compare adds to, summed only every
+ * HEAD_FLUSH chunks (a counter holds 255, and a chunk adds at most 2). 'h'
+ * and every other letter are what is left of all heads. */
+typedef unsigned char vec32 __attribute__((vector_size(32)));
+enum { N_COUNTED = SNAP_N_HEADS - 1, BATCH = 16, HEAD_FLUSH = 127 };
+
+struct heads {
+    vec32 acc[N_COUNTED];
+    int chunks;      /* added since the last sum */
+    size_t all;      /* heads of every letter */
+};
+
+static void heads_sum(struct heads *h, struct metrics *m)
 {
-    uint64_t packed = 0;
-    for (uint64_t h = c->head; h; h &= h - 1)
-        packed += (uint64_t)1 << head_shift[(unsigned char)map[c->base + (size_t)__builtin_ctzll(h)]];
-    for (int k = 0; k < SNAP_N_HEADS && packed; k++, packed >>= 7)
-        m->heads[k] += packed & 127;
+    size_t others = 0;
+    for (int k = 0; k < N_COUNTED; k++) {
+        uint64_t w[4], sum = 0;
+        memcpy(w, &h->acc[k], sizeof(w));
+        for (int i = 0; i < 4; i++) /* bytes to 16-bit lanes, then lanes to one */
+            sum += (w[i] & 0x00ff00ff00ff00ffull) + (w[i] >> 8 & 0x00ff00ff00ff00ffull);
+        size_t n = (size_t)((sum * 0x0001000100010001ull) >> 48);
+        m->heads[k + 1] += n;
+        others += n;
+        memset(&h->acc[k], 0, sizeof(h->acc[k]));
+    }
+    m->heads[0] += h->all - others;
+    h->all = 0;
+    h->chunks = 0;
+}
+
+/* The letters, 32 of each. */
+static const vec32 letters[N_COUNTED] = {
+#define L32(c) {c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, \
+                c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c}
+    L32('T'), L32('L'), L32('D'), L32('S'), L32('A'), L32('F'), L32('B'), L32('M'),
+#undef L32
+};
+
+/* The letters of the chunks c[0..n) (n <= BATCH) of map. The counters are
+ * named one by one so that they stay in registers for the batch. */
+HW_INLINE void heads_add(struct heads *h, struct metrics *m, const char *map,
+                         const struct map_chunk *c, size_t n)
+{
+    if (h->chunks + (int)n > HEAD_FLUSH)
+        heads_sum(h, m);
+    vec32 a0 = h->acc[0], a1 = h->acc[1], a2 = h->acc[2], a3 = h->acc[3], a4 = h->acc[4],
+          a5 = h->acc[5], a6 = h->acc[6], a7 = h->acc[7];
+    for (size_t i = 0; i < n; i++) {
+        h->all += POP(c[i].head);
+        if (!c[i].head)
+            continue;
+        const char *p = map + c[i].base;
+        char buf[64];
+        if (c[i].n < 64) { /* the last line of an area: nothing past its end counts */
+            memset(buf, 0, sizeof(buf));
+            memcpy(buf, p, c[i].n);
+            p = buf;
+        }
+        vec32 lo, hi;
+        memcpy(&lo, p, 32);
+        memcpy(&hi, p + 32, 32);
+#define COUNT(acc, k) acc -= (vec32)(lo == letters[k]) + (vec32)(hi == letters[k])
+        COUNT(a0, 0);
+        COUNT(a1, 1);
+        COUNT(a2, 2);
+        COUNT(a3, 3);
+        COUNT(a4, 4);
+        COUNT(a5, 5);
+        COUNT(a6, 6);
+        COUNT(a7, 7);
+#undef COUNT
+    }
+    h->acc[0] = a0, h->acc[1] = a1, h->acc[2] = a2, h->acc[3] = a3, h->acc[4] = a4;
+    h->acc[5] = a5, h->acc[6] = a6, h->acc[7] = a7;
+    h->chunks += (int)n;
 }
 
 /* One chunk: the run open from before ends at its first start; the runs
  * between its first and last start are counted at once; the last one
  * stays open (it may go on in the next chunk). */
-HW_CLONES static void walk_chunk(struct metrics *m, struct area *a, const struct map_chunk *c,
-                                 struct open_run *o, size_t *free_blocks, size_t *unknown)
+HW_INLINE void walk_chunk(struct metrics *m, struct area *a, const struct map_chunk *c,
+                          struct open_run *o, size_t *free_blocks, size_t *unknown)
 {
     size_t f = POP(c->free);
     *free_blocks += f;
     *unknown += c->n - f - POP(c->alloc);
-    count_heads(m, a->map, c);
     if (!c->start)
         return; /* all of it goes on with the open run */
     unsigned first = (unsigned)__builtin_ctzll(c->start);
@@ -166,25 +225,36 @@ HW_CLONES static void walk_chunk(struct metrics *m, struct area *a, const struct
     o->at = c->base + last;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Debian's baseline x86-64 has neither popcnt nor 32-byte vectors; the
+ * walk is built for both and the CPU's best is picked at load time. */
+#define HW_CLONES __attribute__((target_clones("avx2", "popcnt", "default")))
+#else
+#define HW_CLONES
+#endif
+
 /* Walk one area a chunk at a time (blockmap.h: what a run is). */
-static void walk_area(struct metrics *m, struct area *a)
+HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct heads *h)
 {
     struct map_walk w;
-    struct map_chunk c;
+    struct map_chunk c[BATCH];
     struct open_run o = {.any = false};
     size_t free_blocks = 0, unknown = 0;
     a->largest_free = 0;
     blockmap_begin(&w, a);
-    while (blockmap_chunk(&w, &c)) {
-        if (!c.span) {
-            walk_chunk(m, a, &c, &o, &free_blocks, &unknown);
-            continue;
+    for (size_t n; (n = blockmap_chunks(&w, c, BATCH)) > 0;) {
+        for (size_t i = 0; i < n; i++) {
+            if (!c[i].span) {
+                walk_chunk(m, a, &c[i], &o, &free_blocks, &unknown);
+                continue;
+            }
+            free_blocks += c[i].n;
+            if (c[i].start & 1) { /* the span starts a free run; else it goes on with it */
+                close_one(m, a, &o, c[i].base);
+                o = (struct open_run){true, RUN_FREE, c[i].base};
+            }
         }
-        free_blocks += c.n;
-        if (c.start & 1) { /* the span starts a free run; else it goes on with it */
-            close_one(m, a, &o, c.base);
-            o = (struct open_run){true, RUN_FREE, c.base};
-        }
+        heads_add(h, m, a->map, c, n);
     }
     close_one(m, a, &o, a->n_blocks);
     a->free_blocks = free_blocks;
@@ -198,16 +268,18 @@ void metrics_compute(struct snapshot *s)
     s->has_metrics = s->has_map;
     if (!s->has_map)
         return;
+    struct heads h = {.chunks = 0};
     for (size_t i = 0; i < s->n_areas; i++) {
         struct area *a = &s->areas[i];
         size_t unknown_before = m->unknown_blocks;
-        walk_area(m, a);
+        walk_area(m, a, &h);
         m->blocks += a->n_blocks;
         m->free_blocks += a->free_blocks;
         m->used_blocks += a->n_blocks - a->free_blocks - (m->unknown_blocks - unknown_before);
         if (a->largest_free > m->largest_free_blocks)
             m->largest_free_blocks = a->largest_free;
     }
+    heads_sum(&h, m);
     for (int b = 0; b < SNAP_HIST_BUCKETS; b++)
         m->free_runs += m->free_hist[b];
     m->one_block = m->alloc_hist[0]; /* bucket 0 is exactly one block */

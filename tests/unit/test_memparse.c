@@ -8,6 +8,7 @@
 
 #include "hw.h"
 #include "memparse.h"
+#include "refwalk.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -398,6 +399,92 @@ static void test_noise_inside_dump(void **state)
     free(text);
 }
 
+/* A map printed the way py/gc.c gc_dump_alloc_table() prints it: 64
+ * symbols a line after an 8-digit offset, two or more whole free lines as
+ * "(N lines all free)". Appends to out at *o; tails as 't' if old. */
+static void print_area(char *out, size_t *o, const char *sym, size_t n, bool old,
+                       const char *prefix)
+{
+    *o += (size_t)sprintf(out + *o, "%sGC memory layout; from 3ffc0000:", prefix);
+    for (size_t bl = 0; bl < n; bl++) {
+        if (bl % 64 == 0) {
+            size_t bl2 = bl;
+            while (bl2 < n && sym[bl2] == '.')
+                bl2++;
+            if (bl2 - bl >= 2 * 64) {
+                *o += (size_t)sprintf(out + *o, "\n%s       (%zu lines all free)", prefix,
+                                      (bl2 - bl) / 64);
+                bl = bl2 & ~(size_t)63;
+                if (bl >= n)
+                    break;
+            }
+            *o += (size_t)sprintf(out + *o, "\n%s%08zx: ", prefix, bl * 16);
+        }
+        out[(*o)++] = old && sym[bl] == '=' ? 't' : sym[bl];
+    }
+    out[(*o)++] = '\n';
+}
+
+/* Random heaps printed as mem_info text, some damaged in transit (a symbol
+ * dropped or garbled), read back in random pieces: the metrics the reader
+ * computes from its own masks agree with the reference walk over the map
+ * it stored, and an undamaged map is stored as printed. */
+static void test_random_dumps(void **state)
+{
+    (void)state;
+    uint64_t st = 0x2545f4914f6cdd1dull;
+    struct got g;
+    char *text = xmalloc(1 << 20), *sym[4];
+    size_t n[4];
+    for (int k = 0; k < 4; k++)
+        sym[k] = xmalloc(5000);
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t areas = 1 + ref_below(&st, 4), o = 0;
+        bool old = ref_below(&st, 5) == 0, damaged = ref_below(&st, 4) == 0;
+        const char *prefix = ref_below(&st, 4) == 0 ? "[12:00:00.000] " : "";
+        o += (size_t)sprintf(text + o, "%sGC: total: 1, used: 1, free: 1\n", prefix);
+        o += (size_t)sprintf(text + o, "%s No. of 1-blocks: 1, 2-blocks: 1, max blk sz: 1\n",
+                             prefix);
+        for (size_t k = 0; k < areas; k++) {
+            n[k] = 1 + ref_below(&st, ref_below(&st, 3) ? 600 : 4000);
+            ref_random_map(&st, sym[k], n[k], 1);
+            if (ref_below(&st, 3) == 0) { /* a heap with long free stretches */
+                size_t at = ref_below(&st, n[k]);
+                memset(sym[k] + at, '.', ref_below(&st, n[k] - at));
+            }
+            size_t start = o;
+            print_area(text, &o, sym[k], n[k], old, prefix);
+            if (damaged && ref_below(&st, 2)) { /* one map symbol dropped or garbled */
+                char *at = strstr(text + start, ": ");
+                if (at && (size_t)(at - text) + 10 < o) {
+                    at += 2 + ref_below(&st, 8);
+                    if (ref_below(&st, 2))
+                        memmove(at, at + 1, (size_t)(text + o - at - 1)), o--;
+                    else
+                        *at = "?!\x01#"[ref_below(&st, 4)];
+                }
+            }
+        }
+        o += (size_t)sprintf(text + o, "%s>>> \n", prefix);
+        parse(&g, text, o, ref_below(&st, 2) ? 0 : 1 + ref_below(&st, 200));
+        assert_int_equal(g.n, 1);
+        const struct snapshot *s = &g.s[0];
+        assert_true(s->has_metrics);
+        ASSERT_REF_METRICS(s);
+        if (!damaged) {
+            assert_int_equal(s->n_areas, areas);
+            for (size_t k = 0; k < areas; k++) {
+                assert_int_equal(s->areas[k].n_blocks, n[k]);
+                assert_memory_equal(s->areas[k].map, sym[k], n[k]);
+            }
+        }
+        got_free(&g);
+    }
+    for (int k = 0; k < 4; k++)
+        free(sym[k]);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_headless_map),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_noise_inside_dump),
+        cmocka_unit_test(test_random_dumps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
