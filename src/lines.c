@@ -99,16 +99,20 @@ static const char *cut(struct lines *ls, const struct stretch *st, size_t n, con
         uint64_t eol = st->eol[i], esc = st->esc[i], bsl = st->bsl[i];
         while (eol) {
             unsigned k = (unsigned)__builtin_ctzll(eol);
-            uint64_t upto = ((uint64_t)2 << k) - 1; /* bits 0..k; k = 63 wraps to all */
-            uint64_t before = upto >> 1;
-            ls->marks |= (esc & before ? MEMLINE_ESC : 0) | (bsl & before ? MEMLINE_BACKSLASH : 0);
+            if (esc | bsl) { /* rare: most words hold neither */
+                uint64_t upto = ((uint64_t)2 << k) - 1; /* bits 0..k; k = 63 wraps to all */
+                uint64_t before = upto >> 1;
+                ls->marks |= (esc & before ? MEMLINE_ESC : 0) |
+                             (bsl & before ? MEMLINE_BACKSLASH : 0);
+                esc &= ~upto;
+                bsl &= ~upto;
+            }
             end_line(ls, line, p + k);
             line = p + k + 1;
-            esc &= ~upto;
-            bsl &= ~upto;
             eol &= eol - 1;
         }
-        ls->marks |= (esc ? MEMLINE_ESC : 0) | (bsl ? MEMLINE_BACKSLASH : 0);
+        if (esc | bsl)
+            ls->marks |= (esc ? MEMLINE_ESC : 0) | (bsl ? MEMLINE_BACKSLASH : 0);
     }
     return line;
 }

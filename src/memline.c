@@ -20,22 +20,33 @@ const unsigned char memline_hex1[256] = {['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] 
 const char memline_symbol[256] = {['.'] = '.', ['='] = '=', ['t'] = '=', ['A'] = 'A', ['B'] = 'B', ['C'] = 'C', ['D'] = 'D', ['E'] = 'E', ['F'] = 'F', ['G'] = 'G', ['H'] = 'H', ['I'] = 'I', ['J'] = 'J', ['K'] = 'K', ['L'] = 'L', ['M'] = 'M', ['N'] = 'N', ['O'] = 'O', ['P'] = 'P', ['Q'] = 'Q', ['R'] = 'R', ['S'] = 'S', ['T'] = 'T', ['U'] = 'U', ['V'] = 'V', ['W'] = 'W', ['X'] = 'X', ['Y'] = 'Y', ['Z'] = 'Z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z'};
 
 /* memmem() for short lines: glibc's two-way setup costs more than the
- * search on a 70-byte line, and this runs a dozen times per dump. */
-static const char *find(const char *p, size_t n, const char *needle)
+ * search on a 70-byte line, and this runs a dozen times per dump. The
+ * candidates are found by the needle's first byte, or by its last when
+ * the first is a space (" lines all free)" after an indent of spaces). */
+static const char *find_n(const char *p, size_t n, const char *needle, size_t k)
 {
-    size_t k = strlen(needle);
     if (k == 0 || k > n)
         return NULL;
-    const char *last = p + n - k;
+    size_t a = needle[0] == ' ' ? k - 1 : 0;
+    const char *last = p + n - k; /* the last start a match can have */
     for (const char *q = p; q <= last; q++) {
-        q = memchr(q, needle[0], (size_t)(last - q) + 1);
-        if (!q)
+        const char *hit = memchr(q + a, needle[a], (size_t)(last - q) + 1);
+        if (!hit)
             return NULL;
+        q = hit - a;
         if (memcmp(q, needle, k) == 0)
             return q;
     }
     return NULL;
 }
+
+static const char *find(const char *p, size_t n, const char *needle)
+{
+    return find_n(p, n, needle, strlen(needle));
+}
+
+/* find() of a string literal, its length known when compiled */
+#define FIND(p, n, lit) find_n((p), (n), "" lit, sizeof(lit) - 1)
 
 static bool is_space(char c)
 {
@@ -47,6 +58,30 @@ static bool is_digit(char c)
     return (unsigned char)(c - '0') < 10;
 }
 
+/* How many of the 8 bytes at p are decimal digits before the first that
+ * is not one (8: all), and their value as a number: SWAR, no loop. */
+static unsigned digits8(const char *p, uint64_t *value)
+{
+    uint64_t x, lo, hi;
+    memcpy(&x, p, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x); /* the first digit in the lowest byte */
+#endif
+    /* a byte is a digit when it is at least '0' and at most '9' */
+    lo = x - 0x3030303030303030ull;
+    hi = x + 0x4646464646464646ull;
+    uint64_t bad = (lo | hi | x) & 0x8080808080808080ull;
+    unsigned n = bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
+    if (!n)
+        return 0;
+    /* the n digits to the top, zeros before them; then pairs, fours, eight */
+    lo <<= 8 * (8 - n);
+    lo = (lo & 0x0f0f0f0f0f0f0f0full) * 2561 >> 8;
+    lo = (lo & 0x00ff00ff00ff00ffull) * 6553601 >> 16;
+    *value = (lo & 0x0000ffff0000ffffull) * 42949672960001ull >> 32;
+    return n;
+}
+
 /* Parse decimal digits at *pp (< end). 1 on success. */
 static int parse_u64(const char **pp, const char *end, uint64_t *v)
 {
@@ -54,6 +89,15 @@ static int parse_u64(const char **pp, const char *end, uint64_t *v)
     uint64_t x = 0;
     if (p >= end || !is_digit(*p))
         return 0;
+    if (end - p > 8) { /* a number followed by more of the line: most of them */
+        uint64_t y = 0;
+        unsigned n = digits8(p, &y);
+        if (n < 8) {
+            *pp = p + n;
+            *v = y;
+            return 1;
+        }
+    }
     /* 19 digits cannot overflow: only longer numbers need the check */
     const char *fast = end - p > 19 ? p + 19 : end;
     while (p < fast && is_digit(*p))
@@ -142,8 +186,8 @@ enum memline_kind memline_classify(const char *p, size_t n, size_t *col)
             return keys[i].kind;
         }
     }
-    for (const char *k = find(p, n, "stack: "); k;
-         k = find(k + 1, n - (size_t)(k + 1 - p), "stack: ")) {
+    for (const char *k = FIND(p, n, "stack: "); k;
+         k = FIND(k + 1, n - (size_t)(k + 1 - p), "stack: ")) {
         size_t c = (size_t)(k - p) + 7;
         if (c < n && p[c] >= '0' && p[c] <= '9') {
             *col = (size_t)(k - p);
@@ -179,8 +223,9 @@ enum memline_kind memline_classify_at(const char *p, size_t n, size_t col)
     }
 }
 
-/* "key" at *pp then a number; moves *pp past both. */
-static bool expect(const char **pp, const char *end, const char *key, size_t klen, uint64_t *v)
+/* "key" at *pp then a number; moves *pp past both. Inline, so that each
+ * key's compare is a few loads of known size rather than a memcmp call. */
+static inline __attribute__((always_inline)) bool expect(const char **pp, const char *end, const char *key, size_t klen, uint64_t *v)
 {
     if ((size_t)(end - *pp) < klen || memcmp(*pp, key, klen) != 0)
         return false;
@@ -207,7 +252,9 @@ void memline_stack(struct snapshot *s, const char *p, const char *end)
     if (!parse_u64(&q, end, &s->stack_used))
         return;
     s->has_stack = true;
-    const char *o = find(q, (size_t)(end - q), "out of ");
+    /* as printed, " out of " follows the number: no search */
+    const char *o = end - q >= 8 && !memcmp(q, " out of ", 8) ? q + 1
+                  : FIND(q, (size_t)(end - q), "out of ");
     if (o) {
         q = o + strlen("out of ");
         s->has_stack_limit = parse_u64(&q, end, &s->stack_limit) == 1;
@@ -260,14 +307,17 @@ void memline_no(struct snapshot *s, const char *p, const char *end)
     s->has_reported = a == 1 && b == 1 && c == 1;
     s->has_max_free = d == 1;
     /* a console wrap inside a field ("max f    ree sz: 11") */
-    if (!s->has_reported || d < 0 || (d == 0 && find(p, (size_t)(end - p), "max f")))
+    if (!s->has_reported || d < 0 || (d == 0 && FIND(p, (size_t)(end - p), "max f")))
         s->problems |= SNAP_P_FIELDS;
 }
 
 /* "GC memory layout; from 3ffcf6f0:"; forks print "from 0x2000aa00:" */
 void memline_layout(const char *p, const char *end, const char **base, size_t *len)
 {
-    const char *b = find(p, (size_t)(end - p), "from ");
+    static const char as_printed[] = "GC memory layout; from ";
+    size_t k = sizeof(as_printed) - 1;
+    const char *b = (size_t)(end - p) >= k && !memcmp(p, as_printed, k) ? p + k - 5
+                  : FIND(p, (size_t)(end - p), "from ");
     const char *q = b ? b + 5 : end;
     if (end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
         q += 2;
@@ -320,24 +370,20 @@ static uint64_t hex8(const char *p, size_t n)
  * symbol span [*sym, end). */
 bool memline_map(const char *p, const char *end, uint64_t *off, int *digits, const char **sym)
 {
-    const char *q = p;
-    uint64_t v = 0;
-    size_t n = hex_digits(p, end);
-    if (n >= 4 && n <= 8 && end - p >= 8) {
-        v = hex8(p, n);
-        q = p + n;
-    } else {
-        while (q < end && q - p < 16 && memline_hexval(*q) >= 0)
-            v = v << 4 | (uint64_t)memline_hexval(*q++);
-    }
+    size_t n = hex_digits(p, end), len = (size_t)(end - p);
     /* 4 digits at least (2014's block indices); "ttyACM0: " or "Done: " are prose */
-    if (q - p < 4 || q >= end || *q != ':')
+    if (n < 4 || n >= len || p[n] != ':' || (n + 1 < len && p[n + 1] != ' '))
         return false;
-    if (q + 1 < end && q[1] != ' ')
-        return false;
+    uint64_t v = 0;
+    if (n <= 8 && len >= 8) {
+        v = hex8(p, n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            v = v << 4 | (uint64_t)memline_hexval(p[i]);
+    }
     *off = v;
-    *digits = (int)(q - p);
-    *sym = q + 1 < end ? q + 2 : end;
+    *digits = (int)n;
+    *sym = n + 1 < len ? p + n + 2 : end;
     return true;
 }
 
@@ -416,13 +462,49 @@ HW_TARGET_AVX2 static size_t plain_avx2(char *dst, const char *src, size_t n, ui
 }
 #endif
 
+#if HW_AVX2
+/* A whole line of 64 symbols all stored as printed (nearly every line of
+ * every map): both halves checked at once, no loop; false if not. */
+HW_TARGET_AVX2 static bool line64_avx2(char *dst, const char *src, struct line_masks *m)
+{
+    const __m256i dot = _mm256_set1_epi8('.'), eq = _mm256_set1_epi8('='),
+                  tee = _mm256_set1_epi8('t'), case_bit = _mm256_set1_epi8(0x20),
+                  a = _mm256_set1_epi8('a'), z = _mm256_set1_epi8(25);
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)src);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(src + 32));
+    __m256i off_lo = _mm256_sub_epi8(_mm256_or_si256(lo, case_bit), a);
+    __m256i off_hi = _mm256_sub_epi8(_mm256_or_si256(hi, case_bit), a);
+    __m256i alpha_lo = _mm256_andnot_si256(_mm256_cmpeq_epi8(lo, tee),
+                                           _mm256_cmpeq_epi8(_mm256_min_epu8(off_lo, z), off_lo));
+    __m256i alpha_hi = _mm256_andnot_si256(_mm256_cmpeq_epi8(hi, tee),
+                                           _mm256_cmpeq_epi8(_mm256_min_epu8(off_hi, z), off_hi));
+    __m256i d_lo = _mm256_cmpeq_epi8(lo, dot), d_hi = _mm256_cmpeq_epi8(hi, dot);
+    __m256i e_lo = _mm256_cmpeq_epi8(lo, eq), e_hi = _mm256_cmpeq_epi8(hi, eq);
+    __m256i ok = _mm256_and_si256(_mm256_or_si256(_mm256_or_si256(d_lo, e_lo), alpha_lo),
+                                  _mm256_or_si256(_mm256_or_si256(d_hi, e_hi), alpha_hi));
+    if (_mm256_movemask_epi8(ok) != -1)
+        return false;
+    _mm256_storeu_si256((__m256i *)(void *)dst, lo);
+    _mm256_storeu_si256((__m256i *)(void *)(dst + 32), hi);
+    m->free = (uint64_t)(uint32_t)_mm256_movemask_epi8(d_lo) |
+              (uint64_t)(uint32_t)_mm256_movemask_epi8(d_hi) << 32;
+    m->tail = (uint64_t)(uint32_t)_mm256_movemask_epi8(e_lo) |
+              (uint64_t)(uint32_t)_mm256_movemask_epi8(e_hi) << 32;
+    m->head = ~(m->free | m->tail);
+    return true;
+}
+#endif
+
 size_t memline_symbols(char *dst, const char *src, size_t n, struct line_masks *m)
 {
     uint64_t f = 0, t = 0, h = 0;
     size_t i = 0;
 #if HW_AVX2
-    if (n >= 32 && cpu_avx2())
+    if (n >= 32 && cpu_avx2()) {
+        if (n == 64 && line64_avx2(dst, src, m))
+            return 64;
         i = plain_avx2(dst, src, n, &f, &t);
+    }
 #endif
 #ifdef __SSE2__
     i = plain_sse2(dst, src, i, n, &f, &t);
@@ -452,7 +534,7 @@ bool memline_free_lines(const char *p, const char *end, uint64_t *lines)
      * compare at every space */
     if (!memchr(p, ')', (size_t)(end - p)))
         return false;
-    const char *k = find(p, (size_t)(end - p), " lines all free)");
+    const char *k = FIND(p, (size_t)(end - p), " lines all free)");
     if (!k)
         return false;
     const char *o = k;
@@ -483,15 +565,15 @@ bool memline_frame(const char *p, size_t n, char *label, size_t cap, bool *has_t
     const char *f;
     *has_ticks = false;
     label[0] = '\0';
-    if ((f = find(p, n, "@@@"))) {
+    if ((f = FIND(p, n, "@@@"))) {
         const char *q = f + 3, *end = p + n;
         while (q < end && *q == ' ')
             q++;
         *has_ticks = parse_u64(&q, end, ticks) == 1;
         return true;
     }
-    if (((f = find(p, n, "***")) && find(f + 3, n - (size_t)(f + 3 - p), "***")) ||
-        (f = find(p, n, "~~~~~"))) {
+    if (((f = FIND(p, n, "***")) && FIND(f + 3, n - (size_t)(f + 3 - p), "***")) ||
+        (f = FIND(p, n, "~~~~~"))) {
         frame_label(f, n - (size_t)(f - p), label, cap);
         return true;
     }
@@ -499,15 +581,19 @@ bool memline_frame(const char *p, size_t n, char *label, size_t cap, bool *has_t
 }
 
 /* Copy p without its ANSI escape sequences (loguru colours, terminal
- * captures) into out; returns the new length. */
+ * captures) into out; returns the new length. The text between escapes
+ * is copied whole: a coloured line has two escapes and 80 other bytes. */
 size_t memline_strip_ansi(const char *p, size_t n, char *out)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\x1b') {
-            out[o++] = p[i];
-            continue;
-        }
+    size_t o = 0, i = 0;
+    while (i < n) {
+        const char *e = memchr(p + i, '\x1b', n - i);
+        size_t run = e ? (size_t)(e - (p + i)) : n - i;
+        memcpy(out + o, p + i, run);
+        o += run;
+        i += run;
+        if (!e)
+            break;
         if (i + 1 < n && p[i + 1] == '[') {
             i += 2;
             while (i < n && !((unsigned char)p[i] >= 0x40 && (unsigned char)p[i] <= 0x7e))
@@ -515,6 +601,7 @@ size_t memline_strip_ansi(const char *p, size_t n, char *out)
         } else {
             i++;
         }
+        i++; /* the final byte of the sequence, or the byte after a lone ESC */
     }
     return o;
 }

@@ -251,10 +251,8 @@ static struct area *cur_area(struct memparse *mp)
 }
 
 /* Fill blocks [a->n_blocks, upto) with c; false if over MEMPARSE_MAX_BLOCKS. */
-static bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
+static bool grow_slow(struct memparse *mp, struct area *a, size_t upto, char c)
 {
-    if (upto <= a->n_blocks)
-        return true;
     /* the cap is on the whole snapshot: one dump of many areas counts once */
     if (upto - a->n_blocks > MEMPARSE_MAX_BLOCKS - mp->blocks) {
         mp->snap.problems |= SNAP_P_TOO_BIG;
@@ -269,6 +267,12 @@ static bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
     mp->blocks += upto - a->n_blocks;
     a->n_blocks = upto;
     return true;
+}
+
+/* The same; nearly always there is nothing to fill. */
+static inline bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
+{
+    return upto <= a->n_blocks || grow_slow(mp, a, upto, c);
 }
 
 /* "(119 lines all free)": N whole lines of free blocks, then the map goes on */
@@ -341,7 +345,8 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
         mp->snap.problems |= SNAP_P_TOO_BIG;
         return;
     }
-    area_reserve(a, start + n);
+    if (start + n > a->cap)
+        area_reserve(a, start + n);
     size_t i = memline_symbols(a->map + start, sym, n, &a->masks[mp->line_idx]);
     if (i < n) {
         /* a character that is no symbol: keep what came before it */

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "hw.h"
+#include "memline.h"
 #include "memparse.h"
 #include "refwalk.h"
 #include "util.h"
@@ -399,6 +400,35 @@ static void test_noise_inside_dump(void **state)
     free(text);
 }
 
+/* Numbers of every length, at the end of a line and before more of it
+ * (read 8 digits at a time where 8 more bytes follow), up to the largest
+ * that fits and one past it. */
+static void test_numbers_of_every_length(void **state)
+{
+    (void)state;
+    char line[160];
+    uint64_t v = 0;
+    for (int digits = 1; digits <= 20; digits++) {
+        v = v * 10 + (uint64_t)(digits % 10);
+        for (int tail = 0; tail < 2; tail++) {
+            struct snapshot s = {0};
+            int n = snprintf(line, sizeof(line), "GC: total: %llu, used: %llu, free: %llu%s",
+                             (unsigned long long)v, (unsigned long long)v,
+                             (unsigned long long)v, tail ? ", max new split: 7" : "");
+            memline_gc(&s, line, line + n);
+            assert_true(s.has_gc);
+            assert_int_equal(s.gc_total, v);
+            assert_int_equal(s.gc_free, v);
+            assert_int_equal(s.has_max_new_split, tail);
+        }
+    }
+    struct snapshot s = {0};
+    const char *max = "GC: total: 18446744073709551609, used: 1, free: 18446744073709551616, x";
+    memline_gc(&s, max, max + strlen(max));
+    assert_false(s.has_gc); /* the second does not fit */
+    assert_int_equal(s.gc_total, 18446744073709551609ull);
+}
+
 /* A map printed the way py/gc.c gc_dump_alloc_table() prints it: 64
  * symbols a line after an 8-digit offset, two or more whole free lines as
  * "(N lines all free)". Appends to out at *o; tails as 't' if old. */
@@ -503,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_noise_inside_dump),
         cmocka_unit_test(test_random_dumps),
+        cmocka_unit_test(test_numbers_of_every_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
