@@ -8,6 +8,7 @@
  * tails that follow a head, so the owned tails are those the sum clears. The "(N lines all free)" spans are whole lines by
  * construction (memparse.c), so a chunk is all inside a span or not. */
 #include "blockmap.h"
+#include "util.h"
 
 #include <string.h>
 #ifdef __SSE2__
@@ -42,7 +43,7 @@ static void masks(const char *p, size_t n, uint64_t *dot, uint64_t *tail, uint64
 
 void blockmap_begin(struct map_walk *w, const struct area *a)
 {
-    memset(w, 0, sizeof(*w));
+    util_zero(w, sizeof(*w));
     w->a = a;
     w->prev = -1;
 }
@@ -57,7 +58,8 @@ static const struct free_span *span_at(struct map_walk *w, size_t i)
     return NULL;
 }
 
-bool blockmap_chunk(struct map_walk *w, struct map_chunk *c)
+/* blockmap_chunk(), inline for blockmap_chunks() */
+static inline bool next_chunk(struct map_walk *w, struct map_chunk *c)
 {
     const struct area *a = w->a;
     size_t base = w->next;
@@ -103,16 +105,22 @@ bool blockmap_chunk(struct map_walk *w, struct map_chunk *c)
     c->free = dot;
     c->alloc = alloc;
     c->head = head;
-    uint64_t last = (uint64_t)1 << (n - 1);
-    w->prev = dot & last ? RUN_FREE : alloc & last ? RUN_ALLOC : RUN_UNKNOWN;
+    /* the kind of the last block, without a branch on it */
+    int f = (int)(dot >> (n - 1)) & 1, al = (int)(alloc >> (n - 1)) & 1;
+    w->prev = (1 - f) * (2 - al); /* RUN_FREE, RUN_ALLOC or RUN_UNKNOWN */
     w->next = base + n;
     return true;
+}
+
+bool blockmap_chunk(struct map_walk *w, struct map_chunk *c)
+{
+    return next_chunk(w, c);
 }
 
 size_t blockmap_chunks(struct map_walk *w, struct map_chunk *c, size_t n)
 {
     size_t k = 0;
-    while (k < n && blockmap_chunk(w, &c[k]))
+    while (k < n && next_chunk(w, &c[k]))
         k++;
     return k;
 }

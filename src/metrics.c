@@ -6,6 +6,7 @@
  * its tails; "max free sz" is the longest free run within one area. */
 #include "metrics.h"
 #include "blockmap.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -38,8 +39,26 @@ struct open_run {
 
 static int bucket_of(size_t len)
 {
-    int b = len > 1 ? 63 - __builtin_clzll((unsigned long long)len) : 0;
+    int b = 63 - __builtin_clzll((unsigned long long)len | 1);
     return b < SNAP_HIST_BUCKETS - 1 ? b : SNAP_HIST_BUCKETS - 1;
+}
+
+/* The kind of block k of a chunk, without a branch on it (the kind of a
+ * chunk's last block is anyone's guess): free 0, allocated 1, else 2. */
+static inline unsigned kind_at(const struct map_chunk *c, unsigned k)
+{
+    unsigned f = (unsigned)(c->free >> k) & 1, al = (unsigned)(c->alloc >> k) & 1;
+    return (1 - f) * (2 - al);
+}
+
+/* The top of nested masks m[0] >= m[1] >= ... >= m[5] (each a subset of
+ * the one before) and a bound on the runs it counts: bucket b holds runs
+ * shorter than 2^(b+1). No branch: the count of non-empty masks is b. */
+static inline uint64_t top_of(const uint64_t m[6], size_t *bound)
+{
+    unsigned b = (m[1] != 0) + (m[2] != 0) + (m[3] != 0) + (m[4] != 0) + (m[5] != 0);
+    *bound = ((size_t)2 << b) - 1;
+    return m[b];
 }
 
 /* A run closed one at a time: the few that cross a chunk's edge. */
@@ -72,54 +91,73 @@ HW_INLINE size_t longest(uint64_t starts, uint64_t in)
     return best;
 }
 
+/* Runs inside chunks, counted by "at least 2^k blocks" (k = 0..5: they
+ * are shorter than a chunk), one add per count; the log2 buckets are the
+ * differences, taken once at the end. */
+struct inner {
+    size_t free_ge[6], alloc_ge[6], two;
+};
+
 /* The runs that start and end inside one chunk, all at once: a run of at
  * least L blocks starts where L blocks in a row are set, so AND-ing the
  * mask with itself shifted 1, 2, 4 ... gives the counts per log2 bucket.
  * An allocation of at least L blocks is a head followed by L-1 owned tails.
  * The longest run is looked for only in the top bucket, and only when that
  * bucket could beat the longest seen so far. */
-HW_INLINE void inner_runs(struct metrics *m, struct area *a, uint64_t starts, uint64_t free,
-                          uint64_t head, uint64_t owned)
+HW_INLINE void inner_runs(struct inner *in, struct metrics *m, struct area *a, uint64_t starts,
+                          uint64_t free, uint64_t head, uint64_t owned)
 {
     /* free runs */
     uint64_t sf = starts & free, f2 = free & (free >> 1), f4 = f2 & (f2 >> 2),
              f8 = f4 & (f4 >> 4), f16 = f8 & (f8 >> 8), f32 = f16 & (f16 >> 16);
-    size_t g1 = POP(sf), g2 = POP(sf & f2), g4 = POP(sf & f4), g8 = POP(sf & f8),
-           g16 = POP(sf & f16), g32 = POP(sf & f32);
-    m->free_hist[0] += g1 - g2;
-    m->free_hist[1] += g2 - g4;
-    m->free_hist[2] += g4 - g8;
-    m->free_hist[3] += g8 - g16;
-    m->free_hist[4] += g16 - g32;
-    m->free_hist[5] += g32;
-    size_t bound = g32 ? 63 : g16 ? 31 : g8 ? 15 : g4 ? 7 : g2 ? 3 : g1;
-    if (bound > a->largest_free) {
-        uint64_t top = g32 ? sf & f32 : g16 ? sf & f16 : g8 ? sf & f8 : g4 ? sf & f4
-                     : g2 ? sf & f2 : sf;
-        size_t l = longest(top, free);
-        a->largest_free = l > a->largest_free ? l : a->largest_free;
+    uint64_t s2 = sf & f2, s4 = sf & f4, s8 = sf & f8, s16 = sf & f16, s32 = sf & f32;
+    in->free_ge[0] += POP(sf);
+    in->free_ge[1] += POP(s2);
+    in->free_ge[2] += POP(s4);
+    in->free_ge[3] += POP(s8);
+    in->free_ge[4] += POP(s16);
+    in->free_ge[5] += POP(s32);
+    if (a->largest_free < 63) {
+        const uint64_t ge[6] = {sf, s2, s4, s8, s16, s32};
+        size_t bound;
+        uint64_t top = top_of(ge, &bound);
+        if (sf && bound > a->largest_free) {
+            size_t l = longest(top, free);
+            a->largest_free = l > a->largest_free ? l : a->largest_free;
+        }
     }
-    /* allocations: w_n = n owned tails in a row */
+    /* allocations: w_n = n owned tails in a row; t_n heads with n or more */
     uint64_t w1 = owned, w2 = w1 & (owned >> 1), w3 = w2 & (owned >> 2),
              w7 = w3 & (w3 >> 3) & (owned >> 6), w15 = w7 & (w7 >> 7) & (owned >> 14),
              w31 = w15 & (w15 >> 15) & (owned >> 30);
-    size_t h1 = POP(head), h2 = POP(head & (w1 >> 1)), h3 = POP(head & (w2 >> 1)),
-           h4 = POP(head & (w3 >> 1)), h8 = POP(head & (w7 >> 1)), h16 = POP(head & (w15 >> 1)),
-           h32 = POP(head & (w31 >> 1));
-    m->alloc_hist[0] += h1 - h2;
-    m->alloc_hist[1] += h2 - h4;
-    m->alloc_hist[2] += h4 - h8;
-    m->alloc_hist[3] += h8 - h16;
-    m->alloc_hist[4] += h16 - h32;
-    m->alloc_hist[5] += h32;
-    m->two_block += h2 - h3;
-    bound = h32 ? 63 : h16 ? 31 : h8 ? 15 : h4 ? 7 : h2 ? 3 : h1;
-    if (bound > m->max_block) {
-        uint64_t top = h32 ? head & (w31 >> 1) : h16 ? head & (w15 >> 1) : h8 ? head & (w7 >> 1)
-                     : h4 ? head & (w3 >> 1) : h2 ? head & (w1 >> 1) : head;
-        size_t l = 1 + longest(top << 1, owned);
-        m->max_block = l > m->max_block ? l : m->max_block;
+    uint64_t t2 = head & (w1 >> 1), t4 = head & (w3 >> 1), t8 = head & (w7 >> 1),
+             t16 = head & (w15 >> 1), t32 = head & (w31 >> 1);
+    in->alloc_ge[0] += POP(head);
+    in->alloc_ge[1] += POP(t2);
+    in->alloc_ge[2] += POP(t4);
+    in->alloc_ge[3] += POP(t8);
+    in->alloc_ge[4] += POP(t16);
+    in->alloc_ge[5] += POP(t32);
+    in->two += POP(t2 & ~(w2 >> 1)); /* two blocks: one tail and no second */
+    if (m->max_block < 63) {
+        const uint64_t ge[6] = {head, t2, t4, t8, t16, t32};
+        size_t bound;
+        uint64_t top = top_of(ge, &bound);
+        if (head && bound > m->max_block) {
+            size_t l = 1 + longest(top << 1, owned);
+            m->max_block = l > m->max_block ? l : m->max_block;
+        }
     }
+}
+
+/* The buckets of what inner_runs() counted. */
+static void inner_fold(const struct inner *in, struct metrics *m)
+{
+    for (int k = 0; k < 6; k++) {
+        m->free_hist[k] += in->free_ge[k] - (k < 5 ? in->free_ge[k + 1] : 0);
+        m->alloc_hist[k] += in->alloc_ge[k] - (k < 5 ? in->alloc_ge[k + 1] : 0);
+    }
+    m->two_block += in->two;
 }
 
 /* Heads by type, from the symbols: for each letter, a vector of counters,
@@ -172,7 +210,7 @@ HW_INLINE void heads_add(struct heads *h, struct metrics *m, const char *map,
           a5 = h->acc[5], a6 = h->acc[6], a7 = h->acc[7];
     for (size_t i = 0; i < n; i++) {
         h->all += POP(c[i].head);
-        if (!c[i].head)
+        if (c[i].span) /* no symbols; not "no heads": compares cost less than a miss */
             continue;
         const char *p = map + c[i].base;
         char buf[64];
@@ -203,8 +241,9 @@ HW_INLINE void heads_add(struct heads *h, struct metrics *m, const char *map,
 /* One chunk: the run open from before ends at its first start; the runs
  * between its first and last start are counted at once; the last one
  * stays open (it may go on in the next chunk). */
-HW_INLINE void walk_chunk(struct metrics *m, struct area *a, const struct map_chunk *c,
-                          struct open_run *o, size_t *free_blocks, size_t *unknown)
+HW_INLINE void walk_chunk(struct inner *in, struct metrics *m, struct area *a,
+                          const struct map_chunk *c, struct open_run *o, size_t *free_blocks,
+                          size_t *unknown)
 {
     size_t f = POP(c->free);
     *free_blocks += f;
@@ -216,12 +255,11 @@ HW_INLINE void walk_chunk(struct metrics *m, struct area *a, const struct map_ch
     close_one(m, a, o, c->base + first);
     if (first < last) {
         uint64_t inner = ((uint64_t)1 << last) - ((uint64_t)1 << first);
-        inner_runs(m, a, c->start & inner, c->free & inner, c->head & inner,
+        inner_runs(in, m, a, c->start & inner, c->free & inner, c->head & inner,
                    c->alloc & ~c->head & inner);
     }
-    uint64_t bit = (uint64_t)1 << last;
     o->any = true;
-    o->kind = c->free & bit ? RUN_FREE : c->alloc & bit ? RUN_ALLOC : RUN_UNKNOWN;
+    o->kind = kind_at(c, last);
     o->at = c->base + last;
 }
 
@@ -234,7 +272,8 @@ HW_INLINE void walk_chunk(struct metrics *m, struct area *a, const struct map_ch
 #endif
 
 /* Walk one area a chunk at a time (blockmap.h: what a run is). */
-HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct heads *h)
+HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct heads *h,
+                                struct inner *in)
 {
     struct map_walk w;
     struct map_chunk c[BATCH];
@@ -245,7 +284,7 @@ HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct heads 
     for (size_t n; (n = blockmap_chunks(&w, c, BATCH)) > 0;) {
         for (size_t i = 0; i < n; i++) {
             if (!c[i].span) {
-                walk_chunk(m, a, &c[i], &o, &free_blocks, &unknown);
+                walk_chunk(in, m, a, &c[i], &o, &free_blocks, &unknown);
                 continue;
             }
             free_blocks += c[i].n;
@@ -264,15 +303,18 @@ HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct heads 
 void metrics_compute(struct snapshot *s)
 {
     struct metrics *m = &s->metrics;
-    memset(m, 0, sizeof(*m));
+    util_zero(m, sizeof(*m)); /* util.h: cheaper than memset for this size */
     s->has_metrics = s->has_map;
     if (!s->has_map)
         return;
-    struct heads h = {.chunks = 0};
+    struct heads h;
+    struct inner in;
+    util_zero(&h, sizeof(h));
+    util_zero(&in, sizeof(in));
     for (size_t i = 0; i < s->n_areas; i++) {
         struct area *a = &s->areas[i];
         size_t unknown_before = m->unknown_blocks;
-        walk_area(m, a, &h);
+        walk_area(m, a, &h, &in);
         m->blocks += a->n_blocks;
         m->free_blocks += a->free_blocks;
         m->used_blocks += a->n_blocks - a->free_blocks - (m->unknown_blocks - unknown_before);
@@ -280,6 +322,7 @@ void metrics_compute(struct snapshot *s)
             m->largest_free_blocks = a->largest_free;
     }
     heads_sum(&h, m);
+    inner_fold(&in, m);
     for (int b = 0; b < SNAP_HIST_BUCKETS; b++)
         m->free_runs += m->free_hist[b];
     m->one_block = m->alloc_hist[0]; /* bucket 0 is exactly one block */

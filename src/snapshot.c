@@ -18,7 +18,7 @@ void snapshot_clear(struct snapshot *s)
         areas[i].base[0] = '\0';
     }
     /* keep the area array and every map buffer for the next dump */
-    memset(s, 0, sizeof(*s));
+    util_zero(s, sizeof(*s));
     s->areas = areas;
     s->cap_areas = cap_areas;
     s->consistent = -1;
@@ -51,7 +51,7 @@ struct area *snapshot_add_area(struct snapshot *s, const char *base, size_t base
     size_t cap = a->cap, cap_spans = a->cap_spans;
     struct free_span *spans = a->spans;
     struct line_masks *masks = a->masks;
-    memset(a, 0, sizeof(*a));
+    util_zero(a, sizeof(*a));
     a->map = map;
     a->cap = cap;
     a->spans = spans;
