@@ -165,31 +165,7 @@ static void inner_fold(const struct inner *in, struct metrics *m)
  * HEAD_FLUSH chunks (a counter holds 255, and a chunk adds at most 2). 'h'
  * and every other letter are what is left of all heads. */
 typedef unsigned char vec32 __attribute__((vector_size(32)));
-enum { N_COUNTED = SNAP_N_HEADS - 1, BATCH = 16, HEAD_FLUSH = 127 };
-
-struct heads {
-    vec32 acc[N_COUNTED];
-    int chunks;      /* added since the last sum */
-    size_t all;      /* heads of every letter */
-};
-
-static void heads_sum(struct heads *h, struct metrics *m)
-{
-    size_t others = 0;
-    for (int k = 0; k < N_COUNTED; k++) {
-        uint64_t w[4], sum = 0;
-        memcpy(w, &h->acc[k], sizeof(w));
-        for (int i = 0; i < 4; i++) /* bytes to 16-bit lanes, then lanes to one */
-            sum += (w[i] & 0x00ff00ff00ff00ffull) + (w[i] >> 8 & 0x00ff00ff00ff00ffull);
-        size_t n = (size_t)((sum * 0x0001000100010001ull) >> 48);
-        m->heads[k + 1] += n;
-        others += n;
-        memset(&h->acc[k], 0, sizeof(h->acc[k]));
-    }
-    m->heads[0] += h->all - others;
-    h->all = 0;
-    h->chunks = 0;
-}
+enum { N_COUNTED = SNAP_N_HEADS - 1, HEAD_FLUSH = 127 };
 
 /* The letters, 32 of each. */
 static const vec32 letters[N_COUNTED] = {
@@ -199,44 +175,51 @@ static const vec32 letters[N_COUNTED] = {
 #undef L32
 };
 
-/* The letters of the chunks c[0..n) (n <= BATCH) of map. The counters are
- * named one by one so that they stay in registers for the batch. */
-HW_INLINE void heads_add(struct heads *h, struct metrics *m, const char *map,
-                         const struct map_chunk *c, size_t n)
+/* The counters into m->heads, and all heads less those letters into 'h'.
+ * Built into walk_area() like the rest: a call from its AVX2 version into
+ * plain SSE code would pay for the switch on every instruction. */
+HW_INLINE void heads_sum(const vec32 acc[N_COUNTED], size_t all, struct metrics *m)
 {
-    if (h->chunks + (int)n > HEAD_FLUSH)
-        heads_sum(h, m);
-    vec32 a0 = h->acc[0], a1 = h->acc[1], a2 = h->acc[2], a3 = h->acc[3], a4 = h->acc[4],
-          a5 = h->acc[5], a6 = h->acc[6], a7 = h->acc[7];
-    for (size_t i = 0; i < n; i++) {
-        h->all += POP(c[i].head);
-        if (c[i].span) /* no symbols; not "no heads": compares cost less than a miss */
+    size_t others = 0;
+    for (int k = 0; k < N_COUNTED; k++) {
+        uint64_t w[4], sum = 0;
+        memcpy(w, &acc[k], sizeof(w));
+        if (!(w[0] | w[1] | w[2] | w[3])) /* most heaps hold few of the letters */
             continue;
-        const char *p = map + c[i].base;
-        char buf[64];
-        if (c[i].n < 64) { /* the last line of an area: nothing past its end counts */
-            memset(buf, 0, sizeof(buf));
-            memcpy(buf, p, c[i].n);
-            p = buf;
-        }
-        vec32 lo, hi;
-        memcpy(&lo, p, 32);
-        memcpy(&hi, p + 32, 32);
-#define COUNT(acc, k) acc -= (vec32)(lo == letters[k]) + (vec32)(hi == letters[k])
-        COUNT(a0, 0);
-        COUNT(a1, 1);
-        COUNT(a2, 2);
-        COUNT(a3, 3);
-        COUNT(a4, 4);
-        COUNT(a5, 5);
-        COUNT(a6, 6);
-        COUNT(a7, 7);
-#undef COUNT
+        for (int i = 0; i < 4; i++) /* bytes to 16-bit lanes, then lanes to one */
+            sum += (w[i] & 0x00ff00ff00ff00ffull) + (w[i] >> 8 & 0x00ff00ff00ff00ffull);
+        size_t n = (size_t)((sum * 0x0001000100010001ull) >> 48);
+        m->heads[k + 1] += n;
+        others += n;
     }
-    h->acc[0] = a0, h->acc[1] = a1, h->acc[2] = a2, h->acc[3] = a3, h->acc[4] = a4;
-    h->acc[5] = a5, h->acc[6] = a6, h->acc[7] = a7;
-    h->chunks += (int)n;
+    m->heads[0] += all - others;
 }
+
+/* The letters of one chunk's 64 symbols at p into the counters. */
+#define COUNT_LETTERS(p)                                                             \
+    do {                                                                             \
+        vec32 lo, hi;                                                                \
+        memcpy(&lo, (p), 32);                                                        \
+        memcpy(&hi, (p) + 32, 32);                                                   \
+        a0 -= (vec32)(lo == letters[0]) + (vec32)(hi == letters[0]);                 \
+        a1 -= (vec32)(lo == letters[1]) + (vec32)(hi == letters[1]);                 \
+        a2 -= (vec32)(lo == letters[2]) + (vec32)(hi == letters[2]);                 \
+        a3 -= (vec32)(lo == letters[3]) + (vec32)(hi == letters[3]);                 \
+        a4 -= (vec32)(lo == letters[4]) + (vec32)(hi == letters[4]);                 \
+        a5 -= (vec32)(lo == letters[5]) + (vec32)(hi == letters[5]);                 \
+        a6 -= (vec32)(lo == letters[6]) + (vec32)(hi == letters[6]);                 \
+        a7 -= (vec32)(lo == letters[7]) + (vec32)(hi == letters[7]);                 \
+    } while (0)
+
+/* The counters of walk_area() into m, and back to zero. */
+#define FLUSH_LETTERS()                                                              \
+    do {                                                                             \
+        const vec32 acc[N_COUNTED] = {a0, a1, a2, a3, a4, a5, a6, a7};               \
+        heads_sum(acc, heads, m);                                                    \
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero;                                \
+        heads = 0;                                                                   \
+        counted = 0;                                                                 \
+    } while (0)
 
 /* One chunk: the run open from before ends at its first start; the runs
  * between its first and last start are counted at once; the last one
@@ -271,30 +254,42 @@ HW_INLINE void walk_chunk(struct inner *in, struct metrics *m, struct area *a,
 #define HW_CLONES
 #endif
 
-/* Walk one area a chunk at a time (blockmap.h: what a run is). */
-HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct heads *h,
-                                struct inner *in)
+/* Walk one area a chunk at a time (blockmap.h: what a run is), with the
+ * chunk step inline, so that nothing in the loop calls out and the letter
+ * counters stay in registers. */
+HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct inner *in)
 {
     struct map_walk w;
-    struct map_chunk c[BATCH];
+    struct map_chunk c;
     struct open_run o = {.any = false};
-    size_t free_blocks = 0, unknown = 0;
+    size_t free_blocks = 0, unknown = 0, heads = 0;
+    const vec32 zero = {0};
+    vec32 a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    int counted = 0;
     a->largest_free = 0;
     blockmap_begin(&w, a);
-    for (size_t n; (n = blockmap_chunks(&w, c, BATCH)) > 0;) {
-        for (size_t i = 0; i < n; i++) {
-            if (!c[i].span) {
-                walk_chunk(in, m, a, &c[i], &o, &free_blocks, &unknown);
-                continue;
+    while (blockmap_chunk(&w, &c)) {
+        if (c.span) {
+            free_blocks += c.n;
+            if (c.start & 1) { /* the span starts a free run; else it goes on with it */
+                close_one(m, a, &o, c.base);
+                o = (struct open_run){true, RUN_FREE, c.base};
             }
-            free_blocks += c[i].n;
-            if (c[i].start & 1) { /* the span starts a free run; else it goes on with it */
-                close_one(m, a, &o, c[i].base);
-                o = (struct open_run){true, RUN_FREE, c[i].base};
-            }
+            continue;
         }
-        heads_add(h, m, a->map, c, n);
+        walk_chunk(in, m, a, &c, &o, &free_blocks, &unknown);
+        heads += POP(c.head);
+        if (c.n == 64) {
+            COUNT_LETTERS(a->map + c.base);
+        } else { /* the last line of an area: nothing past its end counts */
+            char buf[64] = {0};
+            memcpy(buf, a->map + c.base, c.n);
+            COUNT_LETTERS(buf);
+        }
+        if (++counted == HEAD_FLUSH)
+            FLUSH_LETTERS();
     }
+    FLUSH_LETTERS();
     close_one(m, a, &o, a->n_blocks);
     a->free_blocks = free_blocks;
     m->unknown_blocks += unknown;
@@ -307,21 +302,18 @@ void metrics_compute(struct snapshot *s)
     s->has_metrics = s->has_map;
     if (!s->has_map)
         return;
-    struct heads h;
     struct inner in;
-    util_zero(&h, sizeof(h));
     util_zero(&in, sizeof(in));
     for (size_t i = 0; i < s->n_areas; i++) {
         struct area *a = &s->areas[i];
         size_t unknown_before = m->unknown_blocks;
-        walk_area(m, a, &h, &in);
+        walk_area(m, a, &in);
         m->blocks += a->n_blocks;
         m->free_blocks += a->free_blocks;
         m->used_blocks += a->n_blocks - a->free_blocks - (m->unknown_blocks - unknown_before);
         if (a->largest_free > m->largest_free_blocks)
             m->largest_free_blocks = a->largest_free;
     }
-    heads_sum(&h, m);
     inner_fold(&in, m);
     for (int b = 0; b < SNAP_HIST_BUCKETS; b++)
         m->free_runs += m->free_hist[b];
