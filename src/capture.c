@@ -338,7 +338,8 @@ static bool parse_stamp(const char *p, size_t n, double *out)
 
 /* "#heapwatch-record 1 port=... start=2026-...Z version=...": a new
  * session, on the clock of the file's first one, never before what came. */
-static void session(struct capture_reader *r, const char *p, size_t n)
+static __attribute__((noinline)) void session(struct capture_reader *r, const char *p,
+                                               size_t n)
 {
     memparse_end_dump(r->mp); /* a dump cannot run on into another session */
     double start = 0;
@@ -392,7 +393,8 @@ static bool breaks_stream(const char *kind)
 }
 
 /* "#gap cannot read /dev/ttyACM0: device disconnected" */
-static void event_line(struct capture_reader *r, const char *p, size_t n, double t)
+static __attribute__((noinline)) void event_line(struct capture_reader *r, const char *p,
+                                                  size_t n, double t)
 {
     const char *sp = memchr(p, ' ', n);
     size_t kn = sp ? (size_t)(sp - p) : n;

@@ -75,17 +75,58 @@ static unsigned digits(uint64_t v)
     return t + (v >= pow10[t]);
 }
 
-/* v >= 100 in decimal, two digits at a time from the end. */
+/* Two digits of v < 100, and four of v < 10000 (leading zeros kept). */
+static inline void two(char *o, uint32_t v)
+{
+    memcpy(o, pairs + 2 * v, 2);
+}
+
+static inline void four(char *o, uint32_t v)
+{
+    two(o, v / 100);
+    two(o + 2, v % 100);
+}
+
+/* v < 10000 without leading zeros. */
+static inline char *up_to_four(char *o, uint32_t v)
+{
+    if (v < 10) {
+        *o = (char)('0' + v);
+        return o + 1;
+    }
+    if (v < 100) {
+        two(o, v);
+        return o + 2;
+    }
+    if (v < 1000) {
+        *o = (char)('0' + v / 100);
+        two(o + 1, v % 100);
+        return o + 3;
+    }
+    four(o, v);
+    return o + 4;
+}
+
+/* v >= 100 in decimal: in four-digit groups below 10^8 (nearly every
+ * count and size), each a division by a constant; two digits at a time
+ * from the end above that. */
 static char *put_big(char *o, uint64_t v)
 {
+    if (v < 10000)
+        return up_to_four(o, (uint32_t)v);
+    if (v < 100000000) {
+        o = up_to_four(o, (uint32_t)v / 10000);
+        four(o, (uint32_t)v % 10000);
+        return o + 4;
+    }
     char *end = o + digits(v), *t = end;
     while (v >= 100) {
         t -= 2;
-        memcpy(t, pairs + 2 * (v % 100), 2);
+        two(t, (uint32_t)(v % 100));
         v /= 100;
     }
     if (v >= 10)
-        memcpy(t - 2, pairs + 2 * v, 2);
+        two(t - 2, (uint32_t)v);
     else
         t[-1] = (char)('0' + v);
     return end;
@@ -111,8 +152,9 @@ static char *put_or_null(char *o, uint64_t v)
 }
 
 /* k / 10^places (places 3 or 4, |k| < 10^15 and whole) as "%1.15g"
- * prints it: "-0" and "0", "12", "12.5", "0.0657". At most 20 bytes. */
-static char *put_fixed(char *o, double k, int places)
+ * prints it: "-0" and "0", "12", "12.5", "0.0657". At most 20 bytes.
+ * Inline, so that the divisions are by constants. */
+static inline __attribute__((always_inline)) char *put_fixed(char *o, double k, int places)
 {
     if (signbit(k)) {
         *o++ = '-';
@@ -120,18 +162,20 @@ static char *put_fixed(char *o, double k, int places)
     }
     uint64_t v = (uint64_t)k, scale = places == 3 ? 1000 : 10000;
     o = put_u64(o, v / scale);
-    unsigned frac = (unsigned)(v % scale);
+    uint32_t frac = (uint32_t)(v % scale);
     if (!frac)
         return o;
-    char d[4];
-    for (int i = places - 1; i >= 0; i--, frac /= 10)
-        d[i] = (char)('0' + frac % 10);
+    *o = '.';
+    if (places == 3) { /* "x.yyy" written whole, then its trailing zeros dropped */
+        o[1] = (char)('0' + frac / 100);
+        two(o + 2, frac % 100);
+    } else {
+        four(o + 1, frac);
+    }
     int n = places;
-    while (d[n - 1] == '0')
+    while (o[n] == '0')
         n--;
-    *o++ = '.';
-    memcpy(o, d, (size_t)n);
-    return o + n;
+    return o + n + 1;
 }
 
 /* cJSON's compare_double(): equal within one DBL_EPSILON of the larger. */
@@ -166,11 +210,22 @@ size_t json_text_number(char *out, double d)
     return (size_t)n;
 }
 
+/* round(y) (halves away from zero) without the libm call, for |y| < 2^52:
+ * y less its whole part is exact there, so is the compare with a half. */
+static inline double round_half_away(double y)
+{
+    if (!(fabs(y) < 4503599627370496.0)) /* 2^52; and NaN */
+        return round(y);
+    double t = (double)(int64_t)y, d = y - t;
+    /* the sign as round() gives it: round(-0.4) is -0 (and JSON "-0") */
+    return copysign(d >= 0.5 ? t + 1 : d <= -0.5 ? t - 1 : t, y);
+}
+
 /* A value rounded to places (3 or 4) as export_json.c rounds it, then
  * printed as cJSON prints the rounded double. At most 32 bytes. */
-static char *put_rounded(char *o, double x, int places)
+static inline char *put_rounded(char *o, double x, int places)
 {
-    double scale = places == 3 ? 1000.0 : 10000.0, k = round(x * scale);
+    double scale = places == 3 ? 1000.0 : 10000.0, k = round_half_away(x * scale);
     if (fabs(k) < 1e15)
         return put_fixed(o, k, places);
     return o + json_text_number(o, k / scale);
@@ -349,9 +404,13 @@ static char *put_metrics(char *o, const struct snapshot *s)
     o = put_rounded(LIT(o, ",\"fragmentation\":"), m->fragmentation, 4);
     o = LIT(o, ",\"heads\":{");
     for (int i = 0; i < SNAP_N_HEADS; i++) {
-        char key[6] = {',', '"', SNAP_HEAD_LETTERS[i], '"', ':'};
-        memcpy(o, key + !i, 5 - !i);
-        o = put_u64(o + 5 - !i, m->heads[i]);
+        if (i)
+            *o++ = ',';
+        o[0] = '"';
+        o[1] = SNAP_HEAD_LETTERS[i];
+        o[2] = '"';
+        o[3] = ':';
+        o = put_u64(o + 4, m->heads[i]);
     }
     o = put_hist(LIT(o, "},\"free_run_hist\":"), m->free_hist);
     o = put_hist(LIT(o, ",\"alloc_size_hist\":"), m->alloc_hist);
@@ -361,6 +420,8 @@ static char *put_metrics(char *o, const struct snapshot *s)
 /* ["cut","symbol"]: the names of the bits set. */
 static char *put_names(char *o, unsigned bits, int n, const char *(*name)(unsigned))
 {
+    if (!bits) /* a dump that is whole and agrees: nearly all */
+        return LIT(o, "[]");
     *o++ = '[';
     bool first = true;
     for (int i = 0; i < n; i++) {

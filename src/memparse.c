@@ -440,31 +440,16 @@ static bool frame_line(struct memparse *mp, const struct line *l, const char *p,
     return true;
 }
 
-static void process_line(struct memparse *mp, const struct line *l, const char *p, size_t n)
+/* Any line but a map line inside a map: the header lines, free lines,
+ * frames, noise. Out of line, so that the map lines' way through
+ * process_line() stays short. */
+static __attribute__((noinline)) void other_line(struct memparse *mp, const struct line *l,
+                                                  const char *p, size_t n)
 {
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-        n--;
-    if (!n)
-        return;
-    if ((l->marks & MEMLINE_ESC) && memchr(p, '\x1b', n)) {
-        n = memline_strip_ansi(p, n, mp->ansi);
-        p = mp->ansi;
-    }
     const char *end = p + n;
-    if (mp->phase == PH_MAP) {
-        uint64_t off;
-        int digits;
-        const char *sym;
-        size_t pl = mp->map_col;
-        if (pl < n && memline_map(p + pl, end, &off, &digits, &sym)) {
-            map_line(mp, off, digits, sym, end);
-            mp->noise = 0;
-            return;
-        }
-        if (free_lines(mp, p, end)) {
-            mp->noise = 0;
-            return;
-        }
+    if (mp->phase == PH_MAP && free_lines(mp, p, end)) {
+        mp->noise = 0;
+        return;
     }
     size_t col = 0;
     enum memline_kind a = memline_classify_at(p, n, 0);
@@ -499,6 +484,28 @@ static void process_line(struct memparse *mp, const struct line *l, const char *
     }
     if (!mp->open)
         headless_map(mp, l, p, n);
+}
+
+static void process_line(struct memparse *mp, const struct line *l, const char *p, size_t n)
+{
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (!n)
+        return;
+    if ((l->marks & MEMLINE_ESC) && memchr(p, '\x1b', n)) {
+        n = memline_strip_ansi(p, n, mp->ansi);
+        p = mp->ansi;
+    }
+    uint64_t off;
+    int digits;
+    const char *sym;
+    size_t pl = mp->map_col;
+    if (mp->phase == PH_MAP && pl < n && memline_map(p + pl, p + n, &off, &digits, &sym)) {
+        map_line(mp, off, digits, sym, p + n);
+        mp->noise = 0;
+        return;
+    }
+    other_line(mp, l, p, n);
 }
 
 /* Nothing the dump needs is still to come: its summary lines were read

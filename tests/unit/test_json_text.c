@@ -223,6 +223,29 @@ static void test_random_fields(void **state)
         snapshot_fini(&g.s[i]);
 }
 
+/* Integers of every length, either side of each power of ten. */
+static void test_integers(void **state)
+{
+    (void)state;
+    struct got g = {.n = 0};
+    parse_file(&g, "unix_unknown-2024-09_2.txt");
+    uint64_t p = 1;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        const uint64_t vs[] = {p - 1, p, p + 1, p * 2 - 1, p + p / 2};
+        for (size_t i = 0; i < ARRAY_LEN(vs); i++) {
+            struct snapshot s = {0};
+            snapshot_copy(&s, &g.s[0]);
+            s.gc_total = s.mem_peak = s.stack_used = vs[i];
+            s.metrics.free_hist[3] = s.metrics.heads[2] = (size_t)vs[i];
+            s.line = (long)(vs[i] >> 1);
+            assert_same_text(&s, false);
+            snapshot_fini(&s);
+        }
+    }
+    for (int i = 0; i < g.n; i++)
+        snapshot_fini(&g.s[i]);
+}
+
 /* Numbers as cJSON 1.7.15 prints them (cJSON_PrintUnformatted() of
  * cJSON_CreateNumber(x), recorded). */
 static void test_numbers(void **state)
@@ -300,6 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_random_fields),
+        cmocka_unit_test(test_integers),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_sink),
     };
