@@ -4,7 +4,6 @@
  * when the reader's are not there ('.', '=' and '?' 16 at a time with
  * SSE2, heads the rest), and the runs one by one. */
 #include "blockmap.h"
-#include "util.h"
 
 #include <string.h>
 #ifdef __SSE2__
@@ -39,9 +38,12 @@ static void masks(const char *p, size_t n, uint64_t *dot, uint64_t *tail, uint64
 
 void blockmap_begin(struct map_walk *w, const struct area *a)
 {
-    util_zero(w, sizeof(*w));
+    /* field by field: c is written before it is read (blockmap_runs) */
     w->a = a;
+    w->next = w->span = w->i = 0;
     w->prev = -1;
+    w->have = false;
+    w->kind = 0;
 }
 
 void blockmap_symbol_masks(const struct area *a, size_t base, size_t n, uint64_t *free,

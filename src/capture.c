@@ -422,17 +422,27 @@ static __attribute__((noinline)) void event_line(struct capture_reader *r, const
 
 size_t capture_unescape(const char *p, size_t n, char *out)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\\' && i + 1 < n && p[i + 1] == '\\') {
+    /* the text between backslashes copied whole: a record line holds one
+     * or two escapes ("\x04\x04>") in a line of plain text */
+    size_t o = 0, i = 0;
+    while (i < n) {
+        const char *b = memchr(p + i, '\\', n - i);
+        size_t run = b ? (size_t)(b - (p + i)) : n - i;
+        memcpy(out + o, p + i, run);
+        o += run;
+        i += run;
+        if (!b)
+            break;
+        int hi, lo;
+        if (i + 1 < n && p[i + 1] == '\\') {
             out[o++] = '\\';
-            i++;
-        } else if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && fmt_hexval(p[i + 2]) >= 0 &&
-                   fmt_hexval(p[i + 3]) >= 0) {
-            out[o++] = (char)(fmt_hexval(p[i + 2]) << 4 | fmt_hexval(p[i + 3]));
-            i += 3;
+            i += 2;
+        } else if (i + 3 < n && p[i + 1] == 'x' && (hi = memline_hexval(p[i + 2])) >= 0 &&
+                   (lo = memline_hexval(p[i + 3])) >= 0) {
+            out[o++] = (char)(hi << 4 | lo);
+            i += 4;
         } else {
-            out[o++] = p[i];
+            out[o++] = p[i++];
         }
     }
     return o;

@@ -73,7 +73,15 @@ static void line_end(struct lines *ls, const char *p, size_t n)
 /* The line from line to its end t (a '\n' or '\r') is complete. */
 static inline void end_line(struct lines *ls, const char *line, const char *t)
 {
-    line_end(ls, line, (size_t)(t - line));
+    size_t n = (size_t)(t - line);
+    if (!ls->len && !ls->overflow && n <= LINES_MAX) { /* whole in this piece: nearly all */
+        struct line l = {.p = line, .n = n, .number = (ls->n_lf ? ls->n_lf : ls->n_cr) + 1,
+                         .offset = ls->start, .too_long = false, .marks = ls->marks};
+        ls->marks = 0;
+        ls->cb(&l, ls->ctx);
+    } else {
+        line_end(ls, line, n);
+    }
     if (*t == '\n')
         ls->n_lf++;
     else

@@ -58,18 +58,13 @@ static bool is_digit(char c)
     return (unsigned char)(c - '0') < 10;
 }
 
-/* How many of the 8 bytes at p are decimal digits before the first that
- * is not one (8: all), and their value as a number: SWAR, no loop. */
-static unsigned digits8(const char *p, uint64_t *value)
+/* How many of the 8 bytes in x (the first in the lowest byte) are
+ * decimal digits before the first that is not one (8: all), and their
+ * value as a number: SWAR, no loop. */
+static unsigned digits8(uint64_t x, uint64_t *value)
 {
-    uint64_t x, lo, hi;
-    memcpy(&x, p, 8);
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-    x = __builtin_bswap64(x); /* the first digit in the lowest byte */
-#endif
     /* a byte is a digit when it is at least '0' and at most '9' */
-    lo = x - 0x3030303030303030ull;
-    hi = x + 0x4646464646464646ull;
+    uint64_t lo = x - 0x3030303030303030ull, hi = x + 0x4646464646464646ull;
     uint64_t bad = (lo | hi | x) & 0x8080808080808080ull;
     unsigned n = bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
     if (!n)
@@ -82,24 +77,40 @@ static unsigned digits8(const char *p, uint64_t *value)
     return n;
 }
 
-/* Parse decimal digits at *pp (< end). 1 on success. */
-static int parse_u64(const char **pp, const char *end, uint64_t *v)
+/* The 8 bytes at p, the first in the lowest byte. */
+static uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+/* Parse decimal digits at *pp (< end). 1 on success. back: the 8 bytes
+ * before *pp may be read (a key was just matched there), so a number
+ * that ends the line is read 8 bytes at a time too, from its end. */
+static int parse_digits(const char **pp, const char *end, uint64_t *v, bool back)
 {
     const char *p = *pp;
     uint64_t x = 0;
     if (p >= end || !is_digit(*p))
         return 0;
-    if (end - p > 8) { /* a number followed by more of the line: most of them */
-        uint64_t y = 0;
-        unsigned n = digits8(p, &y);
-        if (n < 8) {
-            *pp = p + n;
-            *v = y;
-            return 1;
-        }
+    size_t len = (size_t)(end - p);
+    unsigned n = 8;
+    if (len > 8) /* a number followed by more of the line: most of them */
+        n = digits8(load8(p), &x);
+    else if (back) /* the line's last 8 bytes, those before p shifted out */
+        n = digits8(load8(end - 8) >> 8 * (8 - len), &x);
+    if (n < 8 && n <= len) {
+        *pp = p + n;
+        *v = x;
+        return 1;
     }
     /* 19 digits cannot overflow: only longer numbers need the check */
-    const char *fast = end - p > 19 ? p + 19 : end;
+    x = 0;
+    const char *fast = len > 19 ? p + 19 : end;
     while (p < fast && is_digit(*p))
         x = x * 10 + (uint64_t)(*p++ - '0');
     for (; p < end && is_digit(*p); p++) {
@@ -110,6 +121,11 @@ static int parse_u64(const char **pp, const char *end, uint64_t *v)
     *pp = p;
     *v = x;
     return 1;
+}
+
+static int parse_u64(const char **pp, const char *end, uint64_t *v)
+{
+    return parse_digits(pp, end, v, false);
 }
 
 /* "key N" somewhere in [p, end): 1 found and well formed, 0 absent,
@@ -225,12 +241,14 @@ enum memline_kind memline_classify_at(const char *p, size_t n, size_t col)
 
 /* "key" at *pp then a number; moves *pp past both. Inline, so that each
  * key's compare is a few loads of known size rather than a memcmp call. */
-static inline __attribute__((always_inline)) bool expect(const char **pp, const char *end, const char *key, size_t klen, uint64_t *v)
+static inline __attribute__((always_inline)) bool expect(const char **pp, const char *end,
+                                                         const char *key, size_t klen,
+                                                         uint64_t *v)
 {
     if ((size_t)(end - *pp) < klen || memcmp(*pp, key, klen) != 0)
         return false;
     *pp += klen;
-    return parse_u64(pp, end, v) == 1;
+    return parse_digits(pp, end, v, klen >= 8) == 1; /* the key is readable behind it */
 }
 #define EXPECT(pp, end, lit, v) expect((pp), (end), (lit), sizeof(lit) - 1, (v))
 
@@ -253,11 +271,11 @@ void memline_stack(struct snapshot *s, const char *p, const char *end)
         return;
     s->has_stack = true;
     /* as printed, " out of " follows the number: no search */
-    const char *o = end - q >= 8 && !memcmp(q, " out of ", 8) ? q + 1
-                  : FIND(q, (size_t)(end - q), "out of ");
+    bool printed = end - q >= 8 && !memcmp(q, " out of ", 8);
+    const char *o = printed ? q + 1 : FIND(q, (size_t)(end - q), "out of ");
     if (o) {
         q = o + strlen("out of ");
-        s->has_stack_limit = parse_u64(&q, end, &s->stack_limit) == 1;
+        s->has_stack_limit = parse_digits(&q, end, &s->stack_limit, printed) == 1;
     }
 }
 
