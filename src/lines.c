@@ -82,10 +82,9 @@ static inline void end_line(struct lines *ls, const char *line, const char *t)
     } else {
         line_end(ls, line, n);
     }
-    if (*t == '\n')
-        ls->n_lf++;
-    else
-        ls->n_cr++;
+    bool lf = *t == '\n'; /* CRLF text alternates: counted, not branched on */
+    ls->n_lf += lf;
+    ls->n_cr += !lf;
     ls->offset += (uint64_t)(t - line) + 1;
     ls->start = ls->offset;
 }
