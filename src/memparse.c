@@ -345,8 +345,8 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
         mp->snap.problems |= SNAP_P_TOO_BIG;
         return;
     }
-    if (start + n > a->cap)
-        area_reserve(a, start + n);
+    if (start + 64 > a->cap) /* a whole line: its mask is written even for no symbols */
+        area_reserve(a, start + 64);
     size_t i = memline_symbols(a->map + start, sym, n, &a->masks[mp->line_idx]);
     if (i < n) {
         /* a character that is no symbol: keep what came before it */

@@ -429,6 +429,32 @@ static void test_numbers_of_every_length(void **state)
     assert_int_equal(s.gc_total, 18446744073709551609ull);
 }
 
+/* A map line with no symbols after its offset, as the first line of an
+ * area and as the line just past a full map buffer (16 lines of 64): its
+ * mask is still written somewhere it may be (found by the fuzzer). */
+static void test_empty_map_lines(void **state)
+{
+    (void)state;
+    struct got g;
+    char text[4096];
+    size_t o = (size_t)sprintf(text, "GC memory layout; from 3ffc0000:\n00000000: \n");
+    o += (size_t)sprintf(text + o, "GC memory layout; from 3ffd0000:\n");
+    for (int line = 0; line < 16; line++) {
+        o += (size_t)sprintf(text + o, "%08x: ", line * 1024);
+        memset(text + o, line & 1 ? '.' : '=', 64);
+        text[o] = 'h';
+        o += 64;
+        text[o++] = '\n';
+    }
+    o += (size_t)sprintf(text + o, "00004000: \nGC memory layout; from 3ffe0000:\n00000000:\n");
+    parse(&g, text, o, 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.s[0].n_areas, 3);
+    assert_int_equal(g.s[0].areas[1].n_blocks, 1024);
+    ASSERT_REF_METRICS(&g.s[0]);
+    got_free(&g);
+}
+
 /* A map printed the way py/gc.c gc_dump_alloc_table() prints it: 64
  * symbols a line after an 8-digit offset, two or more whole free lines as
  * "(N lines all free)". Appends to out at *o; tails as 't' if old. */
@@ -534,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_noise_inside_dump),
         cmocka_unit_test(test_random_dumps),
         cmocka_unit_test(test_numbers_of_every_length),
+        cmocka_unit_test(test_empty_map_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
