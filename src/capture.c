@@ -420,32 +420,45 @@ static __attribute__((noinline)) void event_line(struct capture_reader *r, const
     free(detail);
 }
 
+/* The next backslash in [p, end), or end: a call to memchr costs more
+ * than the few bytes of a short line. */
+static const char *next_backslash(const char *p, const char *end)
+{
+    if (end - p >= 32) {
+        const char *b = memchr(p, '\\', (size_t)(end - p));
+        return b ? b : end;
+    }
+    while (p < end && *p != '\\')
+        p++;
+    return p;
+}
+
 size_t capture_unescape(const char *p, size_t n, char *out)
 {
     /* the text between backslashes copied whole: a record line holds one
      * or two escapes ("\x04\x04>") in a line of plain text */
-    size_t o = 0, i = 0;
-    while (i < n) {
-        const char *b = memchr(p + i, '\\', n - i);
-        size_t run = b ? (size_t)(b - (p + i)) : n - i;
-        memcpy(out + o, p + i, run);
-        o += run;
-        i += run;
-        if (!b)
+    const char *q = p, *end = p + n;
+    char *o = out;
+    while (q < end) {
+        const char *b = next_backslash(q, end);
+        memcpy(o, q, (size_t)(b - q));
+        o += b - q;
+        q = b;
+        if (q == end)
             break;
         int hi, lo;
-        if (i + 1 < n && p[i + 1] == '\\') {
-            out[o++] = '\\';
-            i += 2;
-        } else if (i + 3 < n && p[i + 1] == 'x' && (hi = memline_hexval(p[i + 2])) >= 0 &&
-                   (lo = memline_hexval(p[i + 3])) >= 0) {
-            out[o++] = (char)(hi << 4 | lo);
-            i += 4;
+        if (q + 1 < end && q[1] == '\\') {
+            *o++ = '\\';
+            q += 2;
+        } else if (q + 3 < end && q[1] == 'x' && (hi = memline_hexval(q[2])) >= 0 &&
+                   (lo = memline_hexval(q[3])) >= 0) {
+            *o++ = (char)(hi << 4 | lo);
+            q += 4;
         } else {
-            out[o++] = p[i++];
+            *o++ = *q++;
         }
     }
-    return o;
+    return (size_t)(o - out);
 }
 
 /* How many of the first 16 bytes at p (16 readable) are digits or '.'. */

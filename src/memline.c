@@ -61,7 +61,7 @@ static bool is_digit(char c)
 /* How many of the 8 bytes in x (the first in the lowest byte) are
  * decimal digits before the first that is not one (8: all), and their
  * value as a number: SWAR, no loop. */
-static unsigned digits8(uint64_t x, uint64_t *value)
+static inline unsigned digits8(uint64_t x, uint64_t *value)
 {
     /* a byte is a digit when it is at least '0' and at most '9' */
     uint64_t lo = x - 0x3030303030303030ull, hi = x + 0x4646464646464646ull;
@@ -78,7 +78,7 @@ static unsigned digits8(uint64_t x, uint64_t *value)
 }
 
 /* The 8 bytes at p, the first in the lowest byte. */
-static uint64_t load8(const char *p)
+static inline uint64_t load8(const char *p)
 {
     uint64_t x;
     memcpy(&x, p, 8);
