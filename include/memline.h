@@ -51,11 +51,6 @@ bool memline_map(const char *p, const char *end, uint64_t *off, int *digits, con
 /* The same anywhere in the line, and only if every symbol is one. */
 bool memline_map_search(const char *p, const char *end, uint64_t *off, int *digits,
                         const char **sym);
-/* The n <= 64 symbols of a map line, src, stored into dst as the map
- * keeps them ('t' -> '=') up to the first character that is no symbol,
- * and what they are as bits into *m (none at or past that character).
- * Returns how many were symbols. */
-size_t memline_symbols(char *dst, const char *src, size_t n, struct line_masks *m);
 /* "       (119 lines all free)": N in *lines. */
 bool memline_free_lines(const char *p, const char *end, uint64_t *lines);
 

@@ -17,6 +17,7 @@
  * Never does I/O, never trusts a number, never needs a NUL terminator. */
 #include "memparse.h"
 #include "lines.h"
+#include "mapsym.h"
 #include "memline.h"
 #include "hw.h"
 #include "metrics.h"
@@ -347,7 +348,7 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
     }
     if (start + 64 > a->cap) /* a whole line: its mask is written even for no symbols */
         area_reserve(a, start + 64);
-    size_t i = memline_symbols(a->map + start, sym, n, &a->masks[mp->line_idx]);
+    size_t i = mapsym_store(a->map + start, sym, n, &a->masks[mp->line_idx]);
     if (i < n) {
         /* a character that is no symbol: keep what came before it */
         mp->snap.problems |= SNAP_P_SYMBOL;
