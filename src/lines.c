@@ -147,7 +147,7 @@ static inline uint64_t mask16(__m128i v, __m128i c)
     return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c));
 }
 
-static void masks_sse2(const char *p, size_t n, struct stretch *st)
+static void masks_base(const char *p, size_t n, struct stretch *st)
 {
     const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
                   esc = _mm_set1_epi8('\x1b'), bsl = _mm_set1_epi8('\\');
@@ -158,6 +158,24 @@ static void masks_sse2(const char *p, size_t n, struct stretch *st)
             eol |= (mask16(v, lf) | mask16(v, cr)) << k;
             e |= mask16(v, esc) << k;
             b |= mask16(v, bsl) << k;
+        }
+        st->eol[i] = eol;
+        st->esc[i] = e;
+        st->bsl[i] = b;
+    }
+}
+
+#else
+/* The same in plain C, for machines without SSE2. */
+static void masks_base(const char *p, size_t n, struct stretch *st)
+{
+    for (size_t i = 0; i < n; i++, p += 64) {
+        uint64_t eol = 0, e = 0, b = 0;
+        for (int k = 0; k < 64; k++) {
+            uint64_t bit = (uint64_t)1 << k;
+            eol |= p[k] == '\n' || p[k] == '\r' ? bit : 0;
+            e |= p[k] == '\x1b' ? bit : 0;
+            b |= p[k] == '\\' ? bit : 0;
         }
         st->eol[i] = eol;
         st->esc[i] = e;
@@ -202,7 +220,6 @@ static inline void prefetch_next(const char *p, const char *end)
 void lines_feed(struct lines *ls, const char *p, size_t n)
 {
     const char *end = p + n, *line = p;
-#if defined(__SSE2__)
     struct stretch st;
 #if HW_AVX2
     bool avx2 = cpu_avx2();
@@ -215,11 +232,10 @@ void lines_feed(struct lines *ls, const char *p, size_t n)
             masks_avx2(p, words, &st);
         else
 #endif
-            masks_sse2(p, words, &st);
+            masks_base(p, words, &st);
         line = cut(ls, &st, words, p, line);
         p += words * 64;
     }
-#endif
     feed_tail(ls, line, p, end);
 }
 
