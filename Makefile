@@ -54,18 +54,19 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats
-test_deps_memparse := memparse lines memline snapshot metrics blockmap util
+UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text
+test_deps_memparse := memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_metrics  := metrics blockmap snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
-test_deps_agreement := capture stream input fmt memparse lines memline snapshot metrics blockmap util export_json summary history text ui_stats fmt_ui
-test_deps_capture  := capture stream input fmt memparse lines memline snapshot metrics blockmap util
+test_deps_agreement := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util export_json json_text summary history text ui_stats fmt_ui
+test_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_transport := transport transport_serial transport_tty transport_exec transport_io util
 test_deps_heatmap  := heatmap blockmap snapshot metrics util
 test_deps_history  := history blockmap snapshot metrics util
 test_deps_fmt_ui   := fmt_ui fmt snapshot util
 test_deps_ui_stats := ui_stats fmt_ui fmt snapshot metrics blockmap util
+test_deps_json_text := json_text export_json summary memparse lines memline mapsym snapshot metrics blockmap util
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
@@ -101,9 +102,9 @@ headercheck:
 # ---- fuzzing (clang, libFuzzer); FUZZ_SECONDS bounds each run
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := memparse repl capture
-fuzz_deps_memparse := memparse lines blockmap memline snapshot metrics util
+fuzz_deps_memparse := memparse lines blockmap memline mapsym snapshot metrics util
 fuzz_deps_repl     := repl util
-fuzz_deps_capture  := capture stream input fmt memparse lines memline snapshot metrics blockmap util
+fuzz_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 
 build/fuzz:

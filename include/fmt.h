@@ -25,7 +25,5 @@ size_t fmt_escape(const char *in, size_t n, char *out, size_t cap);
  * can never move the cursor, retitle the window or hide the cursor; UTF-8
  * text stays readable. Into out[cap]; returns out. */
 char *fmt_terminal_safe(const char *in, char *out, size_t cap);
-/* The value of a hex digit, or -1. */
-int fmt_hexval(char c);
 
 #endif

@@ -51,8 +51,6 @@ bool memline_map(const char *p, const char *end, uint64_t *off, int *digits, con
 /* The same anywhere in the line, and only if every symbol is one. */
 bool memline_map_search(const char *p, const char *end, uint64_t *off, int *digits,
                         const char **sym);
-/* How many leading bytes of p are symbols stored as printed (fast path). */
-size_t memline_plain_symbols(const char *p, size_t n);
 /* "       (119 lines all free)": N in *lines. */
 bool memline_free_lines(const char *p, const char *end, uint64_t *lines);
 

@@ -44,6 +44,14 @@ struct free_span {
     size_t start, len; /* blocks */
 };
 
+/* What the blocks of one 64-block line of a map are, as bits (bit k is
+ * block 64 * line + k): free ('.'), tail ('='), head (a letter); a block
+ * in none of them is unknown ('?'). The reader notes them while it checks
+ * a map line's symbols, so nothing has to look at those bytes again. */
+struct line_masks {
+    uint64_t free, tail, head;
+};
+
 struct area {
     char base[24];     /* start address as printed, lowercase hex without "0x" */
     char *map;         /* n_blocks symbols (not NUL-terminated); owned by the snapshot;
@@ -53,6 +61,13 @@ struct area {
     size_t cap;        /* allocated bytes of map */
     struct free_span *spans; /* sorted, disjoint; owned */
     size_t n_spans, cap_spans;
+    /* masks[i] describes line i (blocks 64 i ..) of map: cap / 64 entries
+     * allocated with it, owned; valid for every line outside spans[] only
+     * while has_masks (the reader sets it; a map written any other way,
+     * by hand or by snapshot_copy(), leaves it false and is read from its
+     * symbols). A mask has no bits at or past n_blocks. */
+    struct line_masks *masks;
+    bool has_masks;
     /* filled by metrics_compute(): */
     size_t free_blocks;
     size_t largest_free;
@@ -130,7 +145,7 @@ void snapshot_fini(struct snapshot *s);
 void snapshot_copy(struct snapshot *dst, const struct snapshot *src);
 /* Append a new empty area; the pointer is valid until the next snapshot_add_area(). */
 struct area *snapshot_add_area(struct snapshot *s, const char *base, size_t base_len);
-/* Make room for at least n blocks in a's map. */
+/* Make room for at least n blocks in a's map (and their masks). */
 void area_reserve(struct area *a, size_t n);
 /* Add len free blocks at start (the end of the map so far) as a span;
  * the map grows to cover them. */

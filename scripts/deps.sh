@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# scripts/deps.sh - install what building, testing and the simulator need
-# on Debian 12 (as root), skipping what is already there. Used by demo.sh
-# and test.sh; safe to run again.
+# scripts/deps.sh - install what building, testing, the simulator and the
+# benchmarks need (make bench records the real micro:bit firmware under
+# QEMU) on Debian 12 (as root), skipping what is already there. Used by
+# demo.sh and test.sh; safe to run again.
 set -eu
 PKGS="build-essential pkg-config libserialport-dev libcjson-dev libncurses-dev libcmocka-dev
       socat tmux jq groff-base bc time clang libclang-rt-14-dev python3 linux-perf strace

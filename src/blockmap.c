@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* blockmap.c - runs of a block map; see blockmap.h.
- *
- * Per chunk: '.', '=' and '?' masks from the symbols (SSE2, 16 at a time),
- * heads are the rest. A tail is owned when a head or an owned tail comes
- * right before it: adding (heads << 1) to the tail mask carries through
- * exactly the tails that follow a head, so the owned tails are those the
- * sum clears. The "(N lines all free)" spans are whole lines by
- * construction (memparse.c), so a chunk is all inside a span or not. */
+/* blockmap.c - runs of a block map; see blockmap.h, which holds the
+ * chunk step itself (inline). Here: a chunk's masks from its symbols
+ * when the reader's are not there ('.', '=' and '?' 16 at a time with
+ * SSE2, heads the rest), and the runs one by one. */
 #include "blockmap.h"
 
 #include <string.h>
@@ -42,64 +38,22 @@ static void masks(const char *p, size_t n, uint64_t *dot, uint64_t *tail, uint64
 
 void blockmap_begin(struct map_walk *w, const struct area *a)
 {
-    memset(w, 0, sizeof(*w));
+    /* field by field: c is written before it is read (blockmap_runs) */
     w->a = a;
+    w->next = w->span = w->i = 0;
     w->prev = -1;
+    w->have = false;
+    w->kind = 0;
 }
 
-static const struct free_span *span_at(struct map_walk *w, size_t i)
+void blockmap_symbol_masks(const struct area *a, size_t base, size_t n, uint64_t *free,
+                           uint64_t *tail, uint64_t *head)
 {
-    const struct area *a = w->a;
-    while (w->span < a->n_spans && a->spans[w->span].start + a->spans[w->span].len <= i)
-        w->span++;
-    if (w->span < a->n_spans && a->spans[w->span].start == i)
-        return &a->spans[w->span];
-    return NULL;
-}
-
-bool blockmap_chunk(struct map_walk *w, struct map_chunk *c)
-{
-    const struct area *a = w->a;
-    size_t base = w->next;
-    if (base >= a->n_blocks)
-        return false;
-    const struct free_span *s = span_at(w, base);
-    c->base = base;
-    if (s) {
-        c->n = s->len;
-        c->span = true;
-        c->free = ~(uint64_t)0;
-        c->alloc = c->head = 0;
-        c->start = w->prev == RUN_FREE ? 0 : 1;
-        w->prev = RUN_FREE;
-        w->next = base + s->len;
-        return true;
-    }
-    size_t n = a->n_blocks - base < 64 ? a->n_blocks - base : 64;
-    uint64_t valid = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
-    uint64_t dot, tail, odd;
-    masks(a->map + base, n, &dot, &tail, &odd);
-    dot &= valid;
-    tail &= valid;
-    odd &= valid;
-    uint64_t head = valid & ~(dot | tail | odd);
-    uint64_t cin = w->prev == RUN_ALLOC ? 1 : 0;
-    uint64_t owned = tail & ((tail + ((head << 1) | cin)) ^ tail);
-    uint64_t alloc = head | owned;
-    uint64_t unknown = valid & ~(dot | alloc);
-    /* a run starts at every head, and where free or unknown follows
-     * something else */
-    uint64_t pf = w->prev == RUN_FREE ? 1 : 0, pu = w->prev == RUN_UNKNOWN ? 1 : 0;
-    c->start = head | (dot & ~((dot << 1) | pf)) | (unknown & ~((unknown << 1) | pu));
-    c->n = n;
-    c->span = false;
-    c->free = dot;
-    c->alloc = alloc;
-    c->head = head;
-    uint64_t last = (uint64_t)1 << (n - 1);
-    w->prev = dot & last ? RUN_FREE : alloc & last ? RUN_ALLOC : RUN_UNKNOWN;
-    w->next = base + n;
-    return true;
+    uint64_t valid = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1, odd;
+    masks(a->map + base, n, free, tail, &odd);
+    *free &= valid;
+    *tail &= valid;
+    *head = valid & ~(*free | *tail | odd);
 }
 
 static int kind_of(const struct map_chunk *c, unsigned k)

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ================================================================ writer */
 
@@ -335,7 +338,8 @@ static bool parse_stamp(const char *p, size_t n, double *out)
 
 /* "#heapwatch-record 1 port=... start=2026-...Z version=...": a new
  * session, on the clock of the file's first one, never before what came. */
-static void session(struct capture_reader *r, const char *p, size_t n)
+static __attribute__((noinline)) void session(struct capture_reader *r, const char *p,
+                                               size_t n)
 {
     memparse_end_dump(r->mp); /* a dump cannot run on into another session */
     double start = 0;
@@ -389,7 +393,8 @@ static bool breaks_stream(const char *kind)
 }
 
 /* "#gap cannot read /dev/ttyACM0: device disconnected" */
-static void event_line(struct capture_reader *r, const char *p, size_t n, double t)
+static __attribute__((noinline)) void event_line(struct capture_reader *r, const char *p,
+                                                  size_t n, double t)
 {
     const char *sp = memchr(p, ' ', n);
     size_t kn = sp ? (size_t)(sp - p) : n;
@@ -415,35 +420,77 @@ static void event_line(struct capture_reader *r, const char *p, size_t n, double
     free(detail);
 }
 
-size_t capture_unescape(const char *p, size_t n, char *out)
+/* The next backslash in [p, end), or end: a call to memchr costs more
+ * than the few bytes of a short line. */
+static const char *next_backslash(const char *p, const char *end)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\\' && i + 1 < n && p[i + 1] == '\\') {
-            out[o++] = '\\';
-            i++;
-        } else if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && fmt_hexval(p[i + 2]) >= 0 &&
-                   fmt_hexval(p[i + 3]) >= 0) {
-            out[o++] = (char)(fmt_hexval(p[i + 2]) << 4 | fmt_hexval(p[i + 3]));
-            i += 3;
-        } else {
-            out[o++] = p[i];
-        }
+    if (end - p >= 32) {
+        const char *b = memchr(p, '\\', (size_t)(end - p));
+        return b ? b : end;
     }
-    return o;
+    while (p < end && *p != '\\')
+        p++;
+    return p;
 }
 
-/* One line of a record session: "+S.mmm " and then the board's text or an
- * event. A stamped line is taken as one even without a header (a record
- * cut with tail(1)). Returns false for a line that is not stamped. */
-/* The length of the stamp "+S.mmm " at p, without reading its number. */
+size_t capture_unescape(const char *p, size_t n, char *out)
+{
+    /* the text between backslashes copied whole: a record line holds one
+     * or two escapes ("\x04\x04>") in a line of plain text */
+    const char *q = p, *end = p + n;
+    char *o = out;
+    while (q < end) {
+        const char *b = next_backslash(q, end);
+        memcpy(o, q, (size_t)(b - q));
+        o += b - q;
+        q = b;
+        if (q == end)
+            break;
+        int hi, lo;
+        if (q + 1 < end && q[1] == '\\') {
+            *o++ = '\\';
+            q += 2;
+        } else if (q + 3 < end && q[1] == 'x' && (hi = memline_hexval(q[2])) >= 0 &&
+                   (lo = memline_hexval(q[3])) >= 0) {
+            *o++ = (char)(hi << 4 | lo);
+            q += 4;
+        } else {
+            *o++ = *q++;
+        }
+    }
+    return (size_t)(o - out);
+}
+
+/* How many of the first 16 bytes at p (16 readable) are digits or '.'. */
+static size_t stamp_chars16(const char *p)
+{
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    __m128i ok = _mm_or_si128(digit, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    return (size_t)__builtin_ctz(~(unsigned)_mm_movemask_epi8(ok));
+#else
+    size_t i = 0;
+    while (i < 16 && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.'))
+        i++;
+    return i;
+#endif
+}
+
+/* The length of the stamp "+S.mmm " at p, without reading its number:
+ * on every line of a record, so its digits are found 16 at a time rather
+ * than by a loop whose end the branch predictor cannot guess. */
 static size_t stamp_len(const char *p, size_t n)
 {
-    size_t i = 1;
     if (n < 3 || p[0] != '+' || p[1] < '0' || p[1] > '9')
         return 0;
-    while (i < n && i < 40 && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.'))
-        i++;
+    size_t i = 2, lim = n < 40 ? n : 40;
+    if (n >= 17)
+        i = 1 + stamp_chars16(p + 1);
+    if (i == 17 || n < 17)
+        while (i < lim && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.'))
+            i++;
     return i < n && p[i] == ' ' ? i + 1 : 0;
 }
 
@@ -469,6 +516,9 @@ static bool line_clock(void *ctx, double *t)
     return true;
 }
 
+/* One line of a record session: "+S.mmm " and then the board's text or an
+ * event. A stamped line is taken as one even without a header (a record
+ * cut with tail(1)). Returns false for a line that is not stamped. */
 static bool stamped_line(struct capture_reader *r, const struct line *l)
 {
     size_t k = stamp_len(l->p, l->n);
@@ -480,10 +530,10 @@ static bool stamped_line(struct capture_reader *r, const struct line *l)
         event_line(r, body + 1, n - 1, stamp_time(r, l->p, k));
         return true;
     }
-    struct line dl = *l;
-    dl.p = body;
-    dl.n = n;
-    dl.marks = l->marks & MEMLINE_ESC; /* decoding can only add ESCs: see below */
+    /* field by field: a copy of the whole struct is a wide load of what
+     * the line cutter has just stored narrow, and waits for it */
+    struct line dl = {.p = body, .n = n, .number = l->number, .offset = l->offset,
+                      .marks = l->marks & MEMLINE_ESC}; /* decoding can only add ESCs: below */
     if ((l->marks & MEMLINE_BACKSLASH) && memchr(body, '\\', n)) {
         dl.p = r->body;
         dl.n = capture_unescape(body, n, r->body);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* export_json.c - snapshots and summaries as JSON through cJSON; the JSON sink.
- * Each snapshot object is built, printed unformatted and freed at once;
- * nothing of a capture accumulates here except the (small) event list. */
+/* export_json.c - snapshots and summaries as JSON; the JSON sink. The
+ * schema's objects are built as cJSON trees here; the one written for
+ * every dump of a capture is written as text by json_text.c instead (the
+ * same bytes, without a tree to build and print), and the tree is what
+ * the pretty single-snapshot export prints. Nothing of a capture
+ * accumulates here except the (small) event list. */
 #include "export_json.h"
+#include "json_text.h"
 #include "summary.h"
 #include "util.h"
 
@@ -14,37 +18,10 @@
 #include <string.h>
 
 
-/* Text from a device or a file name may be any bytes; JSON must be UTF-8.
- * Valid sequences are kept, every other byte becomes '?'. Returns a string
- * the caller frees. */
-static char *utf8_clean(const char *in)
-{
-    size_t n = strlen(in);
-    char *out = xmalloc(n + 1);
-    const unsigned char *p = (const unsigned char *)in;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t len = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
-                   : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
-        bool ok = len && i + len <= n && !(len == 2 && p[i] < 0xc2);
-        for (size_t k = 1; ok && k < len; k++)
-            ok = (p[i + k] & 0xc0) == 0x80;
-        if (!ok) {
-            out[o++] = '?';
-            i++;
-            continue;
-        }
-        memcpy(out + o, p + i, len);
-        o += len;
-        i += len;
-    }
-    out[o] = '\0';
-    return out;
-}
-
 static void add_text(cJSON *o, const char *k, const char *v)
 {
-    char *clean = utf8_clean(v);
+    char *clean = xmalloc(strlen(v) + 1);
+    json_text_clean(v, clean);
     cJSON_AddStringToObject(o, k, clean);
     free(clean);
 }
@@ -300,6 +277,7 @@ struct json_sink {
     cJSON *probe;       /* owned object, or NULL before any PROBE item */
     bool has_probe;
     struct hw_probe pr; /* pr.code is not kept: it is in probe */
+    struct json_text text; /* the snapshot being written */
 };
 
 static void json_probe(struct json_sink *j, const struct hw_probe *p)
@@ -336,16 +314,26 @@ static void json_event(struct json_sink *j, const struct hw_item *it)
         cJSON_AddNullToObject(o, "detail");
 }
 
+/* What json_snapshot() has written so far goes to the file. */
+static void json_flush_text(struct json_sink *j)
+{
+    if (j->text.n)
+        fwrite(j->text.p, 1, j->text.n, j->f);
+    j->text.n = 0;
+}
+
+/* One line per snapshot, written by json_text.c: the same text as
+ * cJSON_PrintUnformatted() of snapshot_json(), without building the tree.
+ * Lines go to the file 64 KiB at a time (a copy into stdio's buffer for
+ * every dump costs as much as writing it), or at once when streaming. */
 static void json_snapshot(struct json_sink *j, const struct snapshot *s)
 {
-    cJSON *o = snapshot_json(s, j->with_map, j->has_probe ? &j->pr : NULL);
-    char *text = cJSON_PrintUnformatted(o); /* freed with cJSON_free below */
-    if (text) {
-        fputs(j->n++ ? ",\n" : "\n", j->f);
-        fputs(text, j->f);
-        cJSON_free(text);
-    }
-    cJSON_Delete(o);
+    const long *probe_bytes = j->has_probe && j->pr.measured ? &j->pr.bytes : NULL;
+    json_text_append(&j->text, j->n ? ",\n" : "\n", j->n ? 2 : 1);
+    j->n++;
+    json_text_snapshot(&j->text, s, j->with_map, probe_bytes);
+    if (j->stream || j->text.n >= 64 * 1024)
+        json_flush_text(j);
     if (j->stream)
         fflush(j->f);
     summary_add(&j->sum, s);
@@ -391,6 +379,7 @@ static void json_free(struct json_sink *j)
     cJSON_Delete(j->sources);
     cJSON_Delete(j->events);
     cJSON_Delete(j->probe);
+    json_text_fini(&j->text);
     free(j->name);
     free(j);
 }
@@ -407,6 +396,7 @@ static int json_close(struct sink *sk, struct hw_err *err)
         cJSON_AddItemToObject(tail, "probe", j->probe);
     j->sources = j->events = j->probe = NULL;
     char *text = cJSON_PrintUnformatted(tail); /* freed with cJSON_free */
+    json_flush_text(j);
     fputs(j->n ? "\n],\n" : "],\n", j->f);
     if (text) {
         fwrite(text + 1, 1, strlen(text) - 1, j->f); /* skip "{", keep the closing "}" */

@@ -124,9 +124,3 @@ char *fmt_terminal_safe(const char *in, char *out, size_t cap)
     out[o] = '\0';
     return out;
 }
-
-int fmt_hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { CHUNK = 1 << 20, WINDOW = 16 << 20 }; /* WINDOW: a multiple of the page size */
+enum { CHUNK = 1 << 20, WINDOW = 4 << 20 }; /* WINDOW: a multiple of the page size */
 
 const char *input_name(const char *path)
 {

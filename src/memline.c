@@ -16,43 +16,112 @@ const unsigned char memline_hex1[256] = {['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] 
 const char memline_symbol[256] = {['.'] = '.', ['='] = '=', ['t'] = '=', ['A'] = 'A', ['B'] = 'B', ['C'] = 'C', ['D'] = 'D', ['E'] = 'E', ['F'] = 'F', ['G'] = 'G', ['H'] = 'H', ['I'] = 'I', ['J'] = 'J', ['K'] = 'K', ['L'] = 'L', ['M'] = 'M', ['N'] = 'N', ['O'] = 'O', ['P'] = 'P', ['Q'] = 'Q', ['R'] = 'R', ['S'] = 'S', ['T'] = 'T', ['U'] = 'U', ['V'] = 'V', ['W'] = 'W', ['X'] = 'X', ['Y'] = 'Y', ['Z'] = 'Z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z'};
 
 /* memmem() for short lines: glibc's two-way setup costs more than the
- * search on a 70-byte line, and this runs a dozen times per dump. */
-static const char *find(const char *p, size_t n, const char *needle)
+ * search on a 70-byte line, and this runs a dozen times per dump. The
+ * candidates are found by the needle's first byte, or by its last when
+ * the first is a space (" lines all free)" after an indent of spaces). */
+static const char *find_n(const char *p, size_t n, const char *needle, size_t k)
 {
-    size_t k = strlen(needle);
     if (k == 0 || k > n)
         return NULL;
-    const char *last = p + n - k;
+    size_t a = needle[0] == ' ' ? k - 1 : 0;
+    const char *last = p + n - k; /* the last start a match can have */
     for (const char *q = p; q <= last; q++) {
-        q = memchr(q, needle[0], (size_t)(last - q) + 1);
-        if (!q)
+        const char *hit = memchr(q + a, needle[a], (size_t)(last - q) + 1);
+        if (!hit)
             return NULL;
+        q = hit - a;
         if (memcmp(q, needle, k) == 0)
             return q;
     }
     return NULL;
 }
 
+static const char *find(const char *p, size_t n, const char *needle)
+{
+    return find_n(p, n, needle, strlen(needle));
+}
+
+/* find() of a string literal, its length known when compiled */
+#define FIND(p, n, lit) find_n((p), (n), "" lit, sizeof(lit) - 1)
+
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t';
 }
 
-/* Parse decimal digits at *pp (< end). 1 on success. */
-static int parse_u64(const char **pp, const char *end, uint64_t *v)
+static bool is_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
+/* How many of the 8 bytes in x (the first in the lowest byte) are
+ * decimal digits before the first that is not one (8: all), and their
+ * value as a number: SWAR, no loop. */
+static inline unsigned digits8(uint64_t x, uint64_t *value)
+{
+    /* a byte is a digit when it is at least '0' and at most '9' */
+    uint64_t lo = x - 0x3030303030303030ull, hi = x + 0x4646464646464646ull;
+    uint64_t bad = (lo | hi | x) & 0x8080808080808080ull;
+    unsigned n = bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
+    if (!n)
+        return 0;
+    /* the n digits to the top, zeros before them; then pairs, fours, eight */
+    lo <<= 8 * (8 - n);
+    lo = (lo & 0x0f0f0f0f0f0f0f0full) * 2561 >> 8;
+    lo = (lo & 0x00ff00ff00ff00ffull) * 6553601 >> 16;
+    *value = (lo & 0x0000ffff0000ffffull) * 42949672960001ull >> 32;
+    return n;
+}
+
+/* The 8 bytes at p, the first in the lowest byte. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+/* Parse decimal digits at *pp (< end). 1 on success. back: the 8 bytes
+ * before *pp may be read (a key was just matched there), so a number
+ * that ends the line is read 8 bytes at a time too, from its end. */
+static int parse_digits(const char **pp, const char *end, uint64_t *v, bool back)
 {
     const char *p = *pp;
     uint64_t x = 0;
-    if (p >= end || *p < '0' || *p > '9')
+    if (p >= end || !is_digit(*p))
         return 0;
-    while (p < end && *p >= '0' && *p <= '9') {
+    size_t len = (size_t)(end - p);
+    unsigned n = 8;
+    if (len > 8) /* a number followed by more of the line: most of them */
+        n = digits8(load8(p), &x);
+    else if (back) /* the line's last 8 bytes, those before p shifted out */
+        n = digits8(load8(end - 8) >> 8 * (8 - len), &x);
+    if (n < 8 && n <= len) {
+        *pp = p + n;
+        *v = x;
+        return 1;
+    }
+    /* 19 digits cannot overflow: only longer numbers need the check */
+    x = 0;
+    const char *fast = len > 19 ? p + 19 : end;
+    while (p < fast && is_digit(*p))
+        x = x * 10 + (uint64_t)(*p++ - '0');
+    for (; p < end && is_digit(*p); p++) {
         if (x > (UINT64_MAX - 9) / 10)
             return 0;
-        x = x * 10 + (uint64_t)(*p++ - '0');
+        x = x * 10 + (uint64_t)(*p - '0');
     }
     *pp = p;
     *v = x;
     return 1;
+}
+
+static int parse_u64(const char **pp, const char *end, uint64_t *v)
+{
+    return parse_digits(pp, end, v, false);
 }
 
 /* "key N" somewhere in [p, end): 1 found and well formed, 0 absent,
@@ -129,8 +198,8 @@ enum memline_kind memline_classify(const char *p, size_t n, size_t *col)
             return keys[i].kind;
         }
     }
-    for (const char *k = find(p, n, "stack: "); k;
-         k = find(k + 1, n - (size_t)(k + 1 - p), "stack: ")) {
+    for (const char *k = FIND(p, n, "stack: "); k;
+         k = FIND(k + 1, n - (size_t)(k + 1 - p), "stack: ")) {
         size_t c = (size_t)(k - p) + 7;
         if (c < n && p[c] >= '0' && p[c] <= '9') {
             *col = (size_t)(k - p);
@@ -166,13 +235,16 @@ enum memline_kind memline_classify_at(const char *p, size_t n, size_t col)
     }
 }
 
-/* "key" at *pp then a number; moves *pp past both. */
-static bool expect(const char **pp, const char *end, const char *key, size_t klen, uint64_t *v)
+/* "key" at *pp then a number; moves *pp past both. Inline, so that each
+ * key's compare is a few loads of known size rather than a memcmp call. */
+static inline __attribute__((always_inline)) bool expect(const char **pp, const char *end,
+                                                         const char *key, size_t klen,
+                                                         uint64_t *v)
 {
     if ((size_t)(end - *pp) < klen || memcmp(*pp, key, klen) != 0)
         return false;
     *pp += klen;
-    return parse_u64(pp, end, v) == 1;
+    return parse_digits(pp, end, v, klen >= 8) == 1; /* the key is readable behind it */
 }
 #define EXPECT(pp, end, lit, v) expect((pp), (end), (lit), sizeof(lit) - 1, (v))
 
@@ -194,10 +266,12 @@ void memline_stack(struct snapshot *s, const char *p, const char *end)
     if (!parse_u64(&q, end, &s->stack_used))
         return;
     s->has_stack = true;
-    const char *o = find(q, (size_t)(end - q), "out of ");
+    /* as printed, " out of " follows the number: no search */
+    bool printed = end - q >= 8 && !memcmp(q, " out of ", 8);
+    const char *o = printed ? q + 1 : FIND(q, (size_t)(end - q), "out of ");
     if (o) {
         q = o + strlen("out of ");
-        s->has_stack_limit = parse_u64(&q, end, &s->stack_limit) == 1;
+        s->has_stack_limit = parse_digits(&q, end, &s->stack_limit, printed) == 1;
     }
 }
 
@@ -247,14 +321,17 @@ void memline_no(struct snapshot *s, const char *p, const char *end)
     s->has_reported = a == 1 && b == 1 && c == 1;
     s->has_max_free = d == 1;
     /* a console wrap inside a field ("max f    ree sz: 11") */
-    if (!s->has_reported || d < 0 || (d == 0 && find(p, (size_t)(end - p), "max f")))
+    if (!s->has_reported || d < 0 || (d == 0 && FIND(p, (size_t)(end - p), "max f")))
         s->problems |= SNAP_P_FIELDS;
 }
 
 /* "GC memory layout; from 3ffcf6f0:"; forks print "from 0x2000aa00:" */
 void memline_layout(const char *p, const char *end, const char **base, size_t *len)
 {
-    const char *b = find(p, (size_t)(end - p), "from ");
+    static const char as_printed[] = "GC memory layout; from ";
+    size_t k = sizeof(as_printed) - 1;
+    const char *b = (size_t)(end - p) >= k && !memcmp(p, as_printed, k) ? p + k - 5
+                  : FIND(p, (size_t)(end - p), "from ");
     const char *q = b ? b + 5 : end;
     if (end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
         q += 2;
@@ -264,22 +341,63 @@ void memline_layout(const char *p, const char *end, const char **base, size_t *l
     *len = (size_t)(q - *base);
 }
 
+/* How many hex digits p starts with, up to 16; 16 at a time where there
+ * are 16 bytes (a map line has 64 more). */
+static size_t hex_digits(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    if (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20)); /* 'A' -> 'a' */
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+        __m128i af = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(low, _mm_set1_epi8('f' + 1)));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, af));
+        return (size_t)__builtin_ctz(~m);
+    }
+#endif
+    size_t n = 0;
+    while (p + n < end && n < 16 && memline_hexval(p[n]) >= 0)
+        n++;
+    return n;
+}
+
+/* The value of the n <= 8 hex digits at p (8 bytes readable), without a
+ * loop: each byte to its nibble, then nibbles pairwise into bytes, bytes
+ * into halves, halves into the number. */
+static uint64_t hex8(const char *p, size_t n)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x); /* the first digit is the highest */
+#endif
+    x = (x & 0x0f0f0f0f0f0f0f0full) + (x >> 6 & 0x0101010101010101ull) * 9; /* 'a', 'A': + 9 */
+    x >>= 8 * (8 - n);
+    x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+    x = (x | x >> 8) & 0x0000ffff0000ffffull;
+    return (x | x >> 16) & 0xffffffffull;
+}
+
 /* A map line "<hex>: <symbols>" at p. On a match sets *off, *digits and the
  * symbol span [*sym, end). */
 bool memline_map(const char *p, const char *end, uint64_t *off, int *digits, const char **sym)
 {
-    const char *q = p;
-    uint64_t v = 0;
-    while (q < end && q - p < 16 && memline_hexval(*q) >= 0)
-        v = v << 4 | (uint64_t)memline_hexval(*q++);
+    size_t n = hex_digits(p, end), len = (size_t)(end - p);
     /* 4 digits at least (2014's block indices); "ttyACM0: " or "Done: " are prose */
-    if (q - p < 4 || q >= end || *q != ':')
+    if (n < 4 || n >= len || p[n] != ':' || (n + 1 < len && p[n + 1] != ' '))
         return false;
-    if (q + 1 < end && q[1] != ' ')
-        return false;
+    uint64_t v = 0;
+    if (n <= 8 && len >= 8) {
+        v = hex8(p, n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            v = v << 4 | (uint64_t)memline_hexval(p[i]);
+    }
     *off = v;
-    *digits = (int)(q - p);
-    *sym = q + 1 < end ? q + 2 : end;
+    *digits = (int)n;
+    *sym = n + 1 < len ? p + n + 2 : end;
     return true;
 }
 
@@ -308,40 +426,14 @@ bool memline_map_search(const char *p, const char *end, uint64_t *off, int *digi
     return false;
 }
 
-#ifdef __SSE2__
-/* How many leading bytes of p are symbols stored as printed ('.', '=', a
- * letter other than 't'), 16 at a time; the caller checks the rest. */
-size_t memline_plain_symbols(const char *p, size_t n)
-{
-    const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('='), t = _mm_set1_epi8('t');
-    const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
-                  z = _mm_set1_epi8(25);
-    size_t i = 0;
-    for (; n - i >= 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i off = _mm_sub_epi8(_mm_or_si128(v, case_bit), a);
-        __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(off, z), off);
-        __m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, eq)),
-                                  alpha);
-        ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, t), ok);
-        if (_mm_movemask_epi8(ok) != 0xffff)
-            break;
-    }
-    return i;
-}
-#else
-size_t memline_plain_symbols(const char *p, size_t n)
-{
-    (void)p;
-    (void)n;
-    return 0;
-}
-#endif
-
 /* "       (119 lines all free)": 7 spaces upstream, any indent accepted. */
 bool memline_free_lines(const char *p, const char *end, uint64_t *lines)
 {
-    const char *k = find(p, (size_t)(end - p), " lines all free)");
+    /* most lines asked about have no ')': one memchr rather than a
+     * compare at every space */
+    if (!memchr(p, ')', (size_t)(end - p)))
+        return false;
+    const char *k = FIND(p, (size_t)(end - p), " lines all free)");
     if (!k)
         return false;
     const char *o = k;
@@ -372,15 +464,15 @@ bool memline_frame(const char *p, size_t n, char *label, size_t cap, bool *has_t
     const char *f;
     *has_ticks = false;
     label[0] = '\0';
-    if ((f = find(p, n, "@@@"))) {
+    if ((f = FIND(p, n, "@@@"))) {
         const char *q = f + 3, *end = p + n;
         while (q < end && *q == ' ')
             q++;
         *has_ticks = parse_u64(&q, end, ticks) == 1;
         return true;
     }
-    if (((f = find(p, n, "***")) && find(f + 3, n - (size_t)(f + 3 - p), "***")) ||
-        (f = find(p, n, "~~~~~"))) {
+    if (((f = FIND(p, n, "***")) && FIND(f + 3, n - (size_t)(f + 3 - p), "***")) ||
+        (f = FIND(p, n, "~~~~~"))) {
         frame_label(f, n - (size_t)(f - p), label, cap);
         return true;
     }
@@ -388,15 +480,19 @@ bool memline_frame(const char *p, size_t n, char *label, size_t cap, bool *has_t
 }
 
 /* Copy p without its ANSI escape sequences (loguru colours, terminal
- * captures) into out; returns the new length. */
+ * captures) into out; returns the new length. The text between escapes
+ * is copied whole: a coloured line has two escapes and 80 other bytes. */
 size_t memline_strip_ansi(const char *p, size_t n, char *out)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\x1b') {
-            out[o++] = p[i];
-            continue;
-        }
+    size_t o = 0, i = 0;
+    while (i < n) {
+        const char *e = memchr(p + i, '\x1b', n - i);
+        size_t run = e ? (size_t)(e - (p + i)) : n - i;
+        memcpy(out + o, p + i, run);
+        o += run;
+        i += run;
+        if (!e)
+            break;
         if (i + 1 < n && p[i + 1] == '[') {
             i += 2;
             while (i < n && !((unsigned char)p[i] >= 0x40 && (unsigned char)p[i] <= 0x7e))
@@ -404,6 +500,7 @@ size_t memline_strip_ansi(const char *p, size_t n, char *out)
         } else {
             i++;
         }
+        i++; /* the final byte of the sequence, or the byte after a lone ESC */
     }
     return o;
 }

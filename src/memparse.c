@@ -17,6 +17,7 @@
  * Never does I/O, never trusts a number, never needs a NUL terminator. */
 #include "memparse.h"
 #include "lines.h"
+#include "mapsym.h"
 #include "memline.h"
 #include "hw.h"
 #include "metrics.h"
@@ -225,6 +226,7 @@ static void new_area(struct memparse *mp, const char *base, size_t len)
         return;
     }
     struct area *a = snapshot_add_area(&mp->snap, base, len);
+    a->has_masks = true; /* map_line() and grow_to() keep them */
     for (char *c = a->base; *c; c++)
         if (*c >= 'A' && *c <= 'F')
             *c = (char)(*c - 'A' + 'a');
@@ -250,10 +252,8 @@ static struct area *cur_area(struct memparse *mp)
 }
 
 /* Fill blocks [a->n_blocks, upto) with c; false if over MEMPARSE_MAX_BLOCKS. */
-static bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
+static bool grow_slow(struct memparse *mp, struct area *a, size_t upto, char c)
 {
-    if (upto <= a->n_blocks)
-        return true;
     /* the cap is on the whole snapshot: one dump of many areas counts once */
     if (upto - a->n_blocks > MEMPARSE_MAX_BLOCKS - mp->blocks) {
         mp->snap.problems |= SNAP_P_TOO_BIG;
@@ -261,9 +261,19 @@ static bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
     }
     area_reserve(a, upto);
     memset(a->map + a->n_blocks, c, upto - a->n_blocks);
+    /* lines that start now hold no free block, tail or head: unknown
+     * (c is SNAP_UNKNOWN); one the map ended in keeps its mask */
+    for (size_t line = (a->n_blocks + 63) / 64; line < (upto + 63) / 64; line++)
+        a->masks[line] = (struct line_masks){0, 0, 0};
     mp->blocks += upto - a->n_blocks;
     a->n_blocks = upto;
     return true;
+}
+
+/* The same; nearly always there is nothing to fill. */
+static inline bool grow_to(struct memparse *mp, struct area *a, size_t upto, char c)
+{
+    return upto <= a->n_blocks || grow_slow(mp, a, upto, c);
 }
 
 /* "(119 lines all free)": N whole lines of free blocks, then the map goes on */
@@ -336,19 +346,9 @@ static void map_line(struct memparse *mp, uint64_t off, int digits, const char *
         mp->snap.problems |= SNAP_P_TOO_BIG;
         return;
     }
-    area_reserve(a, start + n);
-    char *dst = a->map + start;
-    memcpy(dst, sym, n);
-    /* almost every symbol is stored as printed; fix up the rest in place */
-    size_t i = memline_plain_symbols(dst, n);
-    for (; i < n; i++) {
-        char c = memline_symbol[(unsigned char)dst[i]];
-        if (c != dst[i]) {
-            if (!c)
-                break;
-            dst[i] = c;
-        }
-    }
+    if (start + 64 > a->cap) /* a whole line: its mask is written even for no symbols */
+        area_reserve(a, start + 64);
+    size_t i = mapsym_store(a->map + start, sym, n, &a->masks[mp->line_idx]);
     if (i < n) {
         /* a character that is no symbol: keep what came before it */
         mp->snap.problems |= SNAP_P_SYMBOL;
@@ -441,31 +441,16 @@ static bool frame_line(struct memparse *mp, const struct line *l, const char *p,
     return true;
 }
 
-static void process_line(struct memparse *mp, const struct line *l, const char *p, size_t n)
+/* Any line but a map line inside a map: the header lines, free lines,
+ * frames, noise. Out of line, so that the map lines' way through
+ * process_line() stays short. */
+static __attribute__((noinline)) void other_line(struct memparse *mp, const struct line *l,
+                                                  const char *p, size_t n)
 {
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-        n--;
-    if (!n)
-        return;
-    if ((l->marks & MEMLINE_ESC) && memchr(p, '\x1b', n)) {
-        n = memline_strip_ansi(p, n, mp->ansi);
-        p = mp->ansi;
-    }
     const char *end = p + n;
-    if (mp->phase == PH_MAP) {
-        uint64_t off;
-        int digits;
-        const char *sym;
-        size_t pl = mp->map_col;
-        if (pl < n && memline_map(p + pl, end, &off, &digits, &sym)) {
-            map_line(mp, off, digits, sym, end);
-            mp->noise = 0;
-            return;
-        }
-        if (free_lines(mp, p, end)) {
-            mp->noise = 0;
-            return;
-        }
+    if (mp->phase == PH_MAP && free_lines(mp, p, end)) {
+        mp->noise = 0;
+        return;
     }
     size_t col = 0;
     enum memline_kind a = memline_classify_at(p, n, 0);
@@ -500,6 +485,28 @@ static void process_line(struct memparse *mp, const struct line *l, const char *
     }
     if (!mp->open)
         headless_map(mp, l, p, n);
+}
+
+static void process_line(struct memparse *mp, const struct line *l, const char *p, size_t n)
+{
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (!n)
+        return;
+    if ((l->marks & MEMLINE_ESC) && memchr(p, '\x1b', n)) {
+        n = memline_strip_ansi(p, n, mp->ansi);
+        p = mp->ansi;
+    }
+    uint64_t off;
+    int digits;
+    const char *sym;
+    size_t pl = mp->map_col;
+    if (mp->phase == PH_MAP && pl < n && memline_map(p + pl, p + n, &off, &digits, &sym)) {
+        map_line(mp, off, digits, sym, p + n);
+        mp->noise = 0;
+        return;
+    }
+    other_line(mp, l, p, n);
 }
 
 /* Nothing the dump needs is still to come: its summary lines were read

@@ -6,6 +6,7 @@
  * its tails; "max free sz" is the longest free run within one area. */
 #include "metrics.h"
 #include "blockmap.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -26,11 +27,8 @@ int metrics_bucket(size_t n)
     return b < SNAP_HIST_BUCKETS - 1 ? b : SNAP_HIST_BUCKETS - 1;
 }
 
-/* Heads by type, counted in one register: 7 bits per type (a chunk has at
- * most 64 heads), so no count waits on the one before it in memory. */
-static const unsigned char head_shift[256] = {
-    ['T'] = 7, ['L'] = 14, ['D'] = 21, ['S'] = 28, ['A'] = 35, ['F'] = 42, ['B'] = 49, ['M'] = 56,
-};
+/* The helpers of walk_area() are built into each of its versions. */
+#define HW_INLINE static inline __attribute__((always_inline))
 
 /* The run still open at the end of the chunk walked last. */
 struct open_run {
@@ -41,12 +39,30 @@ struct open_run {
 
 static int bucket_of(size_t len)
 {
-    int b = len > 1 ? 63 - __builtin_clzll((unsigned long long)len) : 0;
+    int b = 63 - __builtin_clzll((unsigned long long)len | 1);
     return b < SNAP_HIST_BUCKETS - 1 ? b : SNAP_HIST_BUCKETS - 1;
 }
 
+/* The kind of block k of a chunk, without a branch on it (the kind of a
+ * chunk's last block is anyone's guess): free 0, allocated 1, else 2. */
+static inline unsigned kind_at(const struct map_chunk *c, unsigned k)
+{
+    unsigned f = (unsigned)(c->free >> k) & 1, al = (unsigned)(c->alloc >> k) & 1;
+    return (1 - f) * (2 - al);
+}
+
+/* The top of nested masks m[0] >= m[1] >= ... >= m[5] (each a subset of
+ * the one before) and a bound on the runs it counts: bucket b holds runs
+ * shorter than 2^(b+1). No branch: the count of non-empty masks is b. */
+static inline uint64_t top_of(const uint64_t m[6], size_t *bound)
+{
+    unsigned b = (m[1] != 0) + (m[2] != 0) + (m[3] != 0) + (m[4] != 0) + (m[5] != 0);
+    *bound = ((size_t)2 << b) - 1;
+    return m[b];
+}
+
 /* A run closed one at a time: the few that cross a chunk's edge. */
-static void close_one(struct metrics *m, struct area *a, const struct open_run *o, size_t end)
+HW_INLINE void close_one(struct metrics *m, struct area *a, const struct open_run *o, size_t end)
 {
     size_t len = end - o->at;
     if (!o->any || o->kind == RUN_UNKNOWN)
@@ -61,19 +77,10 @@ static void close_one(struct metrics *m, struct area *a, const struct open_run *
     m->max_block = len > m->max_block ? len : m->max_block;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-/* Debian's baseline x86-64 has no popcnt instruction, and a call for every
- * count would cost more than the rest; pick it at load time where the CPU
- * has it (every x86-64 since 2008). */
-#define HW_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define HW_CLONES
-#endif
-
 #define POP(x) ((size_t)__builtin_popcountll(x))
 
 /* The longest run among starts (each a run of the blocks set in in). */
-static size_t longest(uint64_t starts, uint64_t in)
+HW_INLINE size_t longest(uint64_t starts, uint64_t in)
 {
     size_t best = 0;
     for (; starts; starts &= starts - 1) {
@@ -84,72 +91,146 @@ static size_t longest(uint64_t starts, uint64_t in)
     return best;
 }
 
+/* Runs inside chunks, counted by "at least 2^k blocks" (k = 0..5: they
+ * are shorter than a chunk), one add per count; the log2 buckets are the
+ * differences, taken once at the end. */
+struct inner {
+    size_t free_ge[6], alloc_ge[6], two;
+};
+
 /* The runs that start and end inside one chunk, all at once: a run of at
  * least L blocks starts where L blocks in a row are set, so AND-ing the
  * mask with itself shifted 1, 2, 4 ... gives the counts per log2 bucket.
- * An allocation of at least L blocks is a head followed by L-1 owned tails. */
-HW_CLONES static void inner_runs(struct metrics *m, struct area *a, uint64_t starts,
-                                 uint64_t free, uint64_t head, uint64_t owned)
+ * An allocation of at least L blocks is a head followed by L-1 owned tails.
+ * The longest run is looked for only in the top bucket, and only when that
+ * bucket could beat the longest seen so far. */
+HW_INLINE void inner_runs(struct inner *in, struct metrics *m, struct area *a, uint64_t starts,
+                          uint64_t free, uint64_t head, uint64_t owned)
 {
     /* free runs */
     uint64_t sf = starts & free, f2 = free & (free >> 1), f4 = f2 & (f2 >> 2),
              f8 = f4 & (f4 >> 4), f16 = f8 & (f8 >> 8), f32 = f16 & (f16 >> 16);
-    size_t g1 = POP(sf), g2 = POP(sf & f2), g4 = POP(sf & f4), g8 = POP(sf & f8),
-           g16 = POP(sf & f16), g32 = POP(sf & f32);
-    m->free_hist[0] += g1 - g2;
-    m->free_hist[1] += g2 - g4;
-    m->free_hist[2] += g4 - g8;
-    m->free_hist[3] += g8 - g16;
-    m->free_hist[4] += g16 - g32;
-    m->free_hist[5] += g32;
-    if (g1) {
-        uint64_t top = g32 ? sf & f32 : g16 ? sf & f16 : g8 ? sf & f8 : g4 ? sf & f4
-                     : g2 ? sf & f2 : sf;
-        size_t l = longest(top, free);
-        a->largest_free = l > a->largest_free ? l : a->largest_free;
+    uint64_t s2 = sf & f2, s4 = sf & f4, s8 = sf & f8, s16 = sf & f16, s32 = sf & f32;
+    in->free_ge[0] += POP(sf);
+    in->free_ge[1] += POP(s2);
+    in->free_ge[2] += POP(s4);
+    in->free_ge[3] += POP(s8);
+    in->free_ge[4] += POP(s16);
+    in->free_ge[5] += POP(s32);
+    if (a->largest_free < 63) {
+        const uint64_t ge[6] = {sf, s2, s4, s8, s16, s32};
+        size_t bound;
+        uint64_t top = top_of(ge, &bound);
+        if (sf && bound > a->largest_free) {
+            size_t l = longest(top, free);
+            a->largest_free = l > a->largest_free ? l : a->largest_free;
+        }
     }
-    /* allocations: w_n = n owned tails in a row */
+    /* allocations: w_n = n owned tails in a row; t_n heads with n or more */
     uint64_t w1 = owned, w2 = w1 & (owned >> 1), w3 = w2 & (owned >> 2),
              w7 = w3 & (w3 >> 3) & (owned >> 6), w15 = w7 & (w7 >> 7) & (owned >> 14),
              w31 = w15 & (w15 >> 15) & (owned >> 30);
-    size_t h1 = POP(head), h2 = POP(head & (w1 >> 1)), h3 = POP(head & (w2 >> 1)),
-           h4 = POP(head & (w3 >> 1)), h8 = POP(head & (w7 >> 1)), h16 = POP(head & (w15 >> 1)),
-           h32 = POP(head & (w31 >> 1));
-    m->alloc_hist[0] += h1 - h2;
-    m->alloc_hist[1] += h2 - h4;
-    m->alloc_hist[2] += h4 - h8;
-    m->alloc_hist[3] += h8 - h16;
-    m->alloc_hist[4] += h16 - h32;
-    m->alloc_hist[5] += h32;
-    m->two_block += h2 - h3;
-    if (h1) {
-        uint64_t top = h32 ? head & (w31 >> 1) : h16 ? head & (w15 >> 1) : h8 ? head & (w7 >> 1)
-                     : h4 ? head & (w3 >> 1) : h2 ? head & (w1 >> 1) : head;
-        size_t l = 1 + longest(top << 1 & ~(uint64_t)0, owned);
-        l = top ? l : 1;
-        m->max_block = l > m->max_block ? l : m->max_block;
+    uint64_t t2 = head & (w1 >> 1), t4 = head & (w3 >> 1), t8 = head & (w7 >> 1),
+             t16 = head & (w15 >> 1), t32 = head & (w31 >> 1);
+    in->alloc_ge[0] += POP(head);
+    in->alloc_ge[1] += POP(t2);
+    in->alloc_ge[2] += POP(t4);
+    in->alloc_ge[3] += POP(t8);
+    in->alloc_ge[4] += POP(t16);
+    in->alloc_ge[5] += POP(t32);
+    in->two += POP(t2 & ~(w2 >> 1)); /* two blocks: one tail and no second */
+    if (m->max_block < 63) {
+        const uint64_t ge[6] = {head, t2, t4, t8, t16, t32};
+        size_t bound;
+        uint64_t top = top_of(ge, &bound);
+        if (head && bound > m->max_block) {
+            size_t l = 1 + longest(top << 1, owned);
+            m->max_block = l > m->max_block ? l : m->max_block;
+        }
     }
 }
 
-static void count_heads(struct metrics *m, const char *map, const struct map_chunk *c)
+/* The buckets of what inner_runs() counted. */
+static void inner_fold(const struct inner *in, struct metrics *m)
 {
-    uint64_t packed = 0;
-    for (uint64_t h = c->head; h; h &= h - 1)
-        packed += (uint64_t)1 << head_shift[(unsigned char)map[c->base + (size_t)__builtin_ctzll(h)]];
-    for (int k = 0; k < SNAP_N_HEADS && packed; k++, packed >>= 7)
-        m->heads[k] += packed & 127;
+    for (int k = 0; k < 6; k++) {
+        m->free_hist[k] += in->free_ge[k] - (k < 5 ? in->free_ge[k + 1] : 0);
+        m->alloc_hist[k] += in->alloc_ge[k] - (k < 5 ? in->alloc_ge[k + 1] : 0);
+    }
+    m->two_block += in->two;
 }
+
+/* Heads by type, from the symbols: for each letter, a vector of counters,
+ * one per byte of a chunk, that each compare adds to, summed only every
+ * HEAD_FLUSH chunks (a counter holds 255, and a chunk adds at most 2). 'h'
+ * and every other letter are what is left of all heads. */
+typedef unsigned char vec32 __attribute__((vector_size(32)));
+enum { N_COUNTED = SNAP_N_HEADS - 1, HEAD_FLUSH = 127 };
+
+/* The letters, 32 of each. */
+static const vec32 letters[N_COUNTED] = {
+#define L32(c) {c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, \
+                c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c}
+    L32('T'), L32('L'), L32('D'), L32('S'), L32('A'), L32('F'), L32('B'), L32('M'),
+#undef L32
+};
+
+/* The counters into m->heads, and all heads less those letters into 'h'.
+ * Built into walk_area() like the rest: a call from its AVX2 version into
+ * plain SSE code would pay for the switch on every instruction. */
+HW_INLINE void heads_sum(const vec32 acc[N_COUNTED], size_t all, struct metrics *m)
+{
+    size_t others = 0;
+    for (int k = 0; k < N_COUNTED; k++) {
+        uint64_t w[4], sum = 0;
+        memcpy(w, &acc[k], sizeof(w));
+        if (!(w[0] | w[1] | w[2] | w[3])) /* most heaps hold few of the letters */
+            continue;
+        for (int i = 0; i < 4; i++) /* bytes to 16-bit lanes, then lanes to one */
+            sum += (w[i] & 0x00ff00ff00ff00ffull) + (w[i] >> 8 & 0x00ff00ff00ff00ffull);
+        size_t n = (size_t)((sum * 0x0001000100010001ull) >> 48);
+        m->heads[k + 1] += n;
+        others += n;
+    }
+    m->heads[0] += all - others;
+}
+
+/* The letters of one chunk's 64 symbols at p into the counters. */
+#define COUNT_LETTERS(p)                                                             \
+    do {                                                                             \
+        vec32 lo, hi;                                                                \
+        memcpy(&lo, (p), 32);                                                        \
+        memcpy(&hi, (p) + 32, 32);                                                   \
+        a0 -= (vec32)(lo == letters[0]) + (vec32)(hi == letters[0]);                 \
+        a1 -= (vec32)(lo == letters[1]) + (vec32)(hi == letters[1]);                 \
+        a2 -= (vec32)(lo == letters[2]) + (vec32)(hi == letters[2]);                 \
+        a3 -= (vec32)(lo == letters[3]) + (vec32)(hi == letters[3]);                 \
+        a4 -= (vec32)(lo == letters[4]) + (vec32)(hi == letters[4]);                 \
+        a5 -= (vec32)(lo == letters[5]) + (vec32)(hi == letters[5]);                 \
+        a6 -= (vec32)(lo == letters[6]) + (vec32)(hi == letters[6]);                 \
+        a7 -= (vec32)(lo == letters[7]) + (vec32)(hi == letters[7]);                 \
+    } while (0)
+
+/* The counters of walk_area() into m, and back to zero. */
+#define FLUSH_LETTERS()                                                              \
+    do {                                                                             \
+        const vec32 acc[N_COUNTED] = {a0, a1, a2, a3, a4, a5, a6, a7};               \
+        heads_sum(acc, heads, m);                                                    \
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero;                                \
+        heads = 0;                                                                   \
+        counted = 0;                                                                 \
+    } while (0)
 
 /* One chunk: the run open from before ends at its first start; the runs
  * between its first and last start are counted at once; the last one
  * stays open (it may go on in the next chunk). */
-HW_CLONES static void walk_chunk(struct metrics *m, struct area *a, const struct map_chunk *c,
-                                 struct open_run *o, size_t *free_blocks, size_t *unknown)
+HW_INLINE void walk_chunk(struct inner *in, struct metrics *m, struct area *a,
+                          const struct map_chunk *c, struct open_run *o, size_t *free_blocks,
+                          size_t *unknown)
 {
     size_t f = POP(c->free);
     *free_blocks += f;
     *unknown += c->n - f - POP(c->alloc);
-    count_heads(m, a->map, c);
     if (!c->start)
         return; /* all of it goes on with the open run */
     unsigned first = (unsigned)__builtin_ctzll(c->start);
@@ -157,35 +238,58 @@ HW_CLONES static void walk_chunk(struct metrics *m, struct area *a, const struct
     close_one(m, a, o, c->base + first);
     if (first < last) {
         uint64_t inner = ((uint64_t)1 << last) - ((uint64_t)1 << first);
-        inner_runs(m, a, c->start & inner, c->free & inner, c->head & inner,
+        inner_runs(in, m, a, c->start & inner, c->free & inner, c->head & inner,
                    c->alloc & ~c->head & inner);
     }
-    uint64_t bit = (uint64_t)1 << last;
     o->any = true;
-    o->kind = c->free & bit ? RUN_FREE : c->alloc & bit ? RUN_ALLOC : RUN_UNKNOWN;
+    o->kind = kind_at(c, last);
     o->at = c->base + last;
 }
 
-/* Walk one area a chunk at a time (blockmap.h: what a run is). */
-static void walk_area(struct metrics *m, struct area *a)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Debian's baseline x86-64 has neither popcnt nor 32-byte vectors; the
+ * walk is built for both and the CPU's best is picked at load time. */
+#define HW_CLONES __attribute__((target_clones("avx2", "popcnt", "default")))
+#else
+#define HW_CLONES
+#endif
+
+/* Walk one area a chunk at a time (blockmap.h: what a run is), with the
+ * chunk step inline, so that nothing in the loop calls out and the letter
+ * counters stay in registers. */
+HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct inner *in)
 {
     struct map_walk w;
     struct map_chunk c;
     struct open_run o = {.any = false};
-    size_t free_blocks = 0, unknown = 0;
+    size_t free_blocks = 0, unknown = 0, heads = 0;
+    const vec32 zero = {0};
+    vec32 a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    int counted = 0;
     a->largest_free = 0;
     blockmap_begin(&w, a);
     while (blockmap_chunk(&w, &c)) {
-        if (!c.span) {
-            walk_chunk(m, a, &c, &o, &free_blocks, &unknown);
+        if (c.span) {
+            free_blocks += c.n;
+            if (c.start & 1) { /* the span starts a free run; else it goes on with it */
+                close_one(m, a, &o, c.base);
+                o = (struct open_run){true, RUN_FREE, c.base};
+            }
             continue;
         }
-        free_blocks += c.n;
-        if (c.start & 1) { /* the span starts a free run; else it goes on with it */
-            close_one(m, a, &o, c.base);
-            o = (struct open_run){true, RUN_FREE, c.base};
+        walk_chunk(in, m, a, &c, &o, &free_blocks, &unknown);
+        heads += POP(c.head);
+        if (c.n == 64) {
+            COUNT_LETTERS(a->map + c.base);
+        } else { /* the last line of an area: nothing past its end counts */
+            char buf[64] = {0};
+            memcpy(buf, a->map + c.base, c.n);
+            COUNT_LETTERS(buf);
         }
+        if (++counted == HEAD_FLUSH)
+            FLUSH_LETTERS();
     }
+    FLUSH_LETTERS();
     close_one(m, a, &o, a->n_blocks);
     a->free_blocks = free_blocks;
     m->unknown_blocks += unknown;
@@ -194,20 +298,23 @@ static void walk_area(struct metrics *m, struct area *a)
 void metrics_compute(struct snapshot *s)
 {
     struct metrics *m = &s->metrics;
-    memset(m, 0, sizeof(*m));
+    util_zero(m, sizeof(*m)); /* util.h: cheaper than memset for this size */
     s->has_metrics = s->has_map;
     if (!s->has_map)
         return;
+    struct inner in;
+    util_zero(&in, sizeof(in));
     for (size_t i = 0; i < s->n_areas; i++) {
         struct area *a = &s->areas[i];
         size_t unknown_before = m->unknown_blocks;
-        walk_area(m, a);
+        walk_area(m, a, &in);
         m->blocks += a->n_blocks;
         m->free_blocks += a->free_blocks;
         m->used_blocks += a->n_blocks - a->free_blocks - (m->unknown_blocks - unknown_before);
         if (a->largest_free > m->largest_free_blocks)
             m->largest_free_blocks = a->largest_free;
     }
+    inner_fold(&in, m);
     for (int b = 0; b < SNAP_HIST_BUCKETS; b++)
         m->free_runs += m->free_hist[b];
     m->one_block = m->alloc_hist[0]; /* bucket 0 is exactly one block */

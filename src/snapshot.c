@@ -14,10 +14,11 @@ void snapshot_clear(struct snapshot *s)
     for (size_t i = 0; i < s->n_areas; i++) {
         areas[i].n_blocks = 0;
         areas[i].n_spans = 0;
+        areas[i].has_masks = false;
         areas[i].base[0] = '\0';
     }
     /* keep the area array and every map buffer for the next dump */
-    memset(s, 0, sizeof(*s));
+    util_zero(s, sizeof(*s));
     s->areas = areas;
     s->cap_areas = cap_areas;
     s->consistent = -1;
@@ -30,6 +31,7 @@ void snapshot_fini(struct snapshot *s)
     for (size_t i = 0; i < s->cap_areas; i++) {
         free(s->areas[i].map);
         free(s->areas[i].spans);
+        free(s->areas[i].masks);
     }
     free(s->areas);
     memset(s, 0, sizeof(*s));
@@ -48,11 +50,13 @@ struct area *snapshot_add_area(struct snapshot *s, const char *base, size_t base
     char *map = a->map;
     size_t cap = a->cap, cap_spans = a->cap_spans;
     struct free_span *spans = a->spans;
-    memset(a, 0, sizeof(*a));
+    struct line_masks *masks = a->masks;
+    util_zero(a, sizeof(*a));
     a->map = map;
     a->cap = cap;
     a->spans = spans;
     a->cap_spans = cap_spans;
+    a->masks = masks;
     if (base_len >= sizeof(a->base))
         base_len = sizeof(a->base) - 1;
     memcpy(a->base, base, base_len);
@@ -68,6 +72,7 @@ void area_reserve(struct area *a, size_t n)
     while (ncap < n)
         ncap *= 2;
     a->map = xrealloc(a->map, ncap);
+    a->masks = xrealloc(a->masks, (ncap + 63) / 64 * sizeof(*a->masks));
     a->cap = ncap;
 }
 

@@ -42,10 +42,36 @@ static void failed(struct stream *st, int i, const struct hw_err *e)
     }
 }
 
+/* No error yet. Only what hw_err_set() fills is cleared: the whole
+ * struct is 420 bytes, and it is cleared for every sink and every dump. */
+static void no_error(struct hw_err *e)
+{
+    e->code = HW_OK;
+    e->msg[0] = e->hint[0] = '\0';
+    e->said = false;
+}
+
+/* An item of kind with every field empty, set one by one: clearing the
+ * struct whole costs a rep stos for every dump (util.h). */
+static struct hw_item empty_item(enum hw_item_kind kind)
+{
+    struct hw_item it;
+    it.kind = kind;
+    it.time = 0;
+    it.source = 0;
+    it.name = it.event = it.detail = it.data = NULL;
+    it.snap = NULL;
+    it.msg = NULL;
+    it.len = 0;
+    it.probe = NULL;
+    return it;
+}
+
 void stream_emit(struct stream *st, const struct hw_item *it)
 {
     for (int i = 0; i < st->n; i++) {
-        struct hw_err e = {0};
+        struct hw_err e;
+        no_error(&e);
         if (st->sinks[i]->ops->item(st->sinks[i], it, &e) != HW_OK &&
             it->kind != HW_ITEM_MESSAGE)
             failed(st, i, &e);
@@ -54,13 +80,18 @@ void stream_emit(struct stream *st, const struct hw_item *it)
 
 void stream_snapshot(struct stream *st, const struct snapshot *s)
 {
-    struct hw_item it = {.kind = HW_ITEM_SNAPSHOT, .snap = s, .time = s->time};
+    struct hw_item it = empty_item(HW_ITEM_SNAPSHOT);
+    it.snap = s;
+    it.time = s->time;
     stream_emit(st, &it);
 }
 
 void stream_event(struct stream *st, double time, const char *kind, const char *detail)
 {
-    struct hw_item it = {.kind = HW_ITEM_EVENT, .time = time, .event = kind, .detail = detail};
+    struct hw_item it = empty_item(HW_ITEM_EVENT);
+    it.time = time;
+    it.event = kind;
+    it.detail = detail;
     stream_emit(st, &it);
 }
 

@@ -120,6 +120,11 @@ char *xstrdup(const char *s)
     return memcpy(xmalloc(n), s, n);
 }
 
+void util_zero(void *p, size_t n)
+{
+    memset(p, 0, n);
+}
+
 int64_t now_ms(void)
 {
     struct timespec ts;

@@ -5,7 +5,7 @@
 #  - every option of `BIN --help` is in man/heapwatch.1 (escaped as \-\-name),
 #    with the same short form and argument, and the same default; and every
 #    option the OPTIONS section documents is in --help;
-#  - every JSON key src/export_json.c writes, every problem/check name of
+#  - every JSON key src/export_json.c and src/json_text.c write, every problem/check name of
 #    src/snapshot.c and every exit status of include/hw.h is documented;
 #  - make headercheck passes.
 # Prints PASS/FAIL lines and "N passed, M failed"; exit 1 if anything failed.
@@ -160,7 +160,7 @@ man_section 'JSON OUTPUT' | man_text >"$TMP/json.txt"
 {
     grep -oE '(Add[A-Za-z]*ToObject|add_u64|add_or_null)\([a-z_>-]+, "[a-z_]+"' src/export_json.c |
         sed -E 's/.*"([a-z_]+)"$/\1/'
-    grep -oE '\\"[a-z_]+\\":' src/export_json.c | tr -d '\\":'
+    grep -ohE '\\"[a-z_]+\\":' src/export_json.c src/json_text.c | tr -d '\\":'
 } | sort -u >"$TMP/json.keys"
 bad=
 while read -r k; do

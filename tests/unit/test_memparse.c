@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include "hw.h"
+#include "memline.h"
 #include "memparse.h"
+#include "refwalk.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -398,6 +400,147 @@ static void test_noise_inside_dump(void **state)
     free(text);
 }
 
+/* Numbers of every length, at the end of a line and before more of it
+ * (read 8 digits at a time where 8 more bytes follow), up to the largest
+ * that fits and one past it. */
+static void test_numbers_of_every_length(void **state)
+{
+    (void)state;
+    char line[160];
+    uint64_t v = 0;
+    for (int digits = 1; digits <= 20; digits++) {
+        v = v * 10 + (uint64_t)(digits % 10);
+        for (int tail = 0; tail < 2; tail++) {
+            struct snapshot s = {0};
+            int n = snprintf(line, sizeof(line), "GC: total: %llu, used: %llu, free: %llu%s",
+                             (unsigned long long)v, (unsigned long long)v,
+                             (unsigned long long)v, tail ? ", max new split: 7" : "");
+            memline_gc(&s, line, line + n);
+            assert_true(s.has_gc);
+            assert_int_equal(s.gc_total, v);
+            assert_int_equal(s.gc_free, v);
+            assert_int_equal(s.has_max_new_split, tail);
+        }
+    }
+    struct snapshot s = {0};
+    const char *max = "GC: total: 18446744073709551609, used: 1, free: 18446744073709551616, x";
+    memline_gc(&s, max, max + strlen(max));
+    assert_false(s.has_gc); /* the second does not fit */
+    assert_int_equal(s.gc_total, 18446744073709551609ull);
+}
+
+/* A map line with no symbols after its offset, as the first line of an
+ * area and as the line just past a full map buffer (16 lines of 64): its
+ * mask is still written somewhere it may be (found by the fuzzer). */
+static void test_empty_map_lines(void **state)
+{
+    (void)state;
+    struct got g;
+    char text[4096];
+    size_t o = (size_t)sprintf(text, "GC memory layout; from 3ffc0000:\n00000000: \n");
+    o += (size_t)sprintf(text + o, "GC memory layout; from 3ffd0000:\n");
+    for (int line = 0; line < 16; line++) {
+        o += (size_t)sprintf(text + o, "%08x: ", line * 1024);
+        memset(text + o, line & 1 ? '.' : '=', 64);
+        text[o] = 'h';
+        o += 64;
+        text[o++] = '\n';
+    }
+    o += (size_t)sprintf(text + o, "00004000: \nGC memory layout; from 3ffe0000:\n00000000:\n");
+    parse(&g, text, o, 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.s[0].n_areas, 3);
+    assert_int_equal(g.s[0].areas[1].n_blocks, 1024);
+    ASSERT_REF_METRICS(&g.s[0]);
+    got_free(&g);
+}
+
+/* A map printed the way py/gc.c gc_dump_alloc_table() prints it: 64
+ * symbols a line after an 8-digit offset, two or more whole free lines as
+ * "(N lines all free)". Appends to out at *o; tails as 't' if old. */
+static void print_area(char *out, size_t *o, const char *sym, size_t n, bool old,
+                       const char *prefix)
+{
+    *o += (size_t)sprintf(out + *o, "%sGC memory layout; from 3ffc0000:", prefix);
+    for (size_t bl = 0; bl < n; bl++) {
+        if (bl % 64 == 0) {
+            size_t bl2 = bl;
+            while (bl2 < n && sym[bl2] == '.')
+                bl2++;
+            if (bl2 - bl >= 2 * 64) {
+                *o += (size_t)sprintf(out + *o, "\n%s       (%zu lines all free)", prefix,
+                                      (bl2 - bl) / 64);
+                bl = bl2 & ~(size_t)63;
+                if (bl >= n)
+                    break;
+            }
+            *o += (size_t)sprintf(out + *o, "\n%s%08zx: ", prefix, bl * 16);
+        }
+        out[(*o)++] = old && sym[bl] == '=' ? 't' : sym[bl];
+    }
+    out[(*o)++] = '\n';
+}
+
+/* Random heaps printed as mem_info text, some damaged in transit (a symbol
+ * dropped or garbled), read back in random pieces: the metrics the reader
+ * computes from its own masks agree with the reference walk over the map
+ * it stored, and an undamaged map is stored as printed. */
+static void test_random_dumps(void **state)
+{
+    (void)state;
+    uint64_t st = 0x2545f4914f6cdd1dull;
+    struct got g;
+    char *text = xmalloc(1 << 20), *sym[4];
+    size_t n[4];
+    for (int k = 0; k < 4; k++)
+        sym[k] = xmalloc(5000);
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t areas = 1 + ref_below(&st, 4), o = 0;
+        bool old = ref_below(&st, 5) == 0, damaged = ref_below(&st, 4) == 0;
+        const char *prefix = ref_below(&st, 4) == 0 ? "[12:00:00.000] " : "";
+        o += (size_t)sprintf(text + o, "%sGC: total: 1, used: 1, free: 1\n", prefix);
+        o += (size_t)sprintf(text + o, "%s No. of 1-blocks: 1, 2-blocks: 1, max blk sz: 1\n",
+                             prefix);
+        for (size_t k = 0; k < areas; k++) {
+            n[k] = 1 + ref_below(&st, ref_below(&st, 3) ? 600 : 4000);
+            ref_random_map(&st, sym[k], n[k], 1);
+            if (ref_below(&st, 3) == 0) { /* a heap with long free stretches */
+                size_t at = ref_below(&st, n[k]);
+                memset(sym[k] + at, '.', ref_below(&st, n[k] - at));
+            }
+            size_t start = o;
+            print_area(text, &o, sym[k], n[k], old, prefix);
+            if (damaged && ref_below(&st, 2)) { /* one map symbol dropped or garbled */
+                char *at = strstr(text + start, ": ");
+                if (at && (size_t)(at - text) + 10 < o) {
+                    at += 2 + ref_below(&st, 8);
+                    if (ref_below(&st, 2))
+                        memmove(at, at + 1, (size_t)(text + o - at - 1)), o--;
+                    else
+                        *at = "?!\x01#"[ref_below(&st, 4)];
+                }
+            }
+        }
+        o += (size_t)sprintf(text + o, "%s>>> \n", prefix);
+        parse(&g, text, o, ref_below(&st, 2) ? 0 : 1 + ref_below(&st, 200));
+        assert_int_equal(g.n, 1);
+        const struct snapshot *s = &g.s[0];
+        assert_true(s->has_metrics);
+        ASSERT_REF_METRICS(s);
+        if (!damaged) {
+            assert_int_equal(s->n_areas, areas);
+            for (size_t k = 0; k < areas; k++) {
+                assert_int_equal(s->areas[k].n_blocks, n[k]);
+                assert_memory_equal(s->areas[k].map, sym[k], n[k]);
+            }
+        }
+        got_free(&g);
+    }
+    for (int k = 0; k < 4; k++)
+        free(sym[k]);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +558,9 @@ int main(void)
         cmocka_unit_test(test_headless_map),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_noise_inside_dump),
+        cmocka_unit_test(test_random_dumps),
+        cmocka_unit_test(test_numbers_of_every_length),
+        cmocka_unit_test(test_empty_map_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

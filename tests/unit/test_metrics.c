@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* test_metrics.c - metrics on hand-built maps whose answers are known. */
+/* test_metrics.c - metrics on hand-built maps whose answers are known, and
+ * on thousands of random ones against the reference walk (refwalk.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "metrics.h"
+#include "refwalk.h"
 
 #include <string.h>
 
@@ -120,6 +122,136 @@ static void test_check(void **state)
     snapshot_fini(&s);
 }
 
+static bool all_free(const char *line)
+{
+    for (int i = 0; i < 64; i++)
+        if (line[i] != '.')
+            return false;
+    return true;
+}
+
+/* Random maps of one to five areas, of lengths that are rarely a multiple
+ * of 64, some of their whole free lines turned into "(N lines all free)"
+ * spans with junk under them (a span's bytes are never to be read). */
+static void build_random(struct snapshot *s, uint64_t *st)
+{
+    snapshot_clear(s);
+    s->has_map = true;
+    s->block_size = ref_below(st, 4) ? 16 : 0;
+    size_t areas = 1 + ref_below(st, ref_below(st, 4) ? 1 : 5);
+    for (size_t k = 0; k < areas; k++) {
+        struct area *a = snapshot_add_area(s, "3ffc0000", 8);
+        size_t n = ref_below(st, 5) == 0 ? ref_below(st, 70) : 1 + ref_below(st, 3000);
+        area_reserve(a, n + 1);
+        ref_random_map(st, a->map, n, ref_below(st, 3) == 0);
+        a->n_blocks = n;
+        if (ref_below(st, 3) == 0)
+            continue;
+        for (size_t line = 0; line < n / 64; line++) {
+            size_t end = line;
+            while (end < n / 64 && all_free(a->map + end * 64))
+                end++;
+            if (end > line && ref_below(st, 2)) {
+                memset(a->map + line * 64, ref_below(st, 2) ? 'h' : '=', (end - line) * 64);
+                area_add_span(a, line * 64, (end - line) * 64);
+            }
+            line = end;
+        }
+    }
+}
+
+static void test_random_maps(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    memset(&s, 0, sizeof(s));
+    uint64_t st = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 5000; i++) {
+        build_random(&s, &st);
+        metrics_compute(&s);
+        ASSERT_REF_METRICS(&s);
+    }
+    snapshot_fini(&s);
+}
+
+/* The longest runs are found wherever they stand: one run per map, of every
+ * length up to a few lines, at every offset within the first line. */
+static void test_every_run_length(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    memset(&s, 0, sizeof(s));
+    char map[400];
+    for (size_t len = 1; len < 200; len++) {
+        for (size_t at = 0; at < 70; at++) {
+            for (int kind = 0; kind < 2; kind++) {
+                memset(map, kind ? '.' : 'h', sizeof(map));
+                if (kind) {
+                    memset(map + at, '.', len);
+                    map[at + len] = 'T';
+                } else {
+                    map[at] = 'L';
+                    memset(map + at + 1, '=', len - 1);
+                }
+                const char *m[] = {map};
+                map[at + len + 1 + (at & 7)] = '\0';
+                build(&s, m, 1);
+                ASSERT_REF_METRICS(&s);
+                snapshot_fini(&s);
+            }
+        }
+    }
+}
+
+/* The longest run so far and a longer one later: every pair of lengths
+ * that fit inside a line, free runs and allocations alike. */
+static void test_longer_run_later(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    memset(&s, 0, sizeof(s));
+    char map[200];
+    for (size_t first = 1; first < 63; first++) {
+        for (size_t later = 1; later < 63; later++) {
+            for (int kind = 0; kind < 2; kind++) {
+                memset(map, 'h', sizeof(map));
+                map[sizeof(map) - 1] = '\0';
+                if (kind) {
+                    memset(map + 1, '.', first);
+                    memset(map + 65, '.', later);
+                } else {
+                    memset(map + 1, '=', first - 1);
+                    map[65] = 'B';
+                    memset(map + 66, '=', later - 1);
+                }
+                const char *m[] = {map};
+                build(&s, m, 1);
+                ASSERT_REF_METRICS(&s);
+                snapshot_fini(&s);
+            }
+        }
+    }
+}
+
+/* Counters that add up over many lines: a big heap of one letter. */
+static void test_many_heads(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    static char map[70001];
+    const char *letters = "TmLh";
+    for (const char *l = letters; *l; l++) {
+        memset(map, *l, sizeof(map) - 1);
+        map[sizeof(map) - 1] = '\0';
+        const char *m[] = {map, map + 30000};
+        build(&s, m, 2);
+        assert_int_equal(s.metrics.heads[metrics_head_index(*l)], 70000 + 40000);
+        assert_int_equal(s.metrics.allocations, 110000);
+        ASSERT_REF_METRICS(&s);
+        snapshot_fini(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +260,10 @@ int main(void)
         cmocka_unit_test(test_sizes_and_split_areas),
         cmocka_unit_test(test_unknown_blocks_break_runs),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_random_maps),
+        cmocka_unit_test(test_every_run_length),
+        cmocka_unit_test(test_longer_run_later),
+        cmocka_unit_test(test_many_heads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
