@@ -25,15 +25,20 @@ BUILD := build/san
 SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-HW_CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE \
+# The layers, each a folder of modules with their headers beside them:
+# base <- model <- parse, link, out, ui <- session <- main.c
+LAYERS      := base model parse link out ui session
+INCLUDES    := -Isrc $(LAYERS:%=-Isrc/%)
+HW_CPPFLAGS := $(INCLUDES) -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE \
                $(shell $(PKG_CONFIG) --cflags $(PKGS))
 HW_CFLAGS   := -std=c11 $(WARN) $(SAN) $(CFLAGS) -MMD -MP
 HW_LDFLAGS  := $(SAN) $(LDFLAGS)
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
-SRCS := $(sort $(wildcard src/*.c))
-OBJS := $(SRCS:src/%.c=$(BUILD)/%.o)
+SRCS := $(sort $(wildcard src/*.c $(LAYERS:%=src/%/*.c)))
+OBJS := $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
+vpath %.c src $(LAYERS:%=src/%)
 LIBOBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
 
 BIN := $(BUILD)/heapwatch
@@ -46,7 +51,7 @@ endif
 $(BIN): $(OBJS)
 	$(CC) $(HW_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/%.o: src/%.c Makefile | $(BUILD)
+$(BUILD)/%.o: %.c Makefile | $(BUILD)
 	$(CC) $(HW_CPPFLAGS) $(HW_CFLAGS) -c -o $@ $<
 
 $(BUILD) $(BUILD)/tests:
@@ -95,7 +100,7 @@ lint:
 	@tests/lint.sh $(BIN)
 
 headercheck:
-	@set -e; for h in include/*.h; do \
+	@set -e; for h in src/*.h $(LAYERS:%=src/%/*.h); do \
 	  echo "#include \"$$(basename $$h)\"" | $(CC) $(HW_CPPFLAGS) -std=c11 $(WARN) -x c -fsyntax-only -; done; \
 	  echo "headers self-contained"
 
@@ -105,13 +110,13 @@ FUZZ_TARGETS := memparse repl capture
 fuzz_deps_memparse := memparse lines blockmap memline mapsym snapshot metrics util
 fuzz_deps_repl     := repl util
 fuzz_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
-FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 
 build/fuzz:
 	mkdir -p $@
 
 define fuzz_rule
-build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(fuzz_deps_$(1):%=src/%.c) | build/fuzz
+build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(foreach m,$(fuzz_deps_$(1)),$(filter %/$(m).c,$(SRCS))) | build/fuzz
 	clang $$(FUZZ_FLAGS) -o $$@ $$^
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))

@@ -5,8 +5,8 @@
 #  - every option of `BIN --help` is in man/heapwatch.1 (escaped as \-\-name),
 #    with the same short form and argument, and the same default; and every
 #    option the OPTIONS section documents is in --help;
-#  - every JSON key src/export_json.c and src/json_text.c write, every problem/check name of
-#    src/snapshot.c and every exit status of include/hw.h is documented;
+#  - every JSON key src/out/export_json.c and src/out/json_text.c write, every problem/check name of
+#    src/model/snapshot.c and every exit status of src/base/hw.h is documented;
 #  - make headercheck passes.
 # Prints PASS/FAIL lines and "N passed, M failed"; exit 1 if anything failed.
 
@@ -68,11 +68,11 @@ if [ -z "$missing" ]; then pass sections; else fail sections "missing:$missing";
 
 # The page carries the version itself, so "man -l man/heapwatch.1" in a
 # clone shows the same as the installed page: it must be HW_VERSION.
-hw_version=$(sed -n 's/^#define HW_VERSION "\(.*\)"/\1/p' "$ROOT/include/hw.h")
+hw_version=$(sed -n 's/^#define HW_VERSION "\(.*\)"/\1/p' "$ROOT/src/base/hw.h")
 if grep -Eq "^\.TH HEAPWATCH 1 .*\"heapwatch $hw_version\"" "$MAN" && ! grep -q '@VERSION@' "$MAN"; then
     pass th-version
 else
-    fail th-version ".TH must say \"heapwatch $hw_version\" (include/hw.h) and no @VERSION@ may be left"
+    fail th-version ".TH must say \"heapwatch $hw_version\" (src/base/hw.h) and no @VERSION@ may be left"
 fi
 
 # Options are escaped consistently: no raw "--" or " -x" outside comments.
@@ -158,9 +158,9 @@ fi
 # ---- JSON schema, problem names, exit statuses
 man_section 'JSON OUTPUT' | man_text >"$TMP/json.txt"
 {
-    grep -oE '(Add[A-Za-z]*ToObject|add_u64|add_or_null)\([a-z_>-]+, "[a-z_]+"' src/export_json.c |
+    grep -oE '(Add[A-Za-z]*ToObject|add_u64|add_or_null)\([a-z_>-]+, "[a-z_]+"' src/out/export_json.c |
         sed -E 's/.*"([a-z_]+)"$/\1/'
-    grep -ohE '\\"[a-z_]+\\":' src/export_json.c src/json_text.c | tr -d '\\":'
+    grep -ohE '\\"[a-z_]+\\":' src/out/export_json.c src/out/json_text.c | tr -d '\\":'
 } | sort -u >"$TMP/json.keys"
 bad=
 while read -r k; do
@@ -169,10 +169,10 @@ done <"$TMP/json.keys"
 if [ "$(wc -l <"$TMP/json.keys")" -ge 40 ] && [ -z "$bad" ]; then
     pass json-keys-documented
 else
-    fail json-keys-documented "keys of src/export_json.c missing from JSON OUTPUT:${bad:- (found only $(wc -l <"$TMP/json.keys") keys)}"
+    fail json-keys-documented "keys of src/out/export_json.c missing from JSON OUTPUT:${bad:- (found only $(wc -l <"$TMP/json.keys") keys)}"
 fi
 
-sed -n '/_names\[SNAP_N_/,/};/p' src/snapshot.c | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u >"$TMP/names"
+sed -n '/_names\[SNAP_N_/,/};/p' src/model/snapshot.c | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u >"$TMP/names"
 bad=
 while read -r k; do
     grep -qw -- "$k" "$TMP/json.txt" || bad="$bad $k"
@@ -186,7 +186,7 @@ fi
 man_section 'EXIT STATUS' >"$TMP/exit.roff"
 bad=
 n=0
-for v in $(grep -oE 'HW_EXIT_[A-Z]+ = [0-9]+' include/hw.h | grep -oE '[0-9]+$' | sort -u); do
+for v in $(grep -oE 'HW_EXIT_[A-Z]+ = [0-9]+' src/base/hw.h | grep -oE '[0-9]+$' | sort -u); do
     n=$((n + 1))
     awk -v v="$v" 'prev == ".TP" && $0 == ".B " v { f = 1 } { prev = $0 } END { exit !f }' \
         "$TMP/exit.roff" || bad="$bad $v"
@@ -194,7 +194,7 @@ done
 if [ "$n" -ge 4 ] && [ -z "$bad" ]; then
     pass exit-statuses-documented
 else
-    fail exit-statuses-documented "exit statuses of include/hw.h not in EXIT STATUS:${bad:- (found $n)}"
+    fail exit-statuses-documented "exit statuses of src/base/hw.h not in EXIT STATUS:${bad:- (found $n)}"
 fi
 
 # ---- headers
@@ -203,6 +203,34 @@ if make -s headercheck >"$TMP/headercheck.log" 2>&1; then
 else
     fail headercheck "make headercheck failed"
     show_log "$TMP/headercheck.log"
+fi
+
+# ---- layers: a module includes only headers of its own layer or below,
+# so dependencies point one way: base <- model <- parse, link, out <- ui
+# <- session <- src/ (main, options, paths). Headers sit beside their .c.
+declare -A level=([base]=0 [model]=1 [parse]=2 [link]=2 [out]=2 [ui]=3 [session]=4 [top]=5)
+declare -A home
+for h in src/*.h src/*/*.h; do
+    d=$(dirname "$h"); d=${d#src}; d=${d#/}
+    home[$(basename "$h")]=${d:-top}
+done
+: >"$TMP/layers.txt"
+for f in src/*.[ch] src/*/*.[ch]; do
+    d=$(dirname "$f"); d=${d#src}; d=${d#/}; d=${d:-top}
+    for h in $(grep -oE '^#include "[a-z_0-9]+\.h"' "$f" | cut -d'"' -f2); do
+        hd=${home[$h]:-}
+        if [ -z "$hd" ]; then
+            echo "$f includes $h, which is no header of src/" >>"$TMP/layers.txt"
+        elif [ "${level[$hd]}" -gt "${level[$d]}" ]; then
+            echo "$f ($d) includes $h ($hd, a layer above)" >>"$TMP/layers.txt"
+        fi
+    done
+done
+if [ ! -s "$TMP/layers.txt" ] && [ ! -d include ]; then
+    pass layers
+else
+    fail layers "includes that point up the layers:"
+    show_log "$TMP/layers.txt"
 fi
 
 hw_finish

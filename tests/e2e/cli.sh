@@ -34,7 +34,7 @@ expect_status 0 help-after-subcommand -- "$BIN" analyze --help &&
         fail help-after-subcommand-text "analyze --help printed no usage"; }
 
 # ---- --version
-want=$(sed -n 's/^#define HW_VERSION "\(.*\)"/\1/p' "$ROOT/include/hw.h")
+want=$(sed -n 's/^#define HW_VERSION "\(.*\)"/\1/p' "$ROOT/src/base/hw.h")
 for opt in --version -V; do
     if expect_status 0 "version$opt-exit-0" -- "$BIN" $opt; then
         out=$TMP/version$opt-exit-0.out

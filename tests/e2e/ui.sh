@@ -216,7 +216,7 @@ quit_ok() {
 
 # ---- reading the screen
 
-# fmt_bytes N: as src/fmt.c's fmt_bytes (1024-based, 3 significant digits).
+# fmt_bytes N: as src/base/fmt.c's fmt_bytes (1024-based, 3 significant digits).
 fmt_bytes() {
     awk -v n="$1" 'BEGIN {
         if (n == "" || n == "null") { print "-"; exit }
@@ -238,7 +238,7 @@ stats_seen() {
 }
 
 # stats_want FILE JQPATH: the same line from one snapshot of a JSON document:
-# its "figures", the one rule every output follows (src/snapshot.c).
+# its "figures", the one rule every output follows (src/model/snapshot.c).
 stats_want() {
     local t u f l blk fr
     read -r t u f l blk fr < <(jq -r "$2"' | .figures | [.total_bytes, .used_bytes, .free_bytes,

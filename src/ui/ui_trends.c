@@ -3,8 +3,8 @@
  * per series over the trend window (gaps where the link was down, the
  * extremes marked), its current, highest and lowest values, and the time
  * axis. Reads the history, never changes it; columns, levels and the axis
- * come from fmt_ui.c, the look and primitives from ui_draw_impl.h. */
-#include "ui_draw_impl.h"
+ * come from fmt_ui.c, the look and primitives from ui_paint.h. */
+#include "ui_trends.h"
 #include "fmt.h"
 #include "fmt_ui.h"
 #include "history.h"

@@ -3,7 +3,7 @@
  * that live.c (or replay.c) builds, and translates keys into actions that
  * the loop applies; it never touches the model, the board or the files.
  * The only modules that see <curses.h> are ui.c, ui_draw.c and ui_trends.c
- * (through ui_draw_impl.h). */
+ * (through ui_paint.h). */
 #ifndef HW_UI_H
 #define HW_UI_H
 

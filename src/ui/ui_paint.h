@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* ui_draw_impl.h - internal to ui_draw.c and ui_trends.c: the look of this
+/* ui_paint.h - internal to ui_draw.c and ui_trends.c: the look of this
  * terminal (colour pairs and attributes per element, UTF-8 or not) and the
  * clipped text primitives both draw with. ui_draw.c owns the frame and every
  * panel but the trends; ui_trends.c the trends. No other module includes
  * this; with ui.c, these are the only files that see <curses.h>. */
-#ifndef HW_UI_DRAW_IMPL_H
-#define HW_UI_DRAW_IMPL_H
+#ifndef HW_UI_PAINT_H
+#define HW_UI_PAINT_H
 
 #include "fmt_ui.h"
 #include "heatmap.h"
@@ -91,11 +91,5 @@ static inline const char *sym(const struct ui_style *style, const char *utf8, co
 {
     return style->utf8 ? utf8 : ascii;
 }
-
-/* ui_trends.c: the trends panel (title, one chart per series with its
- * current, highest and lowest values, the time axis); nothing when the
- * layout has no room for it. */
-void ui_trends_draw(const struct view *v, const struct ui_layout *lo,
-                    const struct ui_style *style);
 
 #endif

@@ -6,7 +6,8 @@
  * it; layout maths and labels come from fmt_ui.c, the stats rows from
  * ui_stats.c, cells from heatmap.c. */
 #include "ui.h"
-#include "ui_draw_impl.h"
+#include "ui_paint.h"
+#include "ui_trends.h"
 #include "fmt.h"
 #include "fmt_ui.h"
 #include "heatmap.h"
@@ -99,7 +100,7 @@ void ui_draw_setup(int colors, bool utf8)
 }
 
 
-/* ---- text primitives beyond ui_draw_impl.h's, clipped the same way ---- */
+/* ---- text primitives beyond ui_paint.h's, clipped the same way ---- */
 
 static void put_cp(struct pen *p, attr_t a, const uint32_t *cp, int n)
 {
