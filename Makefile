@@ -99,6 +99,14 @@ fixtures-update: $(BIN)
 lint:
 	@tests/lint.sh $(BIN)
 
+# every C file as .clang-format says; lint checks it holds
+FORMATTED = $(SRCS) $(wildcard src/*.h $(LAYERS:%=src/%/*.h) tests/unit/*.c tests/fuzz/*.c bench/*.c)
+format:
+	clang-format -i $(FORMATTED)
+
+format-check:
+	@clang-format --dry-run -Werror $(FORMATTED)
+
 headercheck:
 	@set -e; for h in src/*.h $(LAYERS:%=src/%/*.h); do \
 	  echo "#include \"$$(basename $$h)\"" | $(CC) $(HW_CPPFLAGS) -std=c11 $(WARN) -x c -fsyntax-only -; done; \
@@ -145,6 +153,6 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all unit golden e2e check fixtures-update lint headercheck fuzz bench install uninstall clean
+.PHONY: all unit golden e2e check fixtures-update lint format format-check headercheck fuzz bench install uninstall clean
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

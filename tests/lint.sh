@@ -233,4 +233,12 @@ else
     show_log "$TMP/layers.txt"
 fi
 
+# ---- formatting: the code is as .clang-format says
+if make -s format-check >"$TMP/format.log" 2>&1; then
+    pass clang-format
+else
+    fail clang-format "not formatted as .clang-format says (make format):"
+    show_log "$TMP/format.log" 10
+fi
+
 hw_finish
