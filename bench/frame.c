@@ -165,8 +165,11 @@ static void bench_render(const struct history *h, int cols, int lines)
     const struct snapshot *s = history_current(h);
     size_t k = heatmap_fit(s->areas[0].n_blocks, (size_t)lo.heat_cols, (size_t)lo.heat_rows);
     for (int v = 0; v < HM_N_VIEWS; v++) {
-        struct hm_input in = {.area = &s->areas[0], .prev = &history_previous(h)->areas[0],
-                              .age = history_age(h, 0), .view = (enum hm_view)v, .utf8 = true};
+        struct hm_input in = {.area = &s->areas[0],
+                              .prev = &history_previous(h)->areas[0],
+                              .age = history_age(h, 0),
+                              .view = (enum hm_view)v,
+                              .utf8 = true};
         double t[FRAMES];
         for (int f = 0; f < FRAMES; f++) {
             double t0 = now_s();
@@ -182,9 +185,17 @@ static void bench_render(const struct history *h, int cols, int lines)
 static struct view make_view(const struct history *h)
 {
     struct view v = {
-        .source = "/dev/ttyACM0", .link = UI_LINK_READY, .link_detail = "", .hist = h,
-        .now = 120, .sample_rate = 2, .last_sample_age = 0.3, .has_probe = true,
-        .probe_bytes = 64, .message = "", .trend_window = 120,
+        .source = "/dev/ttyACM0",
+        .link = UI_LINK_READY,
+        .link_detail = "",
+        .hist = h,
+        .now = 120,
+        .sample_rate = 2,
+        .last_sample_age = 0.3,
+        .has_probe = true,
+        .probe_bytes = 64,
+        .message = "",
+        .trend_window = 120,
     };
     return v;
 }
@@ -309,8 +320,8 @@ int main(int argc, char **argv)
     if (argc > 2 && strcmp(argv[1], "--dump") == 0)
         return dump(h, argc, argv);
     const struct snapshot *s = history_current(h);
-    printf("heap: %d blocks of %d B, %zu allocations, %zu free runs, %zu samples\n", BLOCKS,
-           BLOCK, s->metrics.allocations, s->metrics.free_runs, history_len(h));
+    printf("heap: %d blocks of %d B, %zu allocations, %zu free runs, %zu samples\n", BLOCKS, BLOCK,
+           s->metrics.allocations, s->metrics.free_runs, history_len(h));
     bench_render(h, 200, 60);
     bench_render(h, 80, 24);
     SCREEN *scr = open_null_term(256, true);

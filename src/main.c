@@ -106,7 +106,9 @@ static int run_list(void)
             snprintf(id, sizeof(id), "%04x:%04x", p->vid, p->pid);
         printf("%-22s %-9s %-20s %s%s\n", p->path, id, p->serial ? p->serial : "-",
                p->description ? p->description : "-",
-               p->likely == 2 ? "  (MicroPython)" : p->likely == 1 ? "  (USB serial bridge)" : "");
+               p->likely == 2   ? "  (MicroPython)"
+               : p->likely == 1 ? "  (USB serial bridge)"
+                                : "");
     }
     if (n == 0)
         fprintf(stderr, "heapwatch: no serial ports found\n");
@@ -142,8 +144,10 @@ static int run_live(const struct hw_options *o)
     char why[128];
     if (l.tui && !ui_usable(why, sizeof(why))) {
         /* lines are what such a terminal can show: say so once and go on */
-        fprintf(stderr, "heapwatch: %s: one line per sample instead of the full-screen UI "
-                        "(--no-tui)\n", why);
+        fprintf(stderr,
+                "heapwatch: %s: one line per sample instead of the full-screen UI "
+                "(--no-tui)\n",
+                why);
         l.tui = false;
     }
     l.ui.no_color = o->no_color;

@@ -11,8 +11,17 @@
 #include <string.h>
 
 enum {
-    OPT_DURATION = 256, OPT_DTR, OPT_RTS, OPT_GC, OPT_NO_MAP, OPT_LISTEN, OPT_NO_INTERRUPT,
-    OPT_MAP, OPT_NO_TUI, OPT_NO_COLOR, OPT_TIMEOUT,
+    OPT_DURATION = 256,
+    OPT_DTR,
+    OPT_RTS,
+    OPT_GC,
+    OPT_NO_MAP,
+    OPT_LISTEN,
+    OPT_NO_INTERRUPT,
+    OPT_MAP,
+    OPT_NO_TUI,
+    OPT_NO_COLOR,
+    OPT_TIMEOUT,
 };
 
 /* Which commands take an option. An option of another command is a usage
@@ -56,52 +65,53 @@ static const struct spec {
 enum { N_SPECS = sizeof(specs) / sizeof(specs[0]) };
 
 static const char *const cmd_names[] = {
-    [CMD_LIVE] = "live mode", [CMD_ANALYZE] = "analyze", [CMD_LIST] = "list",
+    [CMD_LIVE] = "live mode",
+    [CMD_ANALYZE] = "analyze",
+    [CMD_LIST] = "list",
     [CMD_REPLAY] = "replay",
 };
 
 static void options_usage(FILE *f)
 {
-    fputs(
-        "Usage: heapwatch [OPTIONS] [PORT]          watch a board's heap live\n"
-        "       heapwatch analyze [OPTIONS] FILE...  summarise captured mem_info output\n"
-        "       heapwatch replay FILE                the live UI over a capture\n"
-        "       heapwatch list                       list serial ports, boards first\n"
-        "\n"
-        "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
-        "(a command run on a fresh pty), a shortcut a0/u0/c0, or auto (the default).\n"
-        "\n"
-        "Live options:\n"
-        "  -i, --interval SECONDS  time between samples (default: 1; 0 = back to back)\n"
-        "  -n, --count N           stop after N samples (default: run until q or Ctrl-C)\n"
-        "      --duration SECONDS  stop after this long\n"
-        "  -b, --baud RATE         serial speed (default: 115200)\n"
-        "      --dtr on|off        set DTR after opening (default: unchanged)\n"
-        "      --rts on|off        set RTS after opening (default: unchanged)\n"
-        "      --gc                run gc.collect() before each sample\n"
-        "      --no-map            sample mem_info() without the block map (huge heaps)\n"
-        "      --listen            never write to the board; read the dumps it prints\n"
-        "      --no-interrupt      never send Ctrl-C; report a running program as busy\n"
-        "      --timeout SECONDS   how long the board may stay silent (default: 5)\n"
-        "  -r, --record FILE       append the raw transcript with timestamps to FILE\n"
-        "  -j, --json FILE         write snapshots as JSON to FILE (- for stdout)\n"
-        "      --map               include block maps in the JSON\n"
-        "      --no-tui            one line per sample instead of the full-screen UI\n"
-        "      --no-color          no colours (also when NO_COLOR is set)\n"
-        "\n"
-        "Analyze options:\n"
-        "  -j, --json FILE         write every dump as JSON to FILE (- for stdout)\n"
-        "      --map               include block maps in the JSON\n"
-        "  -d, --dumps             one line per dump in the summary\n"
-        "  -q, --quiet             no summary text\n"
-        "\n"
-        "  -v, --verbose           live: also show what the board prints between samples\n"
-        "  -h, --help              show this help and exit\n"
-        "  -V, --version           show the version and exit\n"
-        "\n"
-        "Exit status: 0 ok, 1 runtime error, 2 usage error, 3 a check failed.\n"
-        "See heapwatch(1) for keys, file formats, the JSON schema and examples.\n",
-        f);
+    fputs("Usage: heapwatch [OPTIONS] [PORT]          watch a board's heap live\n"
+          "       heapwatch analyze [OPTIONS] FILE...  summarise captured mem_info output\n"
+          "       heapwatch replay FILE                the live UI over a capture\n"
+          "       heapwatch list                       list serial ports, boards first\n"
+          "\n"
+          "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
+          "(a command run on a fresh pty), a shortcut a0/u0/c0, or auto (the default).\n"
+          "\n"
+          "Live options:\n"
+          "  -i, --interval SECONDS  time between samples (default: 1; 0 = back to back)\n"
+          "  -n, --count N           stop after N samples (default: run until q or Ctrl-C)\n"
+          "      --duration SECONDS  stop after this long\n"
+          "  -b, --baud RATE         serial speed (default: 115200)\n"
+          "      --dtr on|off        set DTR after opening (default: unchanged)\n"
+          "      --rts on|off        set RTS after opening (default: unchanged)\n"
+          "      --gc                run gc.collect() before each sample\n"
+          "      --no-map            sample mem_info() without the block map (huge heaps)\n"
+          "      --listen            never write to the board; read the dumps it prints\n"
+          "      --no-interrupt      never send Ctrl-C; report a running program as busy\n"
+          "      --timeout SECONDS   how long the board may stay silent (default: 5)\n"
+          "  -r, --record FILE       append the raw transcript with timestamps to FILE\n"
+          "  -j, --json FILE         write snapshots as JSON to FILE (- for stdout)\n"
+          "      --map               include block maps in the JSON\n"
+          "      --no-tui            one line per sample instead of the full-screen UI\n"
+          "      --no-color          no colours (also when NO_COLOR is set)\n"
+          "\n"
+          "Analyze options:\n"
+          "  -j, --json FILE         write every dump as JSON to FILE (- for stdout)\n"
+          "      --map               include block maps in the JSON\n"
+          "  -d, --dumps             one line per dump in the summary\n"
+          "  -q, --quiet             no summary text\n"
+          "\n"
+          "  -v, --verbose           live: also show what the board prints between samples\n"
+          "  -h, --help              show this help and exit\n"
+          "  -V, --version           show the version and exit\n"
+          "\n"
+          "Exit status: 0 ok, 1 runtime error, 2 usage error, 3 a check failed.\n"
+          "See heapwatch(1) for keys, file formats, the JSON schema and examples.\n",
+          f);
 }
 
 static enum cli_status usage_error(struct hw_options *o, const char *fmt, ...)
@@ -175,19 +185,44 @@ static enum cli_status apply(struct hw_options *o, int c, const char *arg, const
         if ((*(c == OPT_DTR ? &o->dtr : &o->rts) = parse_onoff(arg)) < -1)
             return usage_error(o, "--%s takes on or off, not '%s'", name, arg);
         break;
-    case OPT_GC: o->gc = true; break;
-    case OPT_NO_MAP: o->no_map = true; break;
-    case OPT_LISTEN: o->listen = true; break;
-    case OPT_NO_INTERRUPT: o->interrupt = false; break;
-    case 'r': o->record_path = arg; break;
-    case 'j': o->json_path = arg; break;
-    case OPT_MAP: o->with_map = true; break;
-    case OPT_NO_TUI: o->no_tui = true; break;
-    case OPT_NO_COLOR: o->no_color = true; break;
-    case 'd': o->per_dump = true; break;
-    case 'q': o->quiet = true; break;
-    case 'v': o->verbose++; break;
-    default: return usage_error(o, "unknown option");
+    case OPT_GC:
+        o->gc = true;
+        break;
+    case OPT_NO_MAP:
+        o->no_map = true;
+        break;
+    case OPT_LISTEN:
+        o->listen = true;
+        break;
+    case OPT_NO_INTERRUPT:
+        o->interrupt = false;
+        break;
+    case 'r':
+        o->record_path = arg;
+        break;
+    case 'j':
+        o->json_path = arg;
+        break;
+    case OPT_MAP:
+        o->with_map = true;
+        break;
+    case OPT_NO_TUI:
+        o->no_tui = true;
+        break;
+    case OPT_NO_COLOR:
+        o->no_color = true;
+        break;
+    case 'd':
+        o->per_dump = true;
+        break;
+    case 'q':
+        o->quiet = true;
+        break;
+    case 'v':
+        o->verbose++;
+        break;
+    default:
+        return usage_error(o, "unknown option");
     }
     return CLI_OK;
 }
@@ -280,8 +315,11 @@ static int subcommand(int argc, char **argv, struct hw_options *o, bool *help)
     static const struct {
         const char *name;
         enum hw_command cmd;
-    } cmds[] = {{"analyze", CMD_ANALYZE}, {"analyse", CMD_ANALYZE}, {"list", CMD_LIST},
-                {"replay", CMD_REPLAY}, {"help", CMD_LIVE}};
+    } cmds[] = {{"analyze", CMD_ANALYZE},
+                {"analyse", CMD_ANALYZE},
+                {"list", CMD_LIST},
+                {"replay", CMD_REPLAY},
+                {"help", CMD_LIVE}};
     *help = false;
     for (size_t i = 0; argc > 1 && i < ARRAY_LEN(cmds); i++) {
         if (!strcmp(argv[1], cmds[i].name)) {
@@ -325,8 +363,7 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
         if (c == '?' || c == ':') {
             if (optopt && optopt < 256 && (optopt != '?'))
                 return usage_error(o, "option -%c %s", optopt,
-                                   strchr("inbrj", optopt) ? "needs an argument"
-                                                           : "is not known");
+                                   strchr("inbrj", optopt) ? "needs an argument" : "is not known");
             return usage_error(o, "unknown or incomplete option '%s'", av[optind - 1]);
         }
         size_t i = spec_of(c);

@@ -17,29 +17,29 @@ enum cli_status {
 
 struct hw_options {
     enum hw_command cmd;
-    const char *port;          /* live: PORT or NULL (auto) */
-    const char *const *files;  /* analyze/replay: FILE... (points into argv) */
+    const char *port;         /* live: PORT or NULL (auto) */
+    const char *const *files; /* analyze/replay: FILE... (points into argv) */
     int n_files;
 
-    double interval_s;         /* -i; 1 */
-    long count;                /* -n; 0 = unlimited */
-    double duration_s;         /* --duration; 0 = unlimited */
-    int baud;                  /* -b; 115200 */
-    int dtr, rts;              /* -1 leave, 0 off, 1 on */
-    bool gc;                   /* --gc */
-    bool no_map;               /* --no-map */
-    bool listen;               /* --listen */
-    bool interrupt;            /* !--no-interrupt */
-    double timeout_s;          /* --timeout; 5 */
-    const char *record_path;   /* -r */
-    const char *json_path;     /* -j */
-    bool with_map;             /* --map */
-    bool no_tui;               /* --no-tui */
-    bool no_color;             /* --no-color or NO_COLOR */
-    bool per_dump;             /* analyze -d */
-    bool quiet;                /* -q */
-    int verbose;               /* -v */
-    char msg[256];             /* usage error text */
+    double interval_s;       /* -i; 1 */
+    long count;              /* -n; 0 = unlimited */
+    double duration_s;       /* --duration; 0 = unlimited */
+    int baud;                /* -b; 115200 */
+    int dtr, rts;            /* -1 leave, 0 off, 1 on */
+    bool gc;                 /* --gc */
+    bool no_map;             /* --no-map */
+    bool listen;             /* --listen */
+    bool interrupt;          /* !--no-interrupt */
+    double timeout_s;        /* --timeout; 5 */
+    const char *record_path; /* -r */
+    const char *json_path;   /* -j */
+    bool with_map;           /* --map */
+    bool no_tui;             /* --no-tui */
+    bool no_color;           /* --no-color or NO_COLOR */
+    bool per_dump;           /* analyze -d */
+    bool quiet;              /* -q */
+    int verbose;             /* -v */
+    char msg[256];           /* usage error text */
 };
 
 /* Parse argv into o (defaults first). */

@@ -55,14 +55,14 @@ static bool foreign_file(const char *path)
 static int clash(const struct path_use *out, const struct path_use *other, struct hw_err *err)
 {
     if (!other->option) {
-        hw_err_set(err, HW_EARG, "%s %s is also an input: it would be overwritten",
-                   out->option, out->path);
+        hw_err_set(err, HW_EARG, "%s %s is also an input: it would be overwritten", out->option,
+                   out->path);
         hw_err_hint(err, "%s takes the next word as its file; for standard output use %s -",
                     out->option, out->option);
         return HW_EARG;
     }
-    return hw_err_set(err, HW_EARG, "%s and %s name the same file, %s", other->option,
-                      out->option, out->path);
+    return hw_err_set(err, HW_EARG, "%s and %s name the same file, %s", other->option, out->option,
+                      out->path);
 }
 
 int paths_check(const struct path_use *uses, size_t n, struct hw_err *err)
@@ -78,8 +78,10 @@ int paths_check(const struct path_use *uses, size_t n, struct hw_err *err)
                 return clash(o, u, err);
         }
         if (o->replaces && foreign_file(o->path)) {
-            hw_err_set(err, HW_EARG, "refusing to replace %s with JSON: it is not a heapwatch "
-                       "JSON file", o->path);
+            hw_err_set(err, HW_EARG,
+                       "refusing to replace %s with JSON: it is not a heapwatch "
+                       "JSON file",
+                       o->path);
             hw_err_hint(err, "%s takes the next word as its file; for standard output use %s -",
                         o->option, o->option);
             return HW_EARG;

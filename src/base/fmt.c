@@ -84,8 +84,10 @@ size_t fmt_escape(const char *in, size_t n, char *out, size_t cap)
  * obey as ESC sequences); 0 if there is none. */
 static size_t utf8_text(const unsigned char *p, size_t n)
 {
-    size_t len = p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : p[0] >= 0xe0 && p[0] < 0xf0 ? 3
-               : p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : 0;
+    size_t len = p[0] >= 0xc2 && p[0] < 0xe0   ? 2
+                 : p[0] >= 0xe0 && p[0] < 0xf0 ? 3
+                 : p[0] >= 0xf0 && p[0] < 0xf5 ? 4
+                                               : 0;
     if (!len || len > n)
         return 0;
     for (size_t k = 1; k < len; k++)

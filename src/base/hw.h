@@ -24,8 +24,8 @@ enum hw_status {
     HW_EBUSY = -6,         /* the port is in use / the board is running a program */
     HW_EARG = -7,          /* bad argument from the user */
     HW_ENOMEM = -8,
-    HW_EPERM = -9,         /* permission denied */
-    HW_ENOENT = -10,       /* no such port or file */
+    HW_EPERM = -9,   /* permission denied */
+    HW_ENOENT = -10, /* no such port or file */
 };
 
 /* Process exit statuses, documented in heapwatch(1) EXIT STATUS. */

@@ -38,18 +38,30 @@ void hw_err_hint(struct hw_err *err, const char *fmt, ...)
 const char *hw_strerror(int code)
 {
     switch (code) {
-    case HW_OK: return "success";
-    case HW_EIO: return "input/output error";
-    case HW_ETIMEDOUT: return "timed out";
-    case HW_EPROTO: return "protocol error";
-    case HW_EPARSE: return "parse error";
-    case HW_EDISCONNECTED: return "device disconnected";
-    case HW_EBUSY: return "busy";
-    case HW_EARG: return "invalid argument";
-    case HW_ENOMEM: return "out of memory";
-    case HW_EPERM: return "permission denied";
-    case HW_ENOENT: return "not found";
-    default: return "unknown error";
+    case HW_OK:
+        return "success";
+    case HW_EIO:
+        return "input/output error";
+    case HW_ETIMEDOUT:
+        return "timed out";
+    case HW_EPROTO:
+        return "protocol error";
+    case HW_EPARSE:
+        return "parse error";
+    case HW_EDISCONNECTED:
+        return "device disconnected";
+    case HW_EBUSY:
+        return "busy";
+    case HW_EARG:
+        return "invalid argument";
+    case HW_ENOMEM:
+        return "out of memory";
+    case HW_EPERM:
+        return "permission denied";
+    case HW_ENOENT:
+        return "not found";
+    default:
+        return "unknown error";
     }
 }
 
@@ -57,15 +69,22 @@ int hw_from_errno(int e)
 {
     switch (e) {
     case EACCES:
-    case EPERM: return HW_EPERM;
+    case EPERM:
+        return HW_EPERM;
     case ENOENT:
     case ENODEV:
-    case ENXIO: return HW_ENOENT;
-    case EBUSY: return HW_EBUSY;
-    case ETIMEDOUT: return HW_ETIMEDOUT;
-    case ENOMEM: return HW_ENOMEM;
-    case EINVAL: return HW_EARG;
-    default: return HW_EIO;
+    case ENXIO:
+        return HW_ENOENT;
+    case EBUSY:
+        return HW_EBUSY;
+    case ETIMEDOUT:
+        return HW_ETIMEDOUT;
+    case ENOMEM:
+        return HW_ENOMEM;
+    case EINVAL:
+        return HW_EARG;
+    default:
+        return HW_EIO;
     }
 }
 

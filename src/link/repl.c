@@ -316,7 +316,8 @@ static void send_probe(struct repl *r, int64_t now)
     tx_push(r, "\r\x01", 2);
     r->phase = PH_PROBE;
     r->phase_at = now;
-    r->probe_deadline = add_ms(now, probe_wait_ms[r->probes < MAX_PROBES ? r->probes : MAX_PROBES - 1]);
+    r->probe_deadline =
+        add_ms(now, probe_wait_ms[r->probes < MAX_PROBES ? r->probes : MAX_PROBES - 1]);
     r->probes++;
 }
 
@@ -333,8 +334,10 @@ static void sync_fail(struct repl *r, int64_t now)
     } else if (r->interrupted) {
         ev_msg(q, "board busy: no prompt after Ctrl-C (%zu bytes of other output)", r->sync_rx);
     } else if (!r->cfg.interrupt) {
-        ev_msg(q, "board busy: no prompt, and interrupting is not allowed (%zu bytes of other "
-                  "output)", r->sync_rx);
+        ev_msg(q,
+               "board busy: no prompt, and interrupting is not allowed (%zu bytes of other "
+               "output)",
+               r->sync_rx);
     } else {
         ev_msg(q, "no raw REPL prompt within %s (%zu bytes of other output)", d, r->sync_rx);
     }
@@ -789,10 +792,14 @@ enum repl_state repl_state(const struct repl *r)
 const char *repl_state_name(enum repl_state s)
 {
     switch (s) {
-    case REPL_IDLE: return "idle";
-    case REPL_SYNCING: return "syncing";
-    case REPL_READY: return "ready";
-    case REPL_RUNNING: return "running";
+    case REPL_IDLE:
+        return "idle";
+    case REPL_SYNCING:
+        return "syncing";
+    case REPL_READY:
+        return "ready";
+    case REPL_RUNNING:
+        return "running";
     }
     return "?";
 }
@@ -800,13 +807,20 @@ const char *repl_state_name(enum repl_state s)
 const char *repl_event_name(enum repl_event_type t)
 {
     switch (t) {
-    case REPL_EV_READY: return "READY";
-    case REPL_EV_RESULT: return "RESULT";
-    case REPL_EV_ERROR: return "ERROR";
-    case REPL_EV_TIMEOUT: return "TIMEOUT";
-    case REPL_EV_RESET: return "RESET";
-    case REPL_EV_NOISE: return "NOISE";
-    case REPL_EV_LEFT: return "LEFT";
+    case REPL_EV_READY:
+        return "READY";
+    case REPL_EV_RESULT:
+        return "RESULT";
+    case REPL_EV_ERROR:
+        return "ERROR";
+    case REPL_EV_TIMEOUT:
+        return "TIMEOUT";
+    case REPL_EV_RESET:
+        return "RESET";
+    case REPL_EV_NOISE:
+        return "NOISE";
+    case REPL_EV_LEFT:
+        return "LEFT";
     }
     return "?";
 }

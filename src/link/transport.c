@@ -24,8 +24,13 @@
 
 void transport_expand(const char *spec, char *out, size_t cap)
 {
-    static const struct { char letter; const char *prefix; } shortcuts[] = {
-        { 'a', "/dev/ttyACM" }, { 'u', "/dev/ttyUSB" }, { 'c', "COM" },
+    static const struct {
+        char letter;
+        const char *prefix;
+    } shortcuts[] = {
+        {'a', "/dev/ttyACM"},
+        {'u', "/dev/ttyUSB"},
+        {'c', "COM"},
     };
 
     if (cap == 0) {
@@ -50,7 +55,7 @@ void transport_expand(const char *spec, char *out, size_t cap)
 static int opts_check(const struct transport_opts *opts, struct transport_opts *o,
                       struct hw_err *err)
 {
-    *o = opts ? *opts : (struct transport_opts){ 0, -1, -1 };
+    *o = opts ? *opts : (struct transport_opts){0, -1, -1};
     if (o->baud == 0) {
         o->baud = DEFAULT_BAUD;
     }
@@ -60,14 +65,14 @@ static int opts_check(const struct transport_opts *opts, struct transport_opts *
     if (o->baud == 1200) {
         /* MICROPY_HW_USB_CDC_1200BPS_TOUCH: 1200 baud then a DTR drop jumps
          * native-USB boards into their bootloader (raw-repl.md section 2, row 3) */
-        hw_err_set(err, HW_EARG, "cannot use baud rate 1200: it reboots native-USB boards "
-                                 "into the bootloader");
+        hw_err_set(err, HW_EARG,
+                   "cannot use baud rate 1200: it reboots native-USB boards "
+                   "into the bootloader");
         hw_err_hint(err, "use 115200 (the default) or another rate");
         return HW_EARG;
     }
     if (o->dtr < -1 || o->dtr > 1 || o->rts < -1 || o->rts > 1) {
-        return hw_err_set(err, HW_EARG, "cannot set DTR=%d RTS=%d: use -1, 0 or 1", o->dtr,
-                          o->rts);
+        return hw_err_set(err, HW_EARG, "cannot set DTR=%d RTS=%d: use -1, 0 or 1", o->dtr, o->rts);
     }
     return HW_OK;
 }
@@ -236,27 +241,23 @@ static const struct {
     uint16_t vid, pid_lo, pid_hi;
     int likely;
 } known_ids[] = {
-    { 0xF055, 0x9800, 0x98FF, 2 }, /* pyboard/stm32, samd, mimxrt, nrf, renesas-ra */
-    { 0x2E8A, 0x0005, 0x0005, 2 }, /* rp2 default */
-    { 0x2E8A, 0x1002, 0x1002, 2 }, /* rp2 boards with their own PIDs */
-    { 0x2E8A, 0x101F, 0x1021, 2 },
-    { 0x2E8A, 0x10EC, 0x10EC, 2 },
-    { 0x2E8A, 0x110A, 0x110A, 2 },
-    { 0x303A, 0x4001, 0x40FF, 2 }, /* esp32 TinyUSB: 0x4000 + interface bitmap */
-    { 0x303A, 0x1001, 0x1001, 2 }, /* ESP32-C3/S3/C6 USB-Serial/JTAG */
-    { 0x303A, 0x8000, 0x82FF, 2 }, /* Unexpected Maker */
-    { 0x2341, 0x0000, 0xFFFF, 2 }, /* Arduino */
-    { 0x239A, 0x0000, 0xFFFF, 2 }, /* Adafruit */
-    { 0x1B4F, 0x0000, 0xFFFF, 2 }, /* SparkFun */
-    { 0x37C5, 0x0000, 0xFFFF, 2 }, /* OpenMV */
-    { 0x10C4, 0xEA60, 0xEA60, 1 }, /* CP210x */
-    { 0x1A86, 0x7523, 0x7523, 1 }, /* CH340 */
-    { 0x1A86, 0x5523, 0x5523, 1 }, /* CH341 */
-    { 0x1A86, 0x55D4, 0x55D4, 1 }, /* CH9102 */
-    { 0x0403, 0x6001, 0x6001, 1 }, /* FTDI */
-    { 0x0403, 0x6010, 0x6011, 1 },
-    { 0x0403, 0x6014, 0x6015, 1 },
-    { 0x0403, 0x601C, 0x601C, 1 },
+    {0xF055, 0x9800, 0x98FF, 2}, /* pyboard/stm32, samd, mimxrt, nrf, renesas-ra */
+    {0x2E8A, 0x0005, 0x0005, 2}, /* rp2 default */
+    {0x2E8A, 0x1002, 0x1002, 2}, /* rp2 boards with their own PIDs */
+    {0x2E8A, 0x101F, 0x1021, 2}, {0x2E8A, 0x10EC, 0x10EC, 2}, {0x2E8A, 0x110A, 0x110A, 2},
+    {0x303A, 0x4001, 0x40FF, 2}, /* esp32 TinyUSB: 0x4000 + interface bitmap */
+    {0x303A, 0x1001, 0x1001, 2}, /* ESP32-C3/S3/C6 USB-Serial/JTAG */
+    {0x303A, 0x8000, 0x82FF, 2}, /* Unexpected Maker */
+    {0x2341, 0x0000, 0xFFFF, 2}, /* Arduino */
+    {0x239A, 0x0000, 0xFFFF, 2}, /* Adafruit */
+    {0x1B4F, 0x0000, 0xFFFF, 2}, /* SparkFun */
+    {0x37C5, 0x0000, 0xFFFF, 2}, /* OpenMV */
+    {0x10C4, 0xEA60, 0xEA60, 1}, /* CP210x */
+    {0x1A86, 0x7523, 0x7523, 1}, /* CH340 */
+    {0x1A86, 0x5523, 0x5523, 1}, /* CH341 */
+    {0x1A86, 0x55D4, 0x55D4, 1}, /* CH9102 */
+    {0x0403, 0x6001, 0x6001, 1}, /* FTDI */
+    {0x0403, 0x6010, 0x6011, 1}, {0x0403, 0x6014, 0x6015, 1}, {0x0403, 0x601C, 0x601C, 1},
 };
 
 int transport_likely(int vid, int pid)
@@ -375,8 +376,7 @@ static int several(const struct port_info *list, size_t n, int best, size_t firs
         if (list[i].likely != best) {
             continue;
         }
-        int w = snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
-                         list[i].path);
+        int w = snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", list[i].path);
         if (w < 0 || (size_t)w >= sizeof names - used) {
             break; /* hw_err_set truncates the message; the hint still names one */
         }

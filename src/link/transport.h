@@ -98,13 +98,13 @@ long transport_pid(const struct transport *t);
 /* One row of heapwatch list. All strings are owned by the list; any of
  * serial/description/manufacturer/product may be NULL. */
 struct port_info {
-    char *path;            /* "/dev/ttyACM0"; never NULL */
-    int vid, pid;          /* USB ids, -1 if not USB */
-    char *serial;          /* USB serial number */
-    char *description;     /* libserialport's description ("Board in FS mode") */
-    char *manufacturer;    /* USB manufacturer string ("MicroPython") */
-    char *product;         /* USB product string */
-    int likely;            /* 2 native MicroPython id, 1 known USB-UART bridge, 0 other */
+    char *path;         /* "/dev/ttyACM0"; never NULL */
+    int vid, pid;       /* USB ids, -1 if not USB */
+    char *serial;       /* USB serial number */
+    char *description;  /* libserialport's description ("Board in FS mode") */
+    char *manufacturer; /* USB manufacturer string ("MicroPython") */
+    char *product;      /* USB product string */
+    int likely;         /* 2 native MicroPython id, 1 known USB-UART bridge, 0 other */
 };
 
 /* List the serial ports the OS knows (libserialport; ptys are never listed).

@@ -27,7 +27,7 @@
  * byte stream the REPL parser reads, nor over the full-screen UI. */
 static _Noreturn void exec_child(int master, int slave, int errw, const char *cmd)
 {
-    static const int sigs[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD };
+    static const int sigs[] = {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD};
     sigset_t none;
 
     /* ignored signals and the mask survive exec; give cmd a clean slate */
@@ -81,8 +81,7 @@ int transport_exec_open(struct transport *t, const char *cmd, struct hw_err *err
         e = errno;
         close(master);
         close(slave);
-        return hw_err_set(err, hw_from_errno(e), "cannot run %s: pipe: %s", t->path,
-                          strerror(e));
+        return hw_err_set(err, hw_from_errno(e), "cannot run %s: pipe: %s", t->path, strerror(e));
     }
     /* CLOEXEC: no end may leak into this or any later child */
     if (pty_raw(slave) != 0 || fcntl(master, F_SETFD, FD_CLOEXEC) != 0 ||
@@ -113,7 +112,7 @@ int transport_exec_open(struct transport *t, const char *cmd, struct hw_err *err
 
 static void sleep_ms(long ms)
 {
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }

@@ -22,14 +22,14 @@ enum transport_kind {
 struct transport {
     enum transport_kind kind;
     int fd;
-    char *path;            /* xstrdup'd, never NULL */
-    char *usb_serial;      /* xstrdup'd or NULL */
-    int clear_lines;       /* opts raised DTR or RTS: clear RTS, DTR on close */
-    struct sp_port *port;  /* TRANSPORT_SERIAL only */
-    long child;            /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
-    int reaped;            /* the child has been waited for; never signal it again */
-    int child_status;      /* its waitpid() status once reaped */
-    int err_fd;            /* TRANSPORT_EXEC: read end of the child's stderr, else -1 */
+    char *path;           /* xstrdup'd, never NULL */
+    char *usb_serial;     /* xstrdup'd or NULL */
+    int clear_lines;      /* opts raised DTR or RTS: clear RTS, DTR on close */
+    struct sp_port *port; /* TRANSPORT_SERIAL only */
+    long child;           /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
+    int reaped;           /* the child has been waited for; never signal it again */
+    int child_status;     /* its waitpid() status once reaped */
+    int err_fd;           /* TRANSPORT_EXEC: read end of the child's stderr, else -1 */
 };
 
 /* A backend's "not mine, try the next one" answer (not an HW_E* code). */

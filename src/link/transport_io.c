@@ -43,7 +43,7 @@ static int is_gone_errno(int e)
  * arrived between read() and poll(). 0 = no data, 1 = retry, 2 = gone. */
 static int zero_read_kind(int fd)
 {
-    struct pollfd p = { .fd = fd, .events = POLLIN };
+    struct pollfd p = {.fd = fd, .events = POLLIN};
 
     if (poll(&p, 1, 0) <= 0) {
         return 0;
@@ -92,11 +92,10 @@ int transport_read(struct transport *t, void *buf, size_t cap, size_t *n, struct
 }
 
 /* Wait until the fd takes more bytes or the deadline (-1 = none) passes. */
-static int wait_writable(struct transport *t, int64_t deadline, int timeout_ms,
-                         struct hw_err *err)
+static int wait_writable(struct transport *t, int64_t deadline, int timeout_ms, struct hw_err *err)
 {
     for (;;) {
-        struct pollfd p = { .fd = t->fd, .events = POLLOUT };
+        struct pollfd p = {.fd = t->fd, .events = POLLOUT};
         int64_t left = deadline < 0 ? -1 : deadline - now_ms();
         int r;
 

@@ -72,12 +72,12 @@ static const struct {
     int baud;
     speed_t speed;
 } speeds[] = {
-    { 300, B300 },         { 600, B600 },         { 2400, B2400 },       { 4800, B4800 },
-    { 9600, B9600 },       { 19200, B19200 },     { 38400, B38400 },     { 57600, B57600 },
-    { 115200, B115200 },   { 230400, B230400 },
+    {300, B300},         {600, B600},         {2400, B2400},       {4800, B4800},
+    {9600, B9600},       {19200, B19200},     {38400, B38400},     {57600, B57600},
+    {115200, B115200},   {230400, B230400},
 #ifdef B460800
-    { 460800, B460800 },   { 500000, B500000 },   { 576000, B576000 },   { 921600, B921600 },
-    { 1000000, B1000000 }, { 1500000, B1500000 }, { 2000000, B2000000 }, { 3000000, B3000000 },
+    {460800, B460800},   {500000, B500000},   {576000, B576000},   {921600, B921600},
+    {1000000, B1000000}, {1500000, B1500000}, {2000000, B2000000}, {3000000, B3000000},
 #endif
 };
 
@@ -114,8 +114,7 @@ int transport_fd_setup(int fd, const char *path, int baud, struct hw_err *err)
     return HW_OK;
 }
 
-static int set_line(int fd, const char *path, int bit, int on, const char *name,
-                    struct hw_err *err)
+static int set_line(int fd, const char *path, int bit, int on, const char *name, struct hw_err *err)
 {
     int bits = bit;
 

@@ -116,8 +116,10 @@ void blockmap_runs(struct map_walk *w, const struct area *a, size_t from)
     w->next = s & ~(size_t)63;
     if (w->next) {
         char p = a->map[w->next - 1];
-        w->prev = p == '.' ? RUN_FREE : p == SNAP_UNKNOWN ? RUN_UNKNOWN
-                : is_head(a->map[run_start(a->map, w->next - 1)]) ? RUN_ALLOC : RUN_UNKNOWN;
+        w->prev = p == '.'                                          ? RUN_FREE
+                  : p == SNAP_UNKNOWN                               ? RUN_UNKNOWN
+                  : is_head(a->map[run_start(a->map, w->next - 1)]) ? RUN_ALLOC
+                                                                    : RUN_UNKNOWN;
     }
     w->have = blockmap_chunk(w, &w->c);
     w->i = s;

@@ -34,22 +34,22 @@ enum map_run_kind { RUN_FREE, RUN_ALLOC, RUN_UNKNOWN };
 struct map_chunk {
     size_t base, n;
     bool span;
-    uint64_t start;   /* blocks that start a run */
-    uint64_t free;    /* free blocks */
-    uint64_t alloc;   /* heads and the tails they own */
-    uint64_t head;    /* heads */
+    uint64_t start; /* blocks that start a run */
+    uint64_t free;  /* free blocks */
+    uint64_t alloc; /* heads and the tails they own */
+    uint64_t head;  /* heads */
 };
 
 struct map_walk {
     const struct area *a;
-    size_t next;      /* the first block of the next chunk */
-    size_t span;      /* the next span not yet passed */
-    int prev;         /* kind of the block before next (-1: none), to see a run start */
+    size_t next; /* the first block of the next chunk */
+    size_t span; /* the next span not yet passed */
+    int prev;    /* kind of the block before next (-1: none), to see a run start */
     /* blockmap_next() */
     struct map_chunk c;
-    bool have;        /* c holds the chunk of i */
-    size_t i;         /* the next run starts here */
-    int kind;         /* ... and is of this kind */
+    bool have; /* c holds the chunk of i */
+    size_t i;  /* the next run starts here */
+    int kind;  /* ... and is of this kind */
 };
 
 /* Walk a from its first block. */
@@ -66,9 +66,9 @@ void blockmap_symbol_masks(const struct area *a, size_t base, size_t n, uint64_t
 
 /* One run. */
 struct map_run {
-    size_t start, len;       /* blocks [start, start + len) */
+    size_t start, len; /* blocks [start, start + len) */
     enum map_run_kind kind;
-    char head;               /* RUN_ALLOC: its letter */
+    char head; /* RUN_ALLOC: its letter */
 };
 
 /* Walk runs of a from the run that contains block from (0: the first);

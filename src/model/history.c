@@ -141,8 +141,8 @@ static void compute_ages(struct history *h, int cur)
             a->cap[i] = ar->n_blocks;
         }
         /* an area is the same area if it starts at the same address */
-        const struct area *pr = p && i < p->n_areas && strcmp(p->areas[i].base, ar->base) == 0
-                                    ? &p->areas[i] : NULL;
+        const struct area *pr =
+            p && i < p->n_areas && strcmp(p->areas[i].base, ar->base) == 0 ? &p->areas[i] : NULL;
         area_ages(ar, pr, pr ? pa->area[i] : NULL, a->area[i]);
     }
 }

@@ -13,12 +13,12 @@
 #include <stdint.h>
 
 struct hist_point {
-    double time;              /* seconds since start */
-    uint64_t used, free;      /* bytes; UINT64_MAX unknown */
-    uint64_t largest_free;    /* bytes; UINT64_MAX unknown */
-    double frag;              /* 0..1; -1 unknown */
+    double time;           /* seconds since start */
+    uint64_t used, free;   /* bytes; UINT64_MAX unknown */
+    uint64_t largest_free; /* bytes; UINT64_MAX unknown */
+    double frag;           /* 0..1; -1 unknown */
     size_t allocations;
-    bool gap_before;          /* the link was down between this point and the one before */
+    bool gap_before; /* the link was down between this point and the one before */
     bool complete, consistent;
 };
 

@@ -108,8 +108,8 @@ HW_INLINE void inner_runs(struct inner *in, struct metrics *m, struct area *a, u
                           uint64_t free, uint64_t head, uint64_t owned)
 {
     /* free runs */
-    uint64_t sf = starts & free, f2 = free & (free >> 1), f4 = f2 & (f2 >> 2),
-             f8 = f4 & (f4 >> 4), f16 = f8 & (f8 >> 8), f32 = f16 & (f16 >> 16);
+    uint64_t sf = starts & free, f2 = free & (free >> 1), f4 = f2 & (f2 >> 2), f8 = f4 & (f4 >> 4),
+             f16 = f8 & (f8 >> 8), f32 = f16 & (f16 >> 16);
     uint64_t s2 = sf & f2, s4 = sf & f4, s8 = sf & f8, s16 = sf & f16, s32 = sf & f32;
     in->free_ge[0] += POP(sf);
     in->free_ge[1] += POP(s2);
@@ -169,8 +169,11 @@ enum { N_COUNTED = SNAP_N_HEADS - 1, HEAD_FLUSH = 127 };
 
 /* The letters, 32 of each. */
 static const vec32 letters[N_COUNTED] = {
-#define L32(c) {c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, \
-                c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c}
+#define L32(c)                                                                                     \
+    {                                                                                              \
+        c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c,  \
+            c, c                                                                                   \
+    }
     L32('T'), L32('L'), L32('D'), L32('S'), L32('A'), L32('F'), L32('B'), L32('M'),
 #undef L32
 };
@@ -196,29 +199,29 @@ HW_INLINE void heads_sum(const vec32 acc[N_COUNTED], size_t all, struct metrics 
 }
 
 /* The letters of one chunk's 64 symbols at p into the counters. */
-#define COUNT_LETTERS(p)                                                             \
-    do {                                                                             \
-        vec32 lo, hi;                                                                \
-        memcpy(&lo, (p), 32);                                                        \
-        memcpy(&hi, (p) + 32, 32);                                                   \
-        a0 -= (vec32)(lo == letters[0]) + (vec32)(hi == letters[0]);                 \
-        a1 -= (vec32)(lo == letters[1]) + (vec32)(hi == letters[1]);                 \
-        a2 -= (vec32)(lo == letters[2]) + (vec32)(hi == letters[2]);                 \
-        a3 -= (vec32)(lo == letters[3]) + (vec32)(hi == letters[3]);                 \
-        a4 -= (vec32)(lo == letters[4]) + (vec32)(hi == letters[4]);                 \
-        a5 -= (vec32)(lo == letters[5]) + (vec32)(hi == letters[5]);                 \
-        a6 -= (vec32)(lo == letters[6]) + (vec32)(hi == letters[6]);                 \
-        a7 -= (vec32)(lo == letters[7]) + (vec32)(hi == letters[7]);                 \
+#define COUNT_LETTERS(p)                                                                           \
+    do {                                                                                           \
+        vec32 lo, hi;                                                                              \
+        memcpy(&lo, (p), 32);                                                                      \
+        memcpy(&hi, (p) + 32, 32);                                                                 \
+        a0 -= (vec32)(lo == letters[0]) + (vec32)(hi == letters[0]);                               \
+        a1 -= (vec32)(lo == letters[1]) + (vec32)(hi == letters[1]);                               \
+        a2 -= (vec32)(lo == letters[2]) + (vec32)(hi == letters[2]);                               \
+        a3 -= (vec32)(lo == letters[3]) + (vec32)(hi == letters[3]);                               \
+        a4 -= (vec32)(lo == letters[4]) + (vec32)(hi == letters[4]);                               \
+        a5 -= (vec32)(lo == letters[5]) + (vec32)(hi == letters[5]);                               \
+        a6 -= (vec32)(lo == letters[6]) + (vec32)(hi == letters[6]);                               \
+        a7 -= (vec32)(lo == letters[7]) + (vec32)(hi == letters[7]);                               \
     } while (0)
 
 /* The counters of walk_area() into m, and back to zero. */
-#define FLUSH_LETTERS()                                                              \
-    do {                                                                             \
-        const vec32 acc[N_COUNTED] = {a0, a1, a2, a3, a4, a5, a6, a7};               \
-        heads_sum(acc, heads, m);                                                    \
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero;                                \
-        heads = 0;                                                                   \
-        counted = 0;                                                                 \
+#define FLUSH_LETTERS()                                                                            \
+    do {                                                                                           \
+        const vec32 acc[N_COUNTED] = {a0, a1, a2, a3, a4, a5, a6, a7};                             \
+        heads_sum(acc, heads, m);                                                                  \
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero;                                              \
+        heads = 0;                                                                                 \
+        counted = 0;                                                                               \
     } while (0)
 
 /* One chunk: the run open from before ends at its first start; the runs

@@ -25,14 +25,14 @@ enum { SNAP_HIST_BUCKETS = 24 };
 
 /* Why a dump is not whole. A snapshot with any of these is complete=false. */
 enum snap_problem {
-    SNAP_P_CUT = 1u << 0,        /* the map ended before total/block_size blocks */
-    SNAP_P_LINE_LEN = 1u << 1,   /* a map line with the wrong number of symbols */
-    SNAP_P_OFFSET = 1u << 2,     /* a map offset that does not follow its predecessor */
-    SNAP_P_FIELDS = 1u << 3,     /* GC: / No. of lines missing or unreadable */
-    SNAP_P_NO_HEADER = 1u << 4,  /* a map without its GC memory layout header */
-    SNAP_P_LONG_LINE = 1u << 5,  /* a line longer than the reader keeps */
-    SNAP_P_SYMBOL = 1u << 6,     /* a character that is no block symbol inside a map line */
-    SNAP_P_TOO_BIG = 1u << 7,    /* more blocks than MEMPARSE_MAX_BLOCKS; the rest dropped */
+    SNAP_P_CUT = 1u << 0,       /* the map ended before total/block_size blocks */
+    SNAP_P_LINE_LEN = 1u << 1,  /* a map line with the wrong number of symbols */
+    SNAP_P_OFFSET = 1u << 2,    /* a map offset that does not follow its predecessor */
+    SNAP_P_FIELDS = 1u << 3,    /* GC: / No. of lines missing or unreadable */
+    SNAP_P_NO_HEADER = 1u << 4, /* a map without its GC memory layout header */
+    SNAP_P_LONG_LINE = 1u << 5, /* a line longer than the reader keeps */
+    SNAP_P_SYMBOL = 1u << 6,    /* a character that is no block symbol inside a map line */
+    SNAP_P_TOO_BIG = 1u << 7,   /* more blocks than MEMPARSE_MAX_BLOCKS; the rest dropped */
 };
 enum { SNAP_N_PROBLEMS = 8 };
 
@@ -53,12 +53,12 @@ struct line_masks {
 };
 
 struct area {
-    char base[24];     /* start address as printed, lowercase hex without "0x" */
-    char *map;         /* n_blocks symbols (not NUL-terminated); owned by the snapshot;
-                        * the bytes inside spans[] are not written: read it through
-                        * blockmap.h, or copy it (snapshot_copy) first */
-    size_t n_blocks;   /* blocks the map covers (free lines included) */
-    size_t cap;        /* allocated bytes of map */
+    char base[24];           /* start address as printed, lowercase hex without "0x" */
+    char *map;               /* n_blocks symbols (not NUL-terminated); owned by the snapshot;
+                              * the bytes inside spans[] are not written: read it through
+                              * blockmap.h, or copy it (snapshot_copy) first */
+    size_t n_blocks;         /* blocks the map covers (free lines included) */
+    size_t cap;              /* allocated bytes of map */
     struct free_span *spans; /* sorted, disjoint; owned */
     size_t n_spans, cap_spans;
     /* masks[i] describes line i (blocks 64 i ..) of map: cap / 64 entries
@@ -80,48 +80,49 @@ struct metrics {
     size_t largest_free_blocks;             /* longest free run inside one area */
     uint64_t largest_free_bytes;            /* 0 when the block size is unknown */
     size_t free_runs;
-    double fragmentation;                   /* 1 - largest free run / total free; 0 if nothing free */
+    double fragmentation; /* 1 - largest free run / total free; 0 if nothing free */
     size_t heads[SNAP_N_HEADS];
     size_t free_hist[SNAP_HIST_BUCKETS];
     size_t alloc_hist[SNAP_HIST_BUCKETS];
 };
 
 struct snapshot {
-    long seq;          /* 0-based order of appearance across all sources */
-    int source;        /* index of the input it came from */
-    long line;         /* 1-based line of its first line in that input */
-    uint64_t offset;   /* byte offset in that input where it begins (its frame
-                        * line, "*** Memory info ... ***", if one came first) */
+    long seq;        /* 0-based order of appearance across all sources */
+    int source;      /* index of the input it came from */
+    long line;       /* 1-based line of its first line in that input */
+    uint64_t offset; /* byte offset in that input where it begins (its frame
+                      * line, "*** Memory info ... ***", if one came first) */
     bool has_time;
-    double time;       /* seconds: from a timestamp prefix, @@@ ticks, or the live clock */
-    char label[96];    /* from a frame such as "*** Memory info X ***"; "" if none */
+    double time;    /* seconds: from a timestamp prefix, @@@ ticks, or the live clock */
+    char label[96]; /* from a frame such as "*** Memory info X ***"; "" if none */
 
-    bool has_mem;      /* "mem: total=77932, current=44073, peak=44073" */
+    bool has_mem; /* "mem: total=77932, current=44073, peak=44073" */
     uint64_t mem_total, mem_current, mem_peak;
-    bool has_stack;    /* "stack: 7328 out of 80000" or "stack: 7328" */
+    bool has_stack; /* "stack: 7328 out of 80000" or "stack: 7328" */
     uint64_t stack_used;
     bool has_stack_limit;
     uint64_t stack_limit;
-    bool has_gc;       /* "GC: total: 296448, used: 49920, free: 246528[, max new split: N]" */
+    bool has_gc; /* "GC: total: 296448, used: 49920, free: 246528[, max new split: N]" */
     uint64_t gc_total, gc_used, gc_free;
     bool has_max_new_split;
     uint64_t max_new_split;
-    bool has_reported; /* " No. of 1-blocks: 695, 2-blocks: 83, max blk sz: 91[, max free sz: 7704]" */
+    bool has_reported; /* " No. of 1-blocks: 695, 2-blocks: 83, max blk sz: 91[, max free sz: 7704]"
+                        */
     uint64_t rep_one_block, rep_two_block, rep_max_block;
     bool has_max_free;
     uint64_t rep_max_free;
 
-    unsigned block_size;   /* bytes per block, 0 if unknown */
-    bool has_map;          /* a GC memory layout was printed */
-    struct area *areas;    /* n_areas entries, owned */
+    unsigned block_size; /* bytes per block, 0 if unknown */
+    bool has_map;        /* a GC memory layout was printed */
+    struct area *areas;  /* n_areas entries, owned */
     size_t n_areas, cap_areas;
 
-    bool has_metrics;      /* metrics is valid (has_map) */
+    bool has_metrics; /* metrics is valid (has_map) */
     struct metrics metrics;
-    int consistent;        /* 1 yes, 0 no, -1 nothing to compare */
+    int consistent; /* 1 yes, 0 no, -1 nothing to compare */
     bool complete;
-    unsigned problems;     /* enum snap_problem bits */
-    unsigned mismatches;   /* which checks failed: enum snap_check bits */
+    unsigned problems;   /* enum snap_problem bits */
+    unsigned mismatches; /* which checks failed: enum snap_check bits */
 };
 
 /* Checks of the map against the device's own numbers (snapshot.mismatches). */

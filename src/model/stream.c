@@ -72,8 +72,7 @@ void stream_emit(struct stream *st, const struct hw_item *it)
     for (int i = 0; i < st->n; i++) {
         struct hw_err e;
         no_error(&e);
-        if (st->sinks[i]->ops->item(st->sinks[i], it, &e) != HW_OK &&
-            it->kind != HW_ITEM_MESSAGE)
+        if (st->sinks[i]->ops->item(st->sinks[i], it, &e) != HW_OK && it->kind != HW_ITEM_MESSAGE)
             failed(st, i, &e);
     }
 }

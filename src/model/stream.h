@@ -34,10 +34,10 @@ enum hw_item_kind {
 
 /* What one sample costs the board, measured at the start of a session. */
 struct hw_probe {
-    const char *code;   /* the Python one sample runs */
+    const char *code; /* the Python one sample runs */
     bool measured;
-    long bytes;         /* left on the heap per sample */
-    long allocated;     /* allocated per sample (MEM_STATS ports), -1 unknown */
+    long bytes;     /* left on the heap per sample */
+    long allocated; /* allocated per sample (MEM_STATS ports), -1 unknown */
 };
 
 /* One item. Every pointer is borrowed: valid during the delivery only. */
@@ -72,10 +72,10 @@ enum { STREAM_MAX_SINKS = 8 };
 struct stream {
     struct sink *sinks[STREAM_MAX_SINKS];
     bool essential[STREAM_MAX_SINKS];
-    bool said[STREAM_MAX_SINKS];   /* its failure was passed on */
+    bool said[STREAM_MAX_SINKS]; /* its failure was passed on */
     int n;
-    bool failed;                   /* an essential sink failed: the source stops */
-    struct hw_err err;             /* the first failure of an essential sink */
+    bool failed;       /* an essential sink failed: the source stops */
+    struct hw_err err; /* the first failure of an essential sink */
 };
 
 /* An empty stream. */

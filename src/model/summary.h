@@ -11,9 +11,9 @@
 
 struct summary {
     long snapshots;
-    long with_map;      /* dumps that printed a block map */
-    long incomplete;    /* complete == false */
-    long inconsistent;  /* consistent == 0 */
+    long with_map;     /* dumps that printed a block map */
+    long incomplete;   /* complete == false */
+    long inconsistent; /* consistent == 0 */
     bool has_time;
     double first_time, last_time;
     /* each from the snapshot.h accessors, so under their one rule;
@@ -23,7 +23,7 @@ struct summary {
     uint64_t min_largest_free_bytes;
     uint64_t min_largest_free_blocks;
     double max_fragmentation;
-    long worst_seq;               /* snapshot with max_fragmentation, -1 if none */
+    long worst_seq; /* snapshot with max_fragmentation, -1 if none */
 };
 
 void summary_init(struct summary *sum);

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static void add_text(cJSON *o, const char *k, const char *v)
 {
     char *clean = xmalloc(strlen(v) + 1);
@@ -266,17 +265,17 @@ static cJSON *summary_json(const struct summary *sum)
 
 struct json_sink {
     struct sink sink;
-    FILE *f;            /* owned unless it is stdout */
-    char *name;         /* for messages */
+    FILE *f;    /* owned unless it is stdout */
+    char *name; /* for messages */
     bool with_map, stream;
-    long n;             /* snapshots written */
-    long source_dumps;  /* of the source being read */
+    long n;            /* snapshots written */
+    long source_dumps; /* of the source being read */
     struct summary sum;
-    cJSON *sources;     /* owned array */
-    cJSON *events;      /* owned array */
-    cJSON *probe;       /* owned object, or NULL before any PROBE item */
+    cJSON *sources; /* owned array */
+    cJSON *events;  /* owned array */
+    cJSON *probe;   /* owned object, or NULL before any PROBE item */
     bool has_probe;
-    struct hw_probe pr; /* pr.code is not kept: it is in probe */
+    struct hw_probe pr;    /* pr.code is not kept: it is in probe */
     struct json_text text; /* the snapshot being written */
 };
 
@@ -410,8 +409,7 @@ static int json_close(struct sink *sk, struct hw_err *err)
         failed = fclose(j->f) != 0 || failed;
         j->f = stdout; /* closed: json_free must not close it again */
     }
-    int rc = failed ? hw_err_set(err, HW_EIO, "cannot write %s: %s", j->name,
-                                 strerror(e ? e : EIO))
+    int rc = failed ? hw_err_set(err, HW_EIO, "cannot write %s: %s", j->name, strerror(e ? e : EIO))
                     : HW_OK;
     json_free(j);
     return rc;
@@ -426,8 +424,7 @@ int export_json_open(const char *path, bool with_map, bool stream, struct sink *
     bool to_stdout = strcmp(path, "-") == 0;
     FILE *f = to_stdout ? stdout : fopen(path, "w");
     if (!f)
-        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
-                          strerror(errno));
+        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path, strerror(errno));
     struct json_sink *j = xcalloc(1, sizeof(*j));
     j->sink.ops = &json_ops;
     j->f = f;

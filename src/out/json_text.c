@@ -65,10 +65,26 @@ static const char pairs[] = "000102030405060708091011121314151617181920212223242
 static unsigned digits(uint64_t v)
 {
     static const uint64_t pow10[20] = {
-        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
-        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
-        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+        1ull,
+        10ull,
+        100ull,
+        1000ull,
+        10000ull,
+        100000ull,
+        1000000ull,
+        10000000ull,
+        100000000ull,
+        1000000000ull,
+        10000000000ull,
+        100000000000ull,
+        1000000000000ull,
+        10000000000000ull,
+        100000000000000ull,
+        1000000000000000ull,
+        10000000000000000ull,
+        100000000000000000ull,
+        1000000000000000000ull,
+        10000000000000000000ull,
     };
     v |= 1; /* 0 has one digit, like 1 */
     unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233 >> 12;
@@ -246,13 +262,27 @@ static char *put_string(char *o, const char *s)
         }
         *o++ = '\\';
         switch (c) {
-        case '\\': *o++ = '\\'; break;
-        case '"': *o++ = '"'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '"':
+            *o++ = '"';
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
         default:
             o = LIT(o, "u00");
             *o++ = hex[c >> 4];
@@ -269,8 +299,11 @@ size_t json_text_clean(const char *in, char *out)
     size_t n = strlen(in), o = 0;
     const unsigned char *p = (const unsigned char *)in;
     for (size_t i = 0; i < n;) {
-        size_t len = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
-                   : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
+        size_t len = p[i] < 0x80             ? 1
+                     : (p[i] & 0xe0) == 0xc0 ? 2
+                     : (p[i] & 0xf0) == 0xe0 ? 3
+                     : (p[i] & 0xf8) == 0xf0 ? 4
+                                             : 0;
         bool ok = len && i + len <= n && !(len == 2 && p[i] < 0xc2);
         for (size_t k = 1; ok && k < len; k++)
             ok = (p[i + k] & 0xc0) == 0x80;

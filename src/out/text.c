@@ -13,11 +13,11 @@
 struct text_sink {
     struct sink sink;
     struct text_opts o;
-    char source[256];       /* live: the port, from BEGIN */
+    char source[256]; /* live: the port, from BEGIN */
     bool header_done;
     bool has_probe;
-    struct hw_probe probe;  /* probe.code is not kept */
-    struct summary file;    /* analyze: the file being read */
+    struct hw_probe probe; /* probe.code is not kept */
+    struct summary file;   /* analyze: the file being read */
 };
 
 const char *text_state(const struct snapshot *s)
@@ -135,8 +135,10 @@ static void file_report(FILE *out, const char *name, const struct summary *s)
     if (any || s->max_fragmentation >= 0)
         fputc('\n', out);
     if (s->incomplete || s->inconsistent)
-        fprintf(out, "  %ld incomplete (cut or corrupted), %ld inconsistent with the device's "
-                     "own numbers\n", s->incomplete, s->inconsistent);
+        fprintf(out,
+                "  %ld incomplete (cut or corrupted), %ld inconsistent with the device's "
+                "own numbers\n",
+                s->incomplete, s->inconsistent);
 }
 
 static void item(struct text_sink *t, const struct hw_item *it)
@@ -186,9 +188,9 @@ static int text_close(struct sink *s, struct hw_err *err)
     bool failed = fflush(t->o.out) != 0 || ferror(t->o.out);
     int e = errno;
     free(t);
-    return failed ? hw_err_set(err, HW_EIO, "cannot write standard output: %s",
-                               strerror(e ? e : EIO))
-                  : HW_OK;
+    return failed
+               ? hw_err_set(err, HW_EIO, "cannot write standard output: %s", strerror(e ? e : EIO))
+               : HW_OK;
 }
 
 static const struct sink_ops text_ops = {text_item, text_close};

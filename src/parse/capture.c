@@ -30,14 +30,14 @@ enum { LINE_MAX_BYTES = 8192 };
 
 struct capture_writer {
     struct sink sink;
-    FILE *f;                   /* NULL: count only */
+    FILE *f; /* NULL: count only */
     char *path;
     char line[LINE_MAX_BYTES]; /* the partial line received so far */
     size_t len;
-    double last_t;             /* the latest time given: times never go back */
-    long lines;                /* complete lines in the file */
+    double last_t; /* the latest time given: times never go back */
+    long lines;    /* complete lines in the file */
     int failed_errno;
-    bool said;                 /* the failure was reported */
+    bool said; /* the failure was reported */
 };
 
 size_t capture_escape(const char *in, size_t n, char *out, size_t cap)
@@ -85,8 +85,7 @@ static void header(struct capture_writer *w, const char *port, double start)
     struct tm tm;
     gmtime_r(&secs, &tm);
     size_t k = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(stamp + k, sizeof(stamp) - k, ".%03dZ",
-             (int)((start - (double)secs) * 1000.0) % 1000);
+    snprintf(stamp + k, sizeof(stamp) - k, ".%03dZ", (int)((start - (double)secs) * 1000.0) % 1000);
     w->lines++;
     if (w->f)
         fprintf(w->f, "#heapwatch-record %d port=%s start=%s version=%s\n", CAPTURE_FORMAT, port,
@@ -95,15 +94,14 @@ static void header(struct capture_writer *w, const char *port, double start)
 
 static const struct sink_ops writer_ops;
 
-int capture_writer_start(struct capture_writer *w, const char *path, const char *port,
-                         double start, struct hw_err *err)
+int capture_writer_start(struct capture_writer *w, const char *path, const char *port, double start,
+                         struct hw_err *err)
 {
     capture_writer_stop(w, NULL);
     long existing = count_lines(path);
     FILE *f = fopen(path, "a");
     if (!f)
-        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path,
-                          strerror(errno));
+        return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path, strerror(errno));
     w->f = f;
     w->path = xstrdup(path);
     w->lines = existing;
@@ -168,8 +166,7 @@ void capture_writer_bytes(struct capture_writer *w, double t, const void *buf, s
     }
 }
 
-void capture_writer_event(struct capture_writer *w, double t, const char *kind,
-                          const char *detail)
+void capture_writer_event(struct capture_writer *w, double t, const char *kind, const char *detail)
 {
     char body[512];
     int n = snprintf(body, sizeof(body), "#%s%s%s", kind, detail ? " " : "", detail ? detail : "");
@@ -258,13 +255,13 @@ struct capture_reader {
     struct lines lines;
     struct capture_pos pos;
     bool has_start0;
-    double start0;          /* the first session's start= (epoch seconds) */
+    double start0; /* the first session's start= (epoch seconds) */
     /* events that came while a dump was open wait for its snapshot, so
      * items stay in file order */
     struct pending *q;
     size_t nq, capq;
-    char body[LINES_MAX];   /* a line with its escapes decoded */
-    const char *stamp;      /* the stamp of the line being read, or NULL */
+    char body[LINES_MAX]; /* a line with its escapes decoded */
+    const char *stamp;    /* the stamp of the line being read, or NULL */
     size_t stamp_len;
 };
 
@@ -322,8 +319,8 @@ static bool parse_stamp(const char *p, size_t n, double *out)
         return false;
     memcpy(buf, p, n);
     buf[n] = '\0';
-    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
+    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &used) != 6)
         return false;
     if (buf[used] == '.')
         ms = atoi(buf + used + 1);
@@ -338,8 +335,7 @@ static bool parse_stamp(const char *p, size_t n, double *out)
 
 /* "#heapwatch-record 1 port=... start=2026-...Z version=...": a new
  * session, on the clock of the file's first one, never before what came. */
-static __attribute__((noinline)) void session(struct capture_reader *r, const char *p,
-                                               size_t n)
+static __attribute__((noinline)) void session(struct capture_reader *r, const char *p, size_t n)
 {
     memparse_end_dump(r->mp); /* a dump cannot run on into another session */
     double start = 0;
@@ -393,8 +389,8 @@ static bool breaks_stream(const char *kind)
 }
 
 /* "#gap cannot read /dev/ttyACM0: device disconnected" */
-static __attribute__((noinline)) void event_line(struct capture_reader *r, const char *p,
-                                                  size_t n, double t)
+static __attribute__((noinline)) void event_line(struct capture_reader *r, const char *p, size_t n,
+                                                 double t)
 {
     const char *sp = memchr(p, ' ', n);
     size_t kn = sp ? (size_t)(sp - p) : n;
@@ -532,7 +528,10 @@ static bool stamped_line(struct capture_reader *r, const struct line *l)
     }
     /* field by field: a copy of the whole struct is a wide load of what
      * the line cutter has just stored narrow, and waits for it */
-    struct line dl = {.p = body, .n = n, .number = l->number, .offset = l->offset,
+    struct line dl = {.p = body,
+                      .n = n,
+                      .number = l->number,
+                      .offset = l->offset,
                       .marks = l->marks & MEMLINE_ESC}; /* decoding can only add ESCs: below */
     if ((l->marks & MEMLINE_BACKSLASH) && memchr(body, '\\', n)) {
         dl.p = r->body;
@@ -582,8 +581,7 @@ void capture_reader_number(struct capture_reader *r, long seq)
     memparse_set_seq(r->mp, seq);
 }
 
-void capture_reader_seek(struct capture_reader *r, const struct capture_pos *pos,
-                         uint64_t offset)
+void capture_reader_seek(struct capture_reader *r, const struct capture_pos *pos, uint64_t offset)
 {
     memparse_end_dump(r->mp);
     flush_events(r);
@@ -616,8 +614,11 @@ int capture_read(const char *path, int source, long *seq, struct stream *st, str
         stream_message(st, &e); /* said now, in its place among the files */
         e.said = true;
     }
-    struct hw_item end = {.kind = HW_ITEM_END, .source = source, .name = name,
-                          .msg = rc ? &e : NULL, .len = (size_t)bytes};
+    struct hw_item end = {.kind = HW_ITEM_END,
+                          .source = source,
+                          .name = name,
+                          .msg = rc ? &e : NULL,
+                          .len = (size_t)bytes};
     stream_emit(st, &end);
     if (rc && err)
         *err = e;

@@ -50,15 +50,14 @@ int capture_writer_open(const char *path, const char *port, double start,
  * written, stamped t; a partial line waits for its end or a sync. */
 void capture_writer_bytes(struct capture_writer *w, double t, const void *buf, size_t n);
 /* An event line "#kind detail" (detail may be NULL). */
-void capture_writer_event(struct capture_writer *w, double t, const char *kind,
-                          const char *detail);
+void capture_writer_event(struct capture_writer *w, double t, const char *kind, const char *detail);
 /* Write the partial line too and hand everything to the kernel, so a
  * kill -9 after this loses nothing. HW_EIO (err filled) once a write failed. */
 int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err);
 /* Start writing to path (appending, header first), or stop: `r` in the
  * UI. Counting goes on either way. Errors as capture_writer_open(). */
-int capture_writer_start(struct capture_writer *w, const char *path, const char *port,
-                         double start, struct hw_err *err);
+int capture_writer_start(struct capture_writer *w, const char *path, const char *port, double start,
+                         struct hw_err *err);
 int capture_writer_stop(struct capture_writer *w, struct hw_err *err);
 /* The number the next complete line will have in the file. */
 long capture_writer_next_line(const struct capture_writer *w);
@@ -80,8 +79,8 @@ struct capture_reader;
  * place on the capture's clock. */
 struct capture_pos {
     bool record;
-    double base;  /* seconds of the session's start on the capture's clock */
-    double last;  /* the latest time seen: times never go back */
+    double base; /* seconds of the session's start on the capture's clock */
+    double last; /* the latest time seen: times never go back */
 };
 
 /* A reader of input number source, delivering into st. Never NULL. */
@@ -97,8 +96,7 @@ struct capture_pos capture_reader_pos(const struct capture_reader *r);
 /* Number the next dump seq (replay: a dump read again keeps its number). */
 void capture_reader_number(struct capture_reader *r, long seq);
 /* Start reading at a known position (replay: one dump again). */
-void capture_reader_seek(struct capture_reader *r, const struct capture_pos *pos,
-                         uint64_t offset);
+void capture_reader_seek(struct capture_reader *r, const struct capture_pos *pos, uint64_t offset);
 
 /* Read path ("-" = standard input) to its end as input number source,
  * numbering its dumps from *seq on (updated; NULL: from 0):

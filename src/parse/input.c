@@ -29,8 +29,7 @@ static int open_input(const char *path, int *fd, struct hw_err *err)
     }
     *fd = open(path, O_RDONLY | O_CLOEXEC);
     if (*fd < 0)
-        return hw_err_set(err, hw_from_errno(errno), "cannot open %s: %s", path,
-                          strerror(errno));
+        return hw_err_set(err, hw_from_errno(errno), "cannot open %s: %s", path, strerror(errno));
     if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(*fd);
         *fd = -1;
@@ -47,9 +46,9 @@ enum utf16 { U16_NO, U16_LE, U16_BE };
 struct decoder {
     enum utf16 mode;
     bool decided;
-    bool has_carry;   /* an odd byte left over from the previous piece */
+    bool has_carry; /* an odd byte left over from the previous piece */
     unsigned char carry;
-    char *out;        /* 3 bytes per code unit at most */
+    char *out; /* 3 bytes per code unit at most */
 };
 
 /* BOM FF FE / FE FF, or ASCII text with every other byte 0 ("G\0C\0:\0"). */
@@ -144,7 +143,7 @@ static bool read_mapped(int fd, struct decoder *d, void (*chunk)(const char *, s
         void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, (off_t)off);
         if (m == MAP_FAILED) {
             if (off == 0)
-                return false; /* not mappable: read() it */
+                return false;                /* not mappable: read() it */
             lseek(fd, (off_t)off, SEEK_SET); /* go on reading where mapping stopped */
             return false;
         }
@@ -176,8 +175,8 @@ int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                rc = hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s",
-                                input_name(path), strerror(errno));
+                rc = hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s", input_name(path),
+                                strerror(errno));
             if (n <= 0)
                 break;
             got += (uint64_t)n;

@@ -75,8 +75,12 @@ static inline void end_line(struct lines *ls, const char *line, const char *t)
 {
     size_t n = (size_t)(t - line);
     if (!ls->len && !ls->overflow && n <= LINES_MAX) { /* whole in this piece: nearly all */
-        struct line l = {.p = line, .n = n, .number = (ls->n_lf ? ls->n_lf : ls->n_cr) + 1,
-                         .offset = ls->start, .too_long = false, .marks = ls->marks};
+        struct line l = {.p = line,
+                         .n = n,
+                         .number = (ls->n_lf ? ls->n_lf : ls->n_cr) + 1,
+                         .offset = ls->start,
+                         .too_long = false,
+                         .marks = ls->marks};
         ls->marks = 0;
         ls->cb(&l, ls->ctx);
     } else {
@@ -106,11 +110,11 @@ static const char *cut(struct lines *ls, const struct stretch *st, size_t n, con
         uint64_t eol = st->eol[i], esc = st->esc[i], bsl = st->bsl[i];
         while (eol) {
             unsigned k = (unsigned)__builtin_ctzll(eol);
-            if (esc | bsl) { /* rare: most words hold neither */
+            if (esc | bsl) {                            /* rare: most words hold neither */
                 uint64_t upto = ((uint64_t)2 << k) - 1; /* bits 0..k; k = 63 wraps to all */
                 uint64_t before = upto >> 1;
-                ls->marks |= (esc & before ? MEMLINE_ESC : 0) |
-                             (bsl & before ? MEMLINE_BACKSLASH : 0);
+                ls->marks |=
+                    (esc & before ? MEMLINE_ESC : 0) | (bsl & before ? MEMLINE_BACKSLASH : 0);
                 esc &= ~upto;
                 bsl &= ~upto;
             }
@@ -149,8 +153,8 @@ static inline uint64_t mask16(__m128i v, __m128i c)
 
 static void masks_base(const char *p, size_t n, struct stretch *st)
 {
-    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
-                  esc = _mm_set1_epi8('\x1b'), bsl = _mm_set1_epi8('\\');
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), esc = _mm_set1_epi8('\x1b'),
+                  bsl = _mm_set1_epi8('\\');
     for (size_t i = 0; i < n; i++, p += 64) {
         uint64_t eol = 0, e = 0, b = 0;
         for (int k = 0; k < 64; k += 16) {

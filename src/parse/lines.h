@@ -17,7 +17,7 @@
 #define LINES_MAX 16384
 
 struct line {
-    const char *p;   /* the line without its end; valid during the callback only */
+    const char *p; /* the line without its end; valid during the callback only */
     size_t n;
     long number;     /* 1-based: LF-ended lines counted, or CR-ended ones in CR-only text */
     uint64_t offset; /* of its first byte in the input */
@@ -31,10 +31,10 @@ struct lines {
     lines_cb cb;
     void *ctx;
     long n_lf, n_cr;
-    uint64_t offset;   /* bytes consumed */
-    uint64_t start;    /* offset of the line being collected */
+    uint64_t offset; /* bytes consumed */
+    uint64_t start;  /* offset of the line being collected */
     size_t len;
-    unsigned marks;    /* of the line being collected */
+    unsigned marks; /* of the line being collected */
     bool overflow;
     char buf[LINES_MAX];
 };

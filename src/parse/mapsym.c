@@ -21,16 +21,15 @@
  * else turns up is left to the byte loop. Bits go into f (free), t (tails);
  * the heads are the rest. Returns how far they got. */
 #ifdef __SSE2__
-static size_t plain_sse2(char *dst, const char *src, size_t i, size_t n, uint64_t *f,
-                         uint64_t *t)
+static size_t plain_sse2(char *dst, const char *src, size_t i, size_t n, uint64_t *f, uint64_t *t)
 {
     const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('='), tee = _mm_set1_epi8('t');
     const __m128i case_bit = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25);
     for (; n - i >= 16; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
         __m128i off = _mm_sub_epi8(_mm_or_si128(v, case_bit), a);
-        __m128i alpha = _mm_andnot_si128(_mm_cmpeq_epi8(v, tee),
-                                         _mm_cmpeq_epi8(_mm_min_epu8(off, z), off));
+        __m128i alpha =
+            _mm_andnot_si128(_mm_cmpeq_epi8(v, tee), _mm_cmpeq_epi8(_mm_min_epu8(off, z), off));
         __m128i d = _mm_cmpeq_epi8(v, dot), e = _mm_cmpeq_epi8(v, eq);
         if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, e), alpha)) != 0xffff)
             break;

@@ -10,10 +10,21 @@
 #include <emmintrin.h>
 #endif
 
-const unsigned char memline_hex1[256] = {['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+const unsigned char memline_hex1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
 
 /* tails were 't' before v1.8.1; unknown letters are heads of other types */
-const char memline_symbol[256] = {['.'] = '.', ['='] = '=', ['t'] = '=', ['A'] = 'A', ['B'] = 'B', ['C'] = 'C', ['D'] = 'D', ['E'] = 'E', ['F'] = 'F', ['G'] = 'G', ['H'] = 'H', ['I'] = 'I', ['J'] = 'J', ['K'] = 'K', ['L'] = 'L', ['M'] = 'M', ['N'] = 'N', ['O'] = 'O', ['P'] = 'P', ['Q'] = 'Q', ['R'] = 'R', ['S'] = 'S', ['T'] = 'T', ['U'] = 'U', ['V'] = 'V', ['W'] = 'W', ['X'] = 'X', ['Y'] = 'Y', ['Z'] = 'Z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z'};
+const char memline_symbol[256] = {
+    ['.'] = '.', ['='] = '=', ['t'] = '=', ['A'] = 'A', ['B'] = 'B', ['C'] = 'C', ['D'] = 'D',
+    ['E'] = 'E', ['F'] = 'F', ['G'] = 'G', ['H'] = 'H', ['I'] = 'I', ['J'] = 'J', ['K'] = 'K',
+    ['L'] = 'L', ['M'] = 'M', ['N'] = 'N', ['O'] = 'O', ['P'] = 'P', ['Q'] = 'Q', ['R'] = 'R',
+    ['S'] = 'S', ['T'] = 'T', ['U'] = 'U', ['V'] = 'V', ['W'] = 'W', ['X'] = 'X', ['Y'] = 'Y',
+    ['Z'] = 'Z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+    ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm',
+    ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['u'] = 'u',
+    ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z'};
 
 /* memmem() for short lines: glibc's two-way setup costs more than the
  * search on a 70-byte line, and this runs a dozen times per dump. The
@@ -219,15 +230,15 @@ enum memline_kind memline_classify_at(const char *p, size_t n, size_t col)
     size_t m = n - col;
     switch (q[0]) {
     case 'G':
-        return STARTS(q, m, "GC: total:") ? ML_GC
-             : STARTS(q, m, "GC memory layout") ? ML_LAYOUT : ML_NONE;
+        return STARTS(q, m, "GC: total:")         ? ML_GC
+               : STARTS(q, m, "GC memory layout") ? ML_LAYOUT
+                                                  : ML_NONE;
     case ' ':
         return STARTS(q, m, " No. of 1-blocks") ? ML_NO : ML_NONE;
     case 'N':
         return STARTS(q, m, "No. of 1-blocks") ? ML_NO : ML_NONE;
     case 's':
-        return STARTS(q, m, "stack: ") && m > 7 && q[7] >= '0' && q[7] <= '9' ? ML_STACK
-                                                                             : ML_NONE;
+        return STARTS(q, m, "stack: ") && m > 7 && q[7] >= '0' && q[7] <= '9' ? ML_STACK : ML_NONE;
     case 'm':
         return STARTS(q, m, "mem: total=") ? ML_MEM : ML_NONE;
     default:
@@ -238,8 +249,7 @@ enum memline_kind memline_classify_at(const char *p, size_t n, size_t col)
 /* "key" at *pp then a number; moves *pp past both. Inline, so that each
  * key's compare is a few loads of known size rather than a memcmp call. */
 static inline __attribute__((always_inline)) bool expect(const char **pp, const char *end,
-                                                         const char *key, size_t klen,
-                                                         uint64_t *v)
+                                                         const char *key, size_t klen, uint64_t *v)
 {
     if ((size_t)(end - *pp) < klen || memcmp(*pp, key, klen) != 0)
         return false;
@@ -330,8 +340,9 @@ void memline_layout(const char *p, const char *end, const char **base, size_t *l
 {
     static const char as_printed[] = "GC memory layout; from ";
     size_t k = sizeof(as_printed) - 1;
-    const char *b = (size_t)(end - p) >= k && !memcmp(p, as_printed, k) ? p + k - 5
-                  : FIND(p, (size_t)(end - p), "from ");
+    const char *b = (size_t)(end - p) >= k && !memcmp(p, as_printed, k)
+                        ? p + k - 5
+                        : FIND(p, (size_t)(end - p), "from ");
     const char *q = b ? b + 5 : end;
     if (end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
         q += 2;
@@ -512,12 +523,12 @@ size_t memline_strip_ansi(const char *p, size_t n, char *out)
 const char *memline_eol(const char *p, const char *end, unsigned *marks)
 {
 #ifdef __SSE2__
-    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
-                  esc = _mm_set1_epi8('\x1b'), bsl = _mm_set1_epi8('\\');
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), esc = _mm_set1_epi8('\x1b'),
+                  bsl = _mm_set1_epi8('\\');
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf),
-                                                                _mm_cmpeq_epi8(v, cr)));
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
         unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, esc));
         unsigned b = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bsl));
         unsigned before = m ? (1u << __builtin_ctz(m)) - 1 : 0xffff;

@@ -56,14 +56,14 @@ struct memparse {
     struct snapshot snap;
 
     /* the area being read */
-    size_t line_idx;   /* next 64-block line of this area */
-    bool last_short;   /* the previous map line had fewer than 64 symbols */
-    int off_digits;    /* width of the offsets in this area */
+    size_t line_idx; /* next 64-block line of this area */
+    bool last_short; /* the previous map line had fewer than 64 symbols */
+    int off_digits;  /* width of the offsets in this area */
     bool have_prev;
     uint64_t prev_off;
     size_t prev_idx;
-    uint64_t step;     /* bytes (or blocks, for 4-digit offsets) per line; 0 unknown */
-    size_t blocks;     /* blocks of the dump so far, all areas */
+    uint64_t step; /* bytes (or blocks, for 4-digit offsets) per line; 0 unknown */
+    size_t blocks; /* blocks of the dump so far, all areas */
 
     /* frames seen before a dump, attached to the next one */
     char pending_label[sizeof(((struct snapshot *)0)->label)];
@@ -76,7 +76,7 @@ struct memparse {
     bool (*clock)(void *ctx, double *t); /* the time of the line being read, asked for
                                           * only when a dump opens */
     void *clock_ctx;
-    long live_line;    /* live: the line the next dump is given; 0 = its own */
+    long live_line; /* live: the line the next dump is given; 0 = its own */
 };
 
 static void on_line(const struct line *l, void *ctx)
@@ -445,7 +445,7 @@ static bool frame_line(struct memparse *mp, const struct line *l, const char *p,
  * frames, noise. Out of line, so that the map lines' way through
  * process_line() stays short. */
 static __attribute__((noinline)) void other_line(struct memparse *mp, const struct line *l,
-                                                  const char *p, size_t n)
+                                                 const char *p, size_t n)
 {
     const char *end = p + n;
     if (mp->phase == PH_MAP && free_lines(mp, p, end)) {

@@ -73,5 +73,4 @@ long memparse_seq(const struct memparse *mp);
  * fed. */
 void memparse_set_line(struct memparse *mp, long line);
 
-
 #endif

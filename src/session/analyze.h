@@ -13,18 +13,17 @@
 struct analyze_opts {
     const char *const *files; /* "-" = standard input */
     int n_files;
-    const char *json_path;    /* NULL: no JSON; "-": stdout */
-    bool json_stdout;         /* the JSON is what the run is for: its failure stops it */
-    bool with_map;            /* block maps in the JSON */
-    bool per_dump;            /* one text line per dump */
-    bool quiet;               /* no text summary */
+    const char *json_path; /* NULL: no JSON; "-": stdout */
+    bool json_stdout;      /* the JSON is what the run is for: its failure stops it */
+    bool with_map;         /* block maps in the JSON */
+    bool per_dump;         /* one text line per dump */
+    bool quiet;            /* no text summary */
 };
 
 /* Run the analysis: text to out, messages (a file that cannot be read, as
  * it happens; the others are still read) to the sink messages, which the
  * run owns from now on. Returns HW_OK or the first error (in err, marked
  * said when it was already shown). */
-int analyze_run(const struct analyze_opts *o, FILE *out, struct sink *messages,
-                struct hw_err *err);
+int analyze_run(const struct analyze_opts *o, FILE *out, struct sink *messages, struct hw_err *err);
 
 #endif

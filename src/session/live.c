@@ -38,16 +38,17 @@ enum {
     CALIB_RETRY_MS = 500,  /* after the first failed probe; doubles */
     FAIL_BACKOFF_MS = 250, /* a sample without a dump delays the next; doubles */
     FAIL_BACKOFF_MAX_MS = 5000,
-    CLOCK_SLACK_MS = 250,  /* the board's clock may lag the host's by this much, */
-    CLOCK_DRIFT = 100,     /* ... plus 1/100 of the time since it was read */
+    CLOCK_SLACK_MS = 250, /* the board's clock may lag the host's by this much, */
+    CLOCK_DRIFT = 100,    /* ... plus 1/100 of the time since it was read */
 };
 
 /* The board's clock, read once per connection: after a reconnect a clock
  * that went back means the board rebooted while away, and its heap is a
  * fresh one (what a USB board that re-enumerates after machine.reset(), a
  * watchdog or a crash does). Costs one command per connection. */
-#define CLOCK_CODE "try:\n import time\nexcept ImportError:\n import utime as time\n" \
-                   "print('@',time.ticks_ms())"
+#define CLOCK_CODE                                                                                 \
+    "try:\n import time\nexcept ImportError:\n import utime as time\n"                             \
+    "print('@',time.ticks_ms())"
 #define GC_CODE "import gc;gc.collect()"
 
 /* What the command in flight is for. */
@@ -60,53 +61,60 @@ enum gc_step { GC_IDLE, GC_BEFORE, GC_COLLECT, GC_AFTER };
 
 /* The connection's state, for the UI and the loop: computed by
  * conn_state() from the facts below, never assigned. */
-enum conn { CONN_SYNCING, CONN_CALIBRATING, CONN_READY, CONN_SAMPLING, CONN_LISTENING,
-            CONN_LOST, CONN_BUSY };
+enum conn {
+    CONN_SYNCING,
+    CONN_CALIBRATING,
+    CONN_READY,
+    CONN_SAMPLING,
+    CONN_LISTENING,
+    CONN_LOST,
+    CONN_BUSY
+};
 
 struct link {
-    struct transport *t;       /* NULL while the board is gone */
-    struct repl *repl;         /* NULL with --listen */
-    char spec[1024];           /* what to reopen: the resolved path or exec: spec */
+    struct transport *t; /* NULL while the board is gone */
+    struct repl *repl;   /* NULL with --listen */
+    char spec[1024];     /* what to reopen: the resolved path or exec: spec */
     char usb_serial[128];
     bool ever_ready;
-    int64_t retry_at;          /* gone: the next reopen */
-    int64_t busy_until;        /* the sync failed: the next try; 0 = none */
-    int64_t last_rx;           /* --listen: last bytes, to end a dump on silence */
-    int64_t last_heard;        /* --listen: last bytes, to report silence */
+    int64_t retry_at;   /* gone: the next reopen */
+    int64_t busy_until; /* the sync failed: the next try; 0 = none */
+    int64_t last_rx;    /* --listen: last bytes, to end a dump on silence */
+    int64_t last_heard; /* --listen: last bytes, to report silence */
     bool silent_said;
-    char err_line[256];        /* a partial line of the exec: child's stderr */
+    char err_line[256]; /* a partial line of the exec: child's stderr */
     size_t err_len;
-    bool has_clock;            /* the board's clock at the first connection */
+    bool has_clock; /* the board's clock at the first connection */
     uint64_t clock_ms;
     int64_t clock_host;
-    bool no_clock;             /* it cannot tell the time: no reboot check */
+    bool no_clock; /* it cannot tell the time: no reboot check */
 };
 
 struct calib {
-    int n;                     /* dumps seen in this attempt */
-    int tries;                 /* attempts spoilt by a collection in between */
-    int failures;              /* probes that brought back no dump */
-    int64_t retry_at;          /* the next probe after a failure; 0 = none pending */
-    char answer[160];          /* what the board said instead of a dump, escaped */
+    int n;            /* dumps seen in this attempt */
+    int tries;        /* attempts spoilt by a collection in between */
+    int failures;     /* probes that brought back no dump */
+    int64_t retry_at; /* the next probe after a failure; 0 = none pending */
+    char answer[160]; /* what the board said instead of a dump, escaped */
     uint64_t used[2];
-    uint64_t alloc[2];         /* mem: total= (MEM_STATS ports) */
+    uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
     bool has_alloc;
-    uint64_t heap_total;       /* GC: total:, to size the exec deadline */
+    uint64_t heap_total; /* GC: total:, to size the exec deadline */
 };
 
 struct sampler {
-    const char *code;          /* what one sample runs */
+    const char *code; /* what one sample runs */
     enum exec_kind in_flight;
-    bool scheduled;            /* the sample in flight is a scheduled one */
-    int64_t next;              /* the next scheduled sample */
+    bool scheduled; /* the sample in flight is a scheduled one */
+    int64_t next;   /* the next scheduled sample */
     long samples;
-    int failures;              /* samples in a row that brought back no dump */
+    int failures; /* samples in a row that brought back no dump */
     bool paused, one_sample, gc_pending;
     enum gc_step gc_step;
-    struct ui_gc_compare gc;   /* the figures before the collection */
-    bool first_line;           /* the answer's first line has arrived */
-    double line_t;             /* ...at this time */
-    long line_no;              /* ...as this line of the capture */
+    struct ui_gc_compare gc; /* the figures before the collection */
+    bool first_line;         /* the answer's first line has arrived */
+    double line_t;           /* ...at this time */
+    long line_no;            /* ...as this line of the capture */
 };
 
 struct live {
@@ -115,20 +123,20 @@ struct live {
     struct calib cal;
     struct sampler smp;
     bool calibrating;
-    struct memparse *mp;       /* samples */
-    struct memparse *cal_mp;   /* calibration probes */
+    struct memparse *mp;     /* samples */
+    struct memparse *cal_mp; /* calibration probes */
     struct stream st;
-    struct capture_writer *w;  /* the transcript: counts lines, writes when recording;
-                                * owned by st */
-    struct tui *tui;           /* NULL without the full-screen UI */
+    struct capture_writer *w; /* the transcript: counts lines, writes when recording;
+                               * owned by st */
+    struct tui *tui;          /* NULL without the full-screen UI */
     struct hw_probe probe;
     int64_t t0;
-    int64_t ended;             /* when the loop ended (before the board is given back) */
-    double wall0;              /* wall clock at t0: the capture's start= */
-    bool heard;                /* the board ever sent a byte */
+    int64_t ended; /* when the loop ended (before the board is given back) */
+    double wall0;  /* wall clock at t0: the capture's start= */
+    bool heard;    /* the board ever sent a byte */
     bool stop;
     struct hw_err fatal;
-    char last_msg[256];        /* messages only when they change */
+    char last_msg[256]; /* messages only when they change */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -166,17 +174,21 @@ static enum conn conn_state(const struct live *l)
     if (l->calibrating)
         return CONN_CALIBRATING;
     switch (repl_state(l->c.repl)) {
-    case REPL_READY: return l->smp.in_flight == EX_CLOCK ? CONN_SYNCING : CONN_READY;
-    case REPL_RUNNING: return l->smp.in_flight == EX_CLOCK ? CONN_SYNCING : CONN_SAMPLING;
-    case REPL_IDLE: return l->c.busy_until ? CONN_BUSY : CONN_SYNCING;
-    default: return CONN_SYNCING;
+    case REPL_READY:
+        return l->smp.in_flight == EX_CLOCK ? CONN_SYNCING : CONN_READY;
+    case REPL_RUNNING:
+        return l->smp.in_flight == EX_CLOCK ? CONN_SYNCING : CONN_SAMPLING;
+    case REPL_IDLE:
+        return l->c.busy_until ? CONN_BUSY : CONN_SYNCING;
+    default:
+        return CONN_SYNCING;
     }
 }
 
 /* Say something once; the same message again (a retry failing the same
  * way) stays quiet, as tio does with its last errno. */
-__attribute__((format(printf, 3, 4))) static void say(struct live *l, int code,
-                                                      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void say(struct live *l, int code, const char *fmt,
+                                                      ...)
 {
     struct hw_err e = {.code = code};
     va_list ap;
@@ -826,7 +838,11 @@ static int64_t next_wake(const struct live *l, int64_t now)
 {
     int64_t w = now + 1000;
     enum conn st = conn_state(l);
-#define SOONER(x) do { if ((x) >= 0 && (x) < w) w = (x); } while (0)
+#define SOONER(x)                                                                                  \
+    do {                                                                                           \
+        if ((x) >= 0 && (x) < w)                                                                   \
+            w = (x);                                                                               \
+    } while (0)
     if (l->c.repl && l->c.t)
         SOONER(repl_deadline(l->c.repl));
     if (st == CONN_READY && wants_exec(l, now))
@@ -882,17 +898,28 @@ static void on_key(struct live *l, enum ui_action a)
 {
     struct sampler *p = &l->smp;
     switch (a) {
-    case UI_QUIT: l->stop = true; break;
-    case UI_PAUSE: p->paused = !p->paused; tui_set_paused(l->tui, p->paused); break;
-    case UI_SAMPLE_NOW: p->one_sample = true; break; /* paused stays paused */
+    case UI_QUIT:
+        l->stop = true;
+        break;
+    case UI_PAUSE:
+        p->paused = !p->paused;
+        tui_set_paused(l->tui, p->paused);
+        break;
+    case UI_SAMPLE_NOW:
+        p->one_sample = true;
+        break; /* paused stays paused */
     case UI_GC:
         if (l->o->listen)
             say(l, HW_EARG, "--listen never writes to the board: no gc.collect()");
         else
             p->gc_pending = true;
         break;
-    case UI_RECORD: toggle_record(l); break;
-    default: tui_apply(l->tui, a); break;
+    case UI_RECORD:
+        toggle_record(l);
+        break;
+    default:
+        tui_apply(l->tui, a);
+        break;
     }
 }
 
@@ -900,8 +927,8 @@ static void wait_io(struct live *l)
 {
     int64_t now = now_ms();
     int64_t wake = next_wake(l, now);
-    struct pollfd p[4] = {{.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}, {.fd = -1},
-                          {.fd = -1}};
+    struct pollfd p[4] = {
+        {.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}, {.fd = -1}, {.fd = -1}};
     if (l->c.t) {
         p[1] = (struct pollfd){.fd = transport_fd(l->c.t), .events = POLLIN};
         p[3] = (struct pollfd){.fd = transport_err_fd(l->c.t), .events = POLLIN};
@@ -952,8 +979,8 @@ static void listen_step(struct live *l, int64_t now)
 static void show_link(struct live *l)
 {
     static const enum ui_link links[] = {
-        [CONN_SYNCING] = UI_LINK_CONNECTING, [CONN_CALIBRATING] = UI_LINK_CONNECTING,
-        [CONN_READY] = UI_LINK_READY, [CONN_SAMPLING] = UI_LINK_READY,
+        [CONN_SYNCING] = UI_LINK_CONNECTING,  [CONN_CALIBRATING] = UI_LINK_CONNECTING,
+        [CONN_READY] = UI_LINK_READY,         [CONN_SAMPLING] = UI_LINK_READY,
         [CONN_LISTENING] = UI_LINK_LISTENING, [CONN_LOST] = UI_LINK_RECONNECTING,
         [CONN_BUSY] = UI_LINK_BUSY,
     };
@@ -974,8 +1001,8 @@ static void step(struct live *l)
     switch (conn_state(l)) {
     case CONN_READY:
         if (wants_exec(l, now))
-            begin_sample(l, !l->smp.paused && now >= l->smp.next &&
-                                l->smp.gc_step == GC_IDLE && !l->smp.gc_pending);
+            begin_sample(l, !l->smp.paused && now >= l->smp.next && l->smp.gc_step == GC_IDLE &&
+                                !l->smp.gc_pending);
         break;
     case CONN_CALIBRATING:
         if (l->cal.retry_at && now >= l->cal.retry_at && repl_state(l->c.repl) == REPL_READY) {
@@ -1105,9 +1132,11 @@ static void no_samples(struct live *l)
     static const char *const where[] = {
         [CONN_SYNCING] = "it was still entering the raw REPL (is it a MicroPython board?)",
         [CONN_CALIBRATING] = "it was still measuring the probe",
-        [CONN_READY] = "", [CONN_SAMPLING] = "the first sample was still on its way",
+        [CONN_READY] = "",
+        [CONN_SAMPLING] = "the first sample was still on its way",
         [CONN_LISTENING] = "nothing it printed was a mem_info dump",
-        [CONN_LOST] = "the port was gone", [CONN_BUSY] = "the board was busy",
+        [CONN_LOST] = "the port was gone",
+        [CONN_BUSY] = "the board was busy",
     };
     enum conn st = conn_state(l);
     hw_err_set(&l->fatal, HW_ETIMEDOUT, "no sample from %s in %s", l->c.spec,

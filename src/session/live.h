@@ -14,20 +14,20 @@
 #include <stdio.h>
 
 struct live_opts {
-    const char *port;              /* what the user named; NULL = auto */
+    const char *port; /* what the user named; NULL = auto */
     struct transport_opts topts;
-    double interval_s;             /* between sample starts; 0 = back to back */
-    long count;                    /* stop after this many samples; 0 = no limit */
-    double duration_s;             /* stop after this long; 0 = no limit */
-    bool gc;                       /* gc.collect() before each sample */
-    bool no_map;                   /* mem_info() without the block map */
-    bool listen;                   /* never write; parse what the board prints */
-    bool interrupt;                /* may send one Ctrl-C to reach a prompt */
-    double timeout_s;              /* how long the board may stay silent */
-    const char *record_path;       /* NULL = none */
-    const char *json_path;         /* NULL = none, "-" = stdout */
-    bool with_map;                 /* block maps in the JSON */
-    bool tui;                      /* the full-screen UI instead of sample lines */
+    double interval_s;       /* between sample starts; 0 = back to back */
+    long count;              /* stop after this many samples; 0 = no limit */
+    double duration_s;       /* stop after this long; 0 = no limit */
+    bool gc;                 /* gc.collect() before each sample */
+    bool no_map;             /* mem_info() without the block map */
+    bool listen;             /* never write; parse what the board prints */
+    bool interrupt;          /* may send one Ctrl-C to reach a prompt */
+    double timeout_s;        /* how long the board may stay silent */
+    const char *record_path; /* NULL = none */
+    const char *json_path;   /* NULL = none, "-" = stdout */
+    bool with_map;           /* block maps in the JSON */
+    bool tui;                /* the full-screen UI instead of sample lines */
     struct ui_opts ui;
     int verbose;
 };
@@ -40,6 +40,5 @@ struct live_opts {
  * error that ended it (err filled, marked said when it was shown): the
  * port could not be opened, the board never answered, no sample came. */
 int live_run(const struct live_opts *o, struct sink *messages, struct hw_err *err);
-
 
 #endif

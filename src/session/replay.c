@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 enum {
-    FULL_PUSHES = 64,   /* dumps parsed again when jumping: enough for the ages */
+    FULL_PUSHES = 64, /* dumps parsed again when jumping: enough for the ages */
     IDLE_STEP_MS = 1000,
     READ_CHUNK = 1 << 16,
 };
@@ -57,34 +57,34 @@ struct point {
  * showing any dump parses at most that much, whatever the capture. */
 #define MARK_BYTES ((uint64_t)64 * 1024)
 struct mark {
-    uint64_t offset;       /* where dump first begins in the file */
-    size_t first;          /* its index */
+    uint64_t offset; /* where dump first begins in the file */
+    size_t first;    /* its index */
     long line;
     struct capture_pos at; /* the reader's state there */
 };
 
 struct replay {
-    struct sink sink;      /* the indexing pass's sink */
+    struct sink sink; /* the indexing pass's sink */
     const char *path;
-    int fd;                /* -1 in window mode */
-    bool window;           /* a stream: dumps kept, not parsed again */
-    struct point *pts;     /* one per dump */
+    int fd;            /* -1 in window mode */
+    bool window;       /* a stream: dumps kept, not parsed again */
+    struct point *pts; /* one per dump */
     size_t n, cap;
-    struct mark *marks;    /* in file order */
+    struct mark *marks; /* in file order */
     size_t n_marks, cap_marks;
     bool gap_next;
     struct capture_reader *rd; /* the indexing reader (for its position) */
     /* window mode: the last dumps themselves, oldest first, in a ring */
     struct snapshot *kept;
     size_t kept_first, kept_blocks;
-    long dropped;          /* dumps that fell out of the window */
+    long dropped; /* dumps that fell out of the window */
     /* parsing dumps again: from a mark, delivering [want_from, want_to] */
     size_t seen, want_from, want_to;
     struct tui *tui;
     long pos;
     bool playing;
     double speed;
-    int64_t step_at;       /* when playback moves on */
+    int64_t step_at; /* when playback moves on */
 };
 
 /* ---- the index ---- */
@@ -122,7 +122,10 @@ static struct point point_of(const struct snapshot *s)
 {
     struct hist_point h = history_point(s);
     return (struct point){
-        .time = h.time, .used = u32(h.used), .free = u32(h.free), .largest = u32(h.largest_free),
+        .time = h.time,
+        .used = u32(h.used),
+        .free = u32(h.free),
+        .largest = u32(h.largest_free),
         .frag = h.frag < 0 ? UINT16_MAX : (uint16_t)(h.frag * 65534.0 + 0.5),
     };
 }
@@ -130,8 +133,11 @@ static struct point point_of(const struct snapshot *s)
 static struct hist_point hist_of(const struct point *p)
 {
     return (struct hist_point){
-        .time = p->time, .used = u64(p->used), .free = u64(p->free),
-        .largest_free = u64(p->largest), .gap_before = p->gap_before,
+        .time = p->time,
+        .used = u64(p->used),
+        .free = u64(p->free),
+        .largest_free = u64(p->largest),
+        .gap_before = p->gap_before,
         .frag = p->frag == UINT16_MAX ? -1 : p->frag / 65534.0,
     };
 }
@@ -179,7 +185,8 @@ static int index_item(struct sink *sk, const struct hw_item *it, struct hw_err *
     struct replay *r = (struct replay *)sk;
     if (it->kind == HW_ITEM_SNAPSHOT)
         index_snapshot(r, it->snap);
-    else if (it->kind == HW_ITEM_EVENT && (!strcmp(it->event, "gap") || !strcmp(it->event, "reset")))
+    else if (it->kind == HW_ITEM_EVENT &&
+             (!strcmp(it->event, "gap") || !strcmp(it->event, "reset")))
         r->gap_next = true; /* the trends break there */
     return HW_OK;
 }
@@ -348,15 +355,35 @@ static int64_t step_ms(const struct replay *r)
 static bool on_key(struct replay *r, enum ui_action a)
 {
     switch (a) {
-    case UI_QUIT: return false;
-    case UI_PAUSE: r->playing = !r->playing; r->step_at = now_ms() + step_ms(r); break;
-    case UI_STEP_BACK: r->playing = false; go_to(r, r->pos - 1); break;
-    case UI_STEP_FORWARD: r->playing = false; go_to(r, r->pos + 1); break;
-    case UI_HOME: go_to(r, 0); break;
-    case UI_END: go_to(r, (long)r->n - 1); break;
-    case UI_SLOWER: r->speed = r->speed / 2 < 1.0 / 64 ? 1.0 / 64 : r->speed / 2; break;
-    case UI_FASTER: r->speed = r->speed * 2 > 64 ? 64 : r->speed * 2; break;
-    default: tui_apply(r->tui, a); break;
+    case UI_QUIT:
+        return false;
+    case UI_PAUSE:
+        r->playing = !r->playing;
+        r->step_at = now_ms() + step_ms(r);
+        break;
+    case UI_STEP_BACK:
+        r->playing = false;
+        go_to(r, r->pos - 1);
+        break;
+    case UI_STEP_FORWARD:
+        r->playing = false;
+        go_to(r, r->pos + 1);
+        break;
+    case UI_HOME:
+        go_to(r, 0);
+        break;
+    case UI_END:
+        go_to(r, (long)r->n - 1);
+        break;
+    case UI_SLOWER:
+        r->speed = r->speed / 2 < 1.0 / 64 ? 1.0 / 64 : r->speed / 2;
+        break;
+    case UI_FASTER:
+        r->speed = r->speed * 2 > 64 ? 64 : r->speed * 2;
+        break;
+    default:
+        tui_apply(r->tui, a);
+        break;
     }
     return true;
 }
@@ -410,8 +437,10 @@ static int check_terminal(const struct replay_opts *o, struct hw_err *err)
     }
     if (!ui_usable(why, sizeof(why))) {
         hw_err_set(err, HW_EIO, "cannot replay in this terminal: %s", why);
-        hw_err_hint(err, "set TERM to your terminal (e.g. TERM=xterm-256color), or for text: "
-                         "heapwatch analyze -d %s", o->file);
+        hw_err_hint(err,
+                    "set TERM to your terminal (e.g. TERM=xterm-256color), or for text: "
+                    "heapwatch analyze -d %s",
+                    o->file);
         return HW_EIO;
     }
     return HW_OK;

@@ -8,7 +8,7 @@
 #include "ui.h"
 
 struct replay_opts {
-    const char *file;   /* "-" = standard input */
+    const char *file; /* "-" = standard input */
     struct ui_opts ui;
 };
 

@@ -275,7 +275,7 @@ char *fmt_ui_ago(char *buf, size_t cap, double seconds)
 /* The round step in seconds that puts ticks at least min_cols apart. */
 static double tick_step(double span, size_t n, double min_cols)
 {
-    static const double steps[] = {1,   2,   5,    10,   15,   30,    60,    120,  300,
+    static const double steps[] = {1,   2,   5,    10,   15,   30,    60,    120,   300,
                                    600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
     double cols_per_s = span > 0 ? (double)(n - 1) / span : 0;
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
@@ -480,10 +480,14 @@ const char *fmt_ui_link(enum ui_link l, int *tone)
 double fmt_ui_point(const struct hist_point *p, int id)
 {
     switch (id) {
-    case 0: return p->used == UINT64_MAX ? (double)NAN : (double)p->used;
-    case 1: return p->free == UINT64_MAX ? (double)NAN : (double)p->free;
-    case 2: return p->largest_free == UINT64_MAX ? (double)NAN : (double)p->largest_free;
-    default: return p->frag < 0 ? (double)NAN : p->frag;
+    case 0:
+        return p->used == UINT64_MAX ? (double)NAN : (double)p->used;
+    case 1:
+        return p->free == UINT64_MAX ? (double)NAN : (double)p->free;
+    case 2:
+        return p->largest_free == UINT64_MAX ? (double)NAN : (double)p->largest_free;
+    default:
+        return p->frag < 0 ? (double)NAN : p->frag;
     }
 }
 

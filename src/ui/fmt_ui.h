@@ -21,23 +21,23 @@ enum { UI_MIN_COLS = 40, UI_MIN_LINES = 12 };
 /* Where everything goes, in 0-based rows and columns. A field that is not
  * shown is -1 (rows) or 0 (counts). */
 struct ui_layout {
-    bool too_small;        /* below UI_MIN_COLS x UI_MIN_LINES: only a notice is drawn */
+    bool too_small; /* below UI_MIN_COLS x UI_MIN_LINES: only a notice is drawn */
     int lines, cols;
-    int status_row;        /* source, link, rate, paused/recording */
-    int heat_title_row;    /* view, area, scale, INCOMPLETE */
+    int status_row;     /* source, link, rate, paused/recording */
+    int heat_title_row; /* view, area, scale, INCOMPLETE */
     int heat_top, heat_rows;
-    int gutter;            /* columns of block offsets left of the cells (0 = none) */
+    int gutter;               /* columns of block offsets left of the cells (0 = none) */
     int heat_left, heat_cols; /* first column and number of cells per row */
-    int sep_col;           /* the rule between heatmap and stats */
+    int sep_col;              /* the rule between heatmap and stats */
     int stats_left, stats_cols, stats_top, stats_rows; /* stats, its title row included */
     int legend_top, legend_rows;
-    int trend_title_row;   /* -1: no trends (very short terminals) */
+    int trend_title_row;                       /* -1: no trends (very short terminals) */
     int trend_top, trend_series, trend_height; /* series shown, rows per series */
-    int trend_label_cols;  /* "used  " */
+    int trend_label_cols;                      /* "used  " */
     int trend_chart_left, trend_chart_cols;
     int trend_value_left, trend_value_cols; /* "120K ^125K v98.0K" */
     int axis_row;
-    int replay_row;        /* position bar; -1 unless replaying */
+    int replay_row; /* position bar; -1 unless replaying */
     int message_row;
 };
 
@@ -60,10 +60,10 @@ void fmt_ui_series(int n, int *out);
 
 /* One trend column: a sample, the worst of several, or a gap. */
 struct ui_col {
-    double value;   /* meaningful when valid */
-    double time;    /* seconds; of the newest sample in the column */
-    bool valid;     /* false: every sample in it was unknown, or a gap */
-    bool gap;       /* the link was down here */
+    double value; /* meaningful when valid */
+    double time;  /* seconds; of the newest sample in the column */
+    bool valid;   /* false: every sample in it was unknown, or a gap */
+    bool gap;     /* the link was down here */
 };
 
 /* Map n samples (oldest first; value NaN = unknown, gap_before[i] = the

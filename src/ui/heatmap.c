@@ -22,7 +22,7 @@ static const size_t hole_limit[3] = {2, 15, 255};
 struct run {
     size_t start, end; /* [start, end) */
     unsigned char kind;
-    bool changed;      /* changes view: this allocation was not in prev */
+    bool changed; /* changes view: this allocation was not in prev */
 };
 
 struct cursor {
@@ -32,11 +32,11 @@ struct cursor {
 
 /* Per-cell tallies; each view reads the part it needs. */
 struct tally {
-    size_t kind[K_N];  /* blocks per kind (tails counted with their head) */
-    size_t hole[4];    /* free blocks per hole class */
+    size_t kind[K_N]; /* blocks per kind (tails counted with their head) */
+    size_t hole[4];   /* free blocks per hole class */
     size_t fresh, freed, same_used;
-    size_t digit[10];  /* age view: used blocks per log2-age digit */
-    bool head_first;   /* the cell's first block is a head (k == 1) */
+    size_t digit[10]; /* age view: used blocks per log2-age digit */
+    bool head_first;  /* the cell's first block is a head (k == 1) */
 };
 
 /* Whether the allocation r of cur was already in prev: same head letter
@@ -63,8 +63,9 @@ static void cursor_next(struct cursor *cu, const struct hm_input *in)
         mr = (struct map_run){.start = cu->w.a->n_blocks, .len = 1, .kind = RUN_UNKNOWN};
     cu->r.start = mr.start;
     cu->r.end = mr.start + mr.len;
-    cu->r.kind = mr.kind == RUN_FREE ? K_FREE : mr.kind == RUN_UNKNOWN
-               ? K_UNKNOWN : (unsigned char)metrics_head_index(mr.head);
+    cu->r.kind = mr.kind == RUN_FREE      ? K_FREE
+                 : mr.kind == RUN_UNKNOWN ? K_UNKNOWN
+                                          : (unsigned char)metrics_head_index(mr.head);
     cu->r.changed = false;
     if (in->view == HM_VIEW_CHANGES && in->prev && cu->r.kind < K_FREE)
         cu->r.changed = alloc_changed(in->area, in->prev, &cu->r);
@@ -131,11 +132,10 @@ static void tally_add(struct tally *t, const struct hm_input *in, const struct r
 
 /* ---- characters: index 0 is ASCII, 1 is UTF-8 ---- */
 
-static const uint32_t ch_free[2] = {'.', 0x00B7};        /* · */
-static const uint32_t ch_used_dim[2] = {':', 0x2591};    /* ░ */
+static const uint32_t ch_free[2] = {'.', 0x00B7};     /* · */
+static const uint32_t ch_used_dim[2] = {':', 0x2591}; /* ░ */
 static const uint32_t ch_shade[2][4] = {
-    {':', '+', '*', '#'},
-    {0x2591, 0x2592, 0x2593, 0x2588}, /* ░ ▒ ▓ █ */
+    {':', '+', '*', '#'}, {0x2591, 0x2592, 0x2593, 0x2588}, /* ░ ▒ ▓ █ */
 };
 static const uint32_t ch_hole[2][4] = {{'x', 'o', '-', '.'}, {'x', 'o', '-', 0x00B7}};
 
@@ -233,10 +233,14 @@ static struct hm_cell finish(const struct hm_input *in, const struct tally *t, s
     if (t->kind[K_UNKNOWN])
         return cell('?', HM_C_UNKNOWN);
     switch (in->view) {
-    case HM_VIEW_FRAG: return cell_frag(t, u8);
-    case HM_VIEW_CHANGES: return cell_changes(t, u8);
-    case HM_VIEW_AGE: return cell_age(t, m - t->kind[K_FREE], u8);
-    default: return cell_type(in, t, m, k);
+    case HM_VIEW_FRAG:
+        return cell_frag(t, u8);
+    case HM_VIEW_CHANGES:
+        return cell_changes(t, u8);
+    case HM_VIEW_AGE:
+        return cell_age(t, m - t->kind[K_FREE], u8);
+    default:
+        return cell_type(in, t, m, k);
     }
 }
 
@@ -305,26 +309,42 @@ size_t heatmap_fit(size_t n_blocks, size_t cols, size_t rows)
 
 /* ---- legends: what each character and colour means, per view ---- */
 
-#define LEG(l, c, ch) {(l), (uint8_t)(c), (ch)}
-#define LEG_END {NULL, 0, 0}
+#define LEG(l, c, ch)                                                                              \
+    {                                                                                              \
+        (l), (uint8_t)(c), (ch)                                                                    \
+    }
+#define LEG_END                                                                                    \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
-#define LEG_TYPES \
-    LEG("tuple", HM_C_HEAD_T, 'T'), LEG("list", HM_C_HEAD_L, 'L'), \
-    LEG("dict", HM_C_HEAD_D, 'D'), LEG("str/bytes", HM_C_HEAD_S, 'S'), \
-    LEG("array", HM_C_HEAD_A, 'A'), LEG("float", HM_C_HEAD_F, 'F'), \
-    LEG("function", HM_C_HEAD_B, 'B'), LEG("module", HM_C_HEAD_M, 'M'), \
-    LEG("other", HM_C_HEAD_h, 'h'), LEG("tail", HM_C_HEAD_h, '=')
+#define LEG_TYPES                                                                                  \
+    LEG("tuple", HM_C_HEAD_T, 'T'), LEG("list", HM_C_HEAD_L, 'L'), LEG("dict", HM_C_HEAD_D, 'D'),  \
+        LEG("str/bytes", HM_C_HEAD_S, 'S'), LEG("array", HM_C_HEAD_A, 'A'),                        \
+        LEG("float", HM_C_HEAD_F, 'F'), LEG("function", HM_C_HEAD_B, 'B'),                         \
+        LEG("module", HM_C_HEAD_M, 'M'), LEG("other", HM_C_HEAD_h, 'h'),                           \
+        LEG("tail", HM_C_HEAD_h, '=')
 
 static const struct hm_legend legend_type[2][17] = {
     {
-        LEG_TYPES, LEG("free", HM_C_FREE, '.'), LEG("unknown", HM_C_UNKNOWN, '?'),
-        LEG("cell <=1/4 used", HM_C_HEAD_h, ':'), LEG("<=1/2", HM_C_HEAD_h, '+'),
-        LEG("<full", HM_C_HEAD_h, '*'), LEG("full", HM_C_HEAD_h, '#'), LEG_END,
+        LEG_TYPES,
+        LEG("free", HM_C_FREE, '.'),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG("cell <=1/4 used", HM_C_HEAD_h, ':'),
+        LEG("<=1/2", HM_C_HEAD_h, '+'),
+        LEG("<full", HM_C_HEAD_h, '*'),
+        LEG("full", HM_C_HEAD_h, '#'),
+        LEG_END,
     },
     {
-        LEG_TYPES, LEG("free", HM_C_FREE, 0x00B7), LEG("unknown", HM_C_UNKNOWN, '?'),
-        LEG("cell \u2264\u00bc used", HM_C_HEAD_h, 0x2591), LEG("\u2264\u00bd", HM_C_HEAD_h, 0x2592),
-        LEG("<full", HM_C_HEAD_h, 0x2593), LEG("full", HM_C_HEAD_h, 0x2588), LEG_END,
+        LEG_TYPES,
+        LEG("free", HM_C_FREE, 0x00B7),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG("cell \u2264\u00bc used", HM_C_HEAD_h, 0x2591),
+        LEG("\u2264\u00bd", HM_C_HEAD_h, 0x2592),
+        LEG("<full", HM_C_HEAD_h, 0x2593),
+        LEG("full", HM_C_HEAD_h, 0x2588),
+        LEG_END,
     },
 };
 
@@ -333,53 +353,81 @@ static const struct hm_legend legend_type[2][17] = {
 #define LEG_LETTERS_NOTE LEG("a cell of many blocks shows its main type", HM_C_HEAD_h, 0)
 static const struct hm_legend legend_type_letters[2][14] = {
     {
-        LEG_TYPES, LEG("free", HM_C_FREE, '.'), LEG("unknown", HM_C_UNKNOWN, '?'),
-        LEG_LETTERS_NOTE, LEG_END,
+        LEG_TYPES,
+        LEG("free", HM_C_FREE, '.'),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_LETTERS_NOTE,
+        LEG_END,
     },
     {
-        LEG_TYPES, LEG("free", HM_C_FREE, 0x00B7), LEG("unknown", HM_C_UNKNOWN, '?'),
-        LEG_LETTERS_NOTE, LEG_END,
+        LEG_TYPES,
+        LEG("free", HM_C_FREE, 0x00B7),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_LETTERS_NOTE,
+        LEG_END,
     },
 };
 
 static const struct hm_legend legend_frag[2][7] = {
     {
-        LEG("hole 1-2 blocks", HM_C_HOLE_TINY, 'x'), LEG("3-15", HM_C_HOLE_SMALL, 'o'),
-        LEG("16-255", HM_C_HOLE_MEDIUM, '-'), LEG("256+ free", HM_C_HOLE_LARGE, '.'),
-        LEG("used", HM_C_USED_DIM, ':'), LEG("unknown", HM_C_UNKNOWN, '?'), LEG_END,
+        LEG("hole 1-2 blocks", HM_C_HOLE_TINY, 'x'),
+        LEG("3-15", HM_C_HOLE_SMALL, 'o'),
+        LEG("16-255", HM_C_HOLE_MEDIUM, '-'),
+        LEG("256+ free", HM_C_HOLE_LARGE, '.'),
+        LEG("used", HM_C_USED_DIM, ':'),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_END,
     },
     {
-        LEG("hole 1-2 blocks", HM_C_HOLE_TINY, 'x'), LEG("3-15", HM_C_HOLE_SMALL, 'o'),
-        LEG("16-255", HM_C_HOLE_MEDIUM, '-'), LEG("256+ free", HM_C_HOLE_LARGE, 0x00B7),
-        LEG("used", HM_C_USED_DIM, 0x2591), LEG("unknown", HM_C_UNKNOWN, '?'), LEG_END,
+        LEG("hole 1-2 blocks", HM_C_HOLE_TINY, 'x'),
+        LEG("3-15", HM_C_HOLE_SMALL, 'o'),
+        LEG("16-255", HM_C_HOLE_MEDIUM, '-'),
+        LEG("256+ free", HM_C_HOLE_LARGE, 0x00B7),
+        LEG("used", HM_C_USED_DIM, 0x2591),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_END,
     },
 };
 
 static const struct hm_legend legend_changes[2][6] = {
     {
-        LEG("allocated since last sample", HM_C_NEW, '+'), LEG("freed", HM_C_FREED, '-'),
-        LEG("unchanged", HM_C_USED_DIM, ':'), LEG("free", HM_C_FREE, '.'),
-        LEG("unknown", HM_C_UNKNOWN, '?'), LEG_END,
+        LEG("allocated since last sample", HM_C_NEW, '+'),
+        LEG("freed", HM_C_FREED, '-'),
+        LEG("unchanged", HM_C_USED_DIM, ':'),
+        LEG("free", HM_C_FREE, '.'),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_END,
     },
     {
-        LEG("allocated since last sample", HM_C_NEW, '+'), LEG("freed", HM_C_FREED, '-'),
-        LEG("unchanged", HM_C_USED_DIM, 0x2591), LEG("free", HM_C_FREE, 0x00B7),
-        LEG("unknown", HM_C_UNKNOWN, '?'), LEG_END,
+        LEG("allocated since last sample", HM_C_NEW, '+'),
+        LEG("freed", HM_C_FREED, '-'),
+        LEG("unchanged", HM_C_USED_DIM, 0x2591),
+        LEG("free", HM_C_FREE, 0x00B7),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_END,
     },
 };
 
 static const struct hm_legend legend_age[2][8] = {
     {
-        LEG("new", HM_C_AGE_1, '1'), LEG(">=4 samples", HM_C_AGE_2, '3'),
-        LEG(">=16", HM_C_AGE_3, '5'), LEG(">=64: leak suspects", HM_C_AGE_4, '7'),
-        LEG(">=256", HM_C_AGE_4, '9'), LEG("free", HM_C_FREE, '.'),
-        LEG("unknown", HM_C_UNKNOWN, '?'), LEG_END,
+        LEG("new", HM_C_AGE_1, '1'),
+        LEG(">=4 samples", HM_C_AGE_2, '3'),
+        LEG(">=16", HM_C_AGE_3, '5'),
+        LEG(">=64: leak suspects", HM_C_AGE_4, '7'),
+        LEG(">=256", HM_C_AGE_4, '9'),
+        LEG("free", HM_C_FREE, '.'),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_END,
     },
     {
-        LEG("new", HM_C_AGE_1, '1'), LEG("\u22654 samples", HM_C_AGE_2, '3'),
-        LEG("\u226516", HM_C_AGE_3, '5'), LEG("\u226564: leak suspects", HM_C_AGE_4, '7'),
-        LEG("\u2265256", HM_C_AGE_4, '9'), LEG("free", HM_C_FREE, 0x00B7),
-        LEG("unknown", HM_C_UNKNOWN, '?'), LEG_END,
+        LEG("new", HM_C_AGE_1, '1'),
+        LEG("\u22654 samples", HM_C_AGE_2, '3'),
+        LEG("\u226516", HM_C_AGE_3, '5'),
+        LEG("\u226564: leak suspects", HM_C_AGE_4, '7'),
+        LEG("\u2265256", HM_C_AGE_4, '9'),
+        LEG("free", HM_C_FREE, 0x00B7),
+        LEG("unknown", HM_C_UNKNOWN, '?'),
+        LEG_END,
     },
 };
 
@@ -387,10 +435,14 @@ const struct hm_legend *heatmap_legend(enum hm_view view, bool utf8, bool type_l
 {
     int u8 = utf8 ? 1 : 0;
     switch (view) {
-    case HM_VIEW_FRAG: return legend_frag[u8];
-    case HM_VIEW_CHANGES: return legend_changes[u8];
-    case HM_VIEW_AGE: return legend_age[u8];
-    default: return type_letters ? legend_type_letters[u8] : legend_type[u8];
+    case HM_VIEW_FRAG:
+        return legend_frag[u8];
+    case HM_VIEW_CHANGES:
+        return legend_changes[u8];
+    case HM_VIEW_AGE:
+        return legend_age[u8];
+    default:
+        return type_letters ? legend_type_letters[u8] : legend_type[u8];
     }
 }
 

@@ -16,8 +16,8 @@ enum { FRAME_MS = 80, LIVE_TICK_MS = 1000, TREND_DEFAULT = 120, TREND_MIN = 16, 
 
 struct tui {
     struct sink sink;
-    struct view v;          /* what ui_draw shows */
-    struct history *hist;   /* owned */
+    struct view v;        /* what ui_draw shows */
+    struct history *hist; /* owned */
     bool dirty;
     int64_t last_draw_ms;
     char source[1024];
@@ -251,22 +251,46 @@ bool tui_apply(struct tui *t, enum ui_action a)
     geometry(t, &g, &rows);
     long page = rows > 1 ? rows - 1 : 1, max = g.scroll_max;
     switch (a) {
-    case UI_VIEW: v->mode = (enum hm_view)((v->mode + 1) % HM_N_VIEWS); break;
-    case UI_ZOOM_IN: zoom(v, g.fit_zoom, -1); break;
-    case UI_ZOOM_OUT: zoom(v, g.fit_zoom, +1); break;
-    case UI_SCROLL_UP: v->scroll = g.scroll > 0 ? g.scroll - 1 : 0; break;
-    case UI_SCROLL_DOWN: v->scroll = g.scroll + 1 > max ? max : g.scroll + 1; break;
-    case UI_PAGE_UP: v->scroll = g.scroll > page ? g.scroll - page : 0; break;
-    case UI_PAGE_DOWN: v->scroll = g.scroll + page > max ? max : g.scroll + page; break;
-    case UI_NEXT_AREA: next_area(t); break;
-    case UI_HELP: v->show_help = !v->show_help; break;
-    case UI_TREND_WIDER: v->trend_window = v->trend_window * 2 > TUI_TREND_CAP
-                                              ? TUI_TREND_CAP : v->trend_window * 2; break;
-    case UI_TREND_NARROWER: v->trend_window = v->trend_window / 2 < TREND_MIN
-                                                  ? TREND_MIN : v->trend_window / 2; break;
-    case UI_EXPORT: export_current(t); break;
-    case UI_RESIZE: break;
-    default: return false;
+    case UI_VIEW:
+        v->mode = (enum hm_view)((v->mode + 1) % HM_N_VIEWS);
+        break;
+    case UI_ZOOM_IN:
+        zoom(v, g.fit_zoom, -1);
+        break;
+    case UI_ZOOM_OUT:
+        zoom(v, g.fit_zoom, +1);
+        break;
+    case UI_SCROLL_UP:
+        v->scroll = g.scroll > 0 ? g.scroll - 1 : 0;
+        break;
+    case UI_SCROLL_DOWN:
+        v->scroll = g.scroll + 1 > max ? max : g.scroll + 1;
+        break;
+    case UI_PAGE_UP:
+        v->scroll = g.scroll > page ? g.scroll - page : 0;
+        break;
+    case UI_PAGE_DOWN:
+        v->scroll = g.scroll + page > max ? max : g.scroll + page;
+        break;
+    case UI_NEXT_AREA:
+        next_area(t);
+        break;
+    case UI_HELP:
+        v->show_help = !v->show_help;
+        break;
+    case UI_TREND_WIDER:
+        v->trend_window = v->trend_window * 2 > TUI_TREND_CAP ? TUI_TREND_CAP : v->trend_window * 2;
+        break;
+    case UI_TREND_NARROWER:
+        v->trend_window = v->trend_window / 2 < TREND_MIN ? TREND_MIN : v->trend_window / 2;
+        break;
+    case UI_EXPORT:
+        export_current(t);
+        break;
+    case UI_RESIZE:
+        break;
+    default:
+        return false;
     }
     t->dirty = true;
     return true;
@@ -284,8 +308,8 @@ static void live_figures(struct tui *t, double now_s)
     const struct hist_point *first = k >= 2 ? history_at(t->hist, n - k) : NULL;
     v->now = now_s;
     v->last_sample_age = last ? now_s - last->time : -1;
-    v->sample_rate = first && last->time > first->time
-                         ? (double)(k - 1) / (last->time - first->time) : 0;
+    v->sample_rate =
+        first && last->time > first->time ? (double)(k - 1) / (last->time - first->time) : 0;
 }
 
 void tui_frame(struct tui *t, int64_t now_ms, double now_s)
@@ -302,8 +326,9 @@ void tui_frame(struct tui *t, int64_t now_ms, double now_s)
 
 int64_t tui_next_frame(const struct tui *t, int64_t now_ms)
 {
-    int64_t due = t->dirty ? t->last_draw_ms + FRAME_MS
-                           : t->v.replay ? -1 : t->last_draw_ms + LIVE_TICK_MS;
+    int64_t due = t->dirty      ? t->last_draw_ms + FRAME_MS
+                  : t->v.replay ? -1
+                                : t->last_draw_ms + LIVE_TICK_MS;
     if (due < 0)
         return -1;
     return due > now_ms ? due - now_ms : 0;

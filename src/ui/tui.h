@@ -40,8 +40,7 @@ void tui_set_recording(struct tui *t, const char *path); /* NULL: not recording 
 void tui_set_gc(struct tui *t, const struct ui_gc_compare *g);
 /* Replay: position, count, playing, speed (1 = real time), and the time
  * of the position shown. */
-void tui_set_replay(struct tui *t, long pos, long count, bool playing, double speed,
-                    double now);
+void tui_set_replay(struct tui *t, long pos, long count, bool playing, double speed, double now);
 /* Show a message on the message line (and keep it for stderr). */
 void tui_say(struct tui *t, const struct hw_err *e);
 

@@ -16,12 +16,12 @@
 #include <stdint.h>
 
 enum ui_link {
-    UI_LINK_CONNECTING, /* opening / entering the raw REPL */
-    UI_LINK_READY,      /* sampling */
-    UI_LINK_BUSY,       /* the board does not answer */
+    UI_LINK_CONNECTING,   /* opening / entering the raw REPL */
+    UI_LINK_READY,        /* sampling */
+    UI_LINK_BUSY,         /* the board does not answer */
     UI_LINK_RECONNECTING, /* the port went away */
-    UI_LINK_LISTENING,  /* --listen */
-    UI_LINK_REPLAY,     /* heapwatch replay */
+    UI_LINK_LISTENING,    /* --listen */
+    UI_LINK_REPLAY,       /* heapwatch replay */
 };
 
 /* The result of the last `g`: a gc.collect() and what it gave back. */
@@ -34,41 +34,62 @@ struct ui_gc_compare {
 
 /* Everything one frame shows. Borrowed pointers, valid for the ui_draw call. */
 struct view {
-    const char *source;          /* "/dev/ttyACM0", "exec:…", or the replayed file */
+    const char *source; /* "/dev/ttyACM0", "exec:…", or the replayed file */
     enum ui_link link;
-    const char *link_detail;     /* "" or e.g. "retrying /dev/ttyACM0" */
-    const struct history *hist;  /* trends, current/previous snapshot, ages */
-    double now;                  /* seconds since start (replay: time of the position) */
-    double sample_rate;          /* samples per second over the last few, 0 unknown */
-    double last_sample_age;      /* seconds since the last sample, -1 none */
+    const char *link_detail;    /* "" or e.g. "retrying /dev/ttyACM0" */
+    const struct history *hist; /* trends, current/previous snapshot, ages */
+    double now;                 /* seconds since start (replay: time of the position) */
+    double sample_rate;         /* samples per second over the last few, 0 unknown */
+    double last_sample_age;     /* seconds since the last sample, -1 none */
     bool has_probe;
-    long probe_bytes;            /* what one sample leaves on the heap */
+    long probe_bytes; /* what one sample leaves on the heap */
     bool paused;
     bool recording;
-    const char *record_path;     /* when recording */
+    const char *record_path; /* when recording */
     struct ui_gc_compare gc;
-    const char *message;         /* the message line: last event or error, "" none */
+    const char *message; /* the message line: last event or error, "" none */
 
     /* display state, owned by the loop, changed through ui actions */
     enum hm_view mode;
-    int zoom;                    /* 0 = fit the area; n > 0 = 2^(n-1) blocks per cell */
-    long scroll;                 /* first heatmap row shown */
-    size_t area;                 /* which area of a split heap */
-    int trend_window;            /* samples shown in the trends panel */
+    int zoom;         /* 0 = fit the area; n > 0 = 2^(n-1) blocks per cell */
+    long scroll;      /* first heatmap row shown */
+    size_t area;      /* which area of a split heap */
+    int trend_window; /* samples shown in the trends panel */
     bool show_help;
 
     /* replay only */
     bool replay;
-    long pos, count;             /* position and number of snapshots */
-    double speed;                /* 1 = real time */
+    long pos, count; /* position and number of snapshots */
+    double speed;    /* 1 = real time */
     bool playing;
 };
 
 enum ui_action {
-    UI_NONE, UI_QUIT, UI_PAUSE, UI_SAMPLE_NOW, UI_GC, UI_VIEW, UI_ZOOM_IN, UI_ZOOM_OUT,
-    UI_SCROLL_UP, UI_SCROLL_DOWN, UI_PAGE_UP, UI_PAGE_DOWN, UI_NEXT_AREA, UI_RECORD,
-    UI_EXPORT, UI_HELP, UI_TREND_WIDER, UI_TREND_NARROWER, UI_RESIZE,
-    UI_STEP_BACK, UI_STEP_FORWARD, UI_SLOWER, UI_FASTER, UI_HOME, UI_END,
+    UI_NONE,
+    UI_QUIT,
+    UI_PAUSE,
+    UI_SAMPLE_NOW,
+    UI_GC,
+    UI_VIEW,
+    UI_ZOOM_IN,
+    UI_ZOOM_OUT,
+    UI_SCROLL_UP,
+    UI_SCROLL_DOWN,
+    UI_PAGE_UP,
+    UI_PAGE_DOWN,
+    UI_NEXT_AREA,
+    UI_RECORD,
+    UI_EXPORT,
+    UI_HELP,
+    UI_TREND_WIDER,
+    UI_TREND_NARROWER,
+    UI_RESIZE,
+    UI_STEP_BACK,
+    UI_STEP_FORWARD,
+    UI_SLOWER,
+    UI_FASTER,
+    UI_HOME,
+    UI_END,
 };
 
 /* Where a key works (bits): sampling a board, replaying a capture. */
@@ -79,12 +100,12 @@ enum { UI_KEY_BINDS = 6 };
  * map to. ui.c holds the one table of these; ui_read_key() reads keys
  * through it, and the help overlay and hint line print it. */
 struct ui_key {
-    const char *keys;   /* as the help names them: "p  space" */
-    const char *help;   /* what they do: "pause / resume sampling" */
-    unsigned where;     /* enum ui_where bits: where the keys work and are listed */
-    const char *hint;   /* "+/- zoom" on the hint line (keys, a space, a word), or NULL */
+    const char *keys; /* as the help names them: "p  space" */
+    const char *help; /* what they do: "pause / resume sampling" */
+    unsigned where;   /* enum ui_where bits: where the keys work and are listed */
+    const char *hint; /* "+/- zoom" on the hint line (keys, a space, a word), or NULL */
     struct {
-        int ch;         /* a curses key code ('q', KEY_F(1)); 0 ends the list */
+        int ch; /* a curses key code ('q', KEY_F(1)); 0 ends the list */
         enum ui_action action;
     } bind[UI_KEY_BINDS];
 };
@@ -93,8 +114,8 @@ struct ui_key {
 const struct ui_key *ui_keys(size_t *n);
 
 struct ui_opts {
-    bool no_color;  /* --no-color or NO_COLOR: the views stay readable through characters */
-    bool ascii;     /* force ASCII even in a UTF-8 locale */
+    bool no_color; /* --no-color or NO_COLOR: the views stay readable through characters */
+    bool ascii;    /* force ASCII even in a UTF-8 locale */
 };
 
 /* Enter full-screen mode on the terminal (stdin/stdout). Registers the

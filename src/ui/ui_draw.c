@@ -99,7 +99,6 @@ void ui_draw_setup(int colors, bool utf8)
     }
 }
 
-
 /* ---- text primitives beyond ui_paint.h's, clipped the same way ---- */
 
 static void put_cp(struct pen *p, attr_t a, const uint32_t *cp, int n)
@@ -227,8 +226,7 @@ static void heat_title(const struct heat *h, const struct view *v, const struct 
          fmt_ui_scale(scale, sizeof(scale), h->k, h->s->block_size, room > 0 ? (size_t)room : 0));
     if (h->rows_total > lo->heat_rows)
         putf(&p, style.attr[E_DIM], " rows %ld-%ld/%ld ", h->scroll + 1,
-             h->scroll + lo->heat_rows < h->rows_total ? h->scroll + lo->heat_rows
-                                                       : h->rows_total,
+             h->scroll + lo->heat_rows < h->rows_total ? h->scroll + lo->heat_rows : h->rows_total,
              h->rows_total);
 }
 
@@ -275,8 +273,8 @@ static void heat_cells(struct heat *h, const struct view *v, const struct ui_lay
             putf(&p, style.attr[E_DIM], "%08zx",
                  row_first * (h->s->block_size ? h->s->block_size : 1));
         }
-        draw_cell_row(lo->heat_top + r, lo->heat_left, d.cells + (size_t)r * cols,
-                      (int)cols, v->mode);
+        draw_cell_row(lo->heat_top + r, lo->heat_left, d.cells + (size_t)r * cols, (int)cols,
+                      v->mode);
     }
 }
 
@@ -293,7 +291,10 @@ static void draw_heatmap(const struct view *v, const struct ui_layout *lo)
     if (h.a) {
         heat_geometry(&h, v, lo);
         h.in = (struct hm_input){
-            .area = h.a, .view = v->mode, .utf8 = style.utf8, .type_letters = style.letters,
+            .area = h.a,
+            .view = v->mode,
+            .utf8 = style.utf8,
+            .type_letters = style.letters,
             .prev = v->mode == HM_VIEW_CHANGES ? prev_area(v, h.idx, h.a) : NULL,
             .age = v->mode == HM_VIEW_AGE ? history_age(v->hist, h.idx) : NULL,
         };

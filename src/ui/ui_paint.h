@@ -20,8 +20,17 @@
 
 /* Colour pairs: cell classes first (pair = class + 1), then the chrome. */
 enum elem {
-    E_TITLE = HM_N_CLASSES, E_RULE, E_OK, E_WARN, E_BAD, E_DIM, E_KEY, E_CHART, E_CHART_HI,
-    E_HELP, E_N
+    E_TITLE = HM_N_CLASSES,
+    E_RULE,
+    E_OK,
+    E_WARN,
+    E_BAD,
+    E_DIM,
+    E_KEY,
+    E_CHART,
+    E_CHART_HI,
+    E_HELP,
+    E_N
 };
 
 /* Row buffers hold this many cells; ui_draw() caps the width to fit. */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 const int ui_stats_head_order[SNAP_N_HEADS] = {1, 2, 3, 4, 5, 6, 7, 8, 0};
-static const char *const head_names[SNAP_N_HEADS] = {"other", "tuple", "list", "dict", "str",
+static const char *const head_names[SNAP_N_HEADS] = {"other", "tuple", "list", "dict",  "str",
                                                      "array", "float", "func", "module"};
 
 static struct ui_stat_row *srow(struct ui_stats *st, int prio, const char *label, int tone,
@@ -59,7 +59,7 @@ static struct ui_stat_row *srow_alts(struct ui_stats *st, int prio, const char *
     return r ? r : srow(st, prio, label, tone, "%s", "");
 }
 #define srow_forms(st, prio, label, tone, ...)                                                     \
-    srow_alts(st, prio, label, tone, (const char *const[]){__VA_ARGS__},                          \
+    srow_alts(st, prio, label, tone, (const char *const[]){__VA_ARGS__},                           \
               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 static double frac_of(uint64_t part, uint64_t whole)
@@ -71,7 +71,8 @@ static double frac_of(uint64_t part, uint64_t whole)
 static void stats_totals(struct ui_stats *st, const struct snapshot *s)
 {
     char a[24], b[24], w[64];
-    uint64_t total = snapshot_total_bytes(s), used = snapshot_used_bytes(s), fr = snapshot_free_bytes(s);
+    uint64_t total = snapshot_total_bytes(s), used = snapshot_used_bytes(s),
+             fr = snapshot_free_bytes(s);
     fmt_bytes(a, sizeof(a), total);
     bool blocks = st->wide && s->has_metrics && s->block_size;
     if (blocks)
@@ -116,8 +117,7 @@ static void stats_frag(struct ui_stats *st, const struct snapshot *s)
     bool device = !(s->has_metrics && s->complete);
     snprintf(w, sizeof(w), "%.3f (device)", f);
     snprintf(c, sizeof(c), "%.3f", f);
-    struct ui_stat_row *r = srow_forms(st, 1, "frag", f > 0.5 || device ? UI_TONE_WARN
-                                                                        : UI_TONE_OK,
+    struct ui_stat_row *r = srow_forms(st, 1, "frag", f > 0.5 || device ? UI_TONE_WARN : UI_TONE_OK,
                                        device ? w : NULL, c);
     r->bar = st->wide ? f : -1;
     r->bar_tone = f > 0.5 ? UI_TONE_WARN : UI_TONE_CHART;
@@ -165,8 +165,8 @@ static void stats_board(struct ui_stats *st, const struct view *v, const struct 
     if (s->has_stack) {
         fmt_bytes(a, sizeof(a), s->stack_used);
         snprintf(w, sizeof(w), "%s of %s", a, fmt_bytes(b, sizeof(b), s->stack_limit));
-        struct ui_stat_row *r = srow_forms(st, st->wide ? 2 : 4, "stack", UI_TONE_OK,
-                                           s->has_stack_limit ? w : NULL, a);
+        struct ui_stat_row *r =
+            srow_forms(st, st->wide ? 2 : 4, "stack", UI_TONE_OK, s->has_stack_limit ? w : NULL, a);
         r->bar = st->wide && s->has_stack_limit ? frac_of(s->stack_used, s->stack_limit) : -1;
         r->bar_tone = UI_TONE_CHART;
     }
@@ -196,8 +196,8 @@ static void stats_gc(struct ui_stats *st, const struct view *v)
     srow(st, 1, "gc", back ? UI_TONE_OK : UI_TONE_WARN, "%s back", fmt_bytes(a, sizeof(a), back));
     srow(st, 2, "gc used", UI_TONE_OK, "%s%s%s", fmt_bytes(b, sizeof(b), g->used_before), to,
          fmt_bytes(c, sizeof(c), g->used_after));
-    srow(st, 2, "gc big", g->largest_after < g->largest_before ? UI_TONE_WARN : UI_TONE_OK, "%s%s%s",
-         fmt_bytes(a, sizeof(a), g->largest_before), to,
+    srow(st, 2, "gc big", g->largest_after < g->largest_before ? UI_TONE_WARN : UI_TONE_OK,
+         "%s%s%s", fmt_bytes(a, sizeof(a), g->largest_before), to,
          fmt_bytes(b, sizeof(b), g->largest_after));
     if (g->frag_before >= 0 && g->frag_after >= 0)
         srow(st, 3, "gc frag", UI_TONE_OK, "%.3f%s%.3f", g->frag_before, to, g->frag_after);
@@ -282,8 +282,10 @@ static void stats_hist(struct ui_stats *st, const struct snapshot *s)
             continue; /* the labels say which sizes are missing; rows are scarce */
         r = srow(st, 4, fmt_ui_bucket(lbl, sizeof(lbl), b), UI_TONE_OK, "%6zu", h[b]);
         r->bar = (double)h[b] / (double)max;
-        r->bar_class = b <= 1 ? HM_C_HOLE_TINY : b <= 3 ? HM_C_HOLE_SMALL
-                    : b <= 7 ? HM_C_HOLE_MEDIUM : HM_C_HOLE_LARGE;
+        r->bar_class = b <= 1   ? HM_C_HOLE_TINY
+                       : b <= 3 ? HM_C_HOLE_SMALL
+                       : b <= 7 ? HM_C_HOLE_MEDIUM
+                                : HM_C_HOLE_LARGE;
     }
 }
 
@@ -314,10 +316,10 @@ static void stats_heads(struct ui_stats *st, const struct snapshot *s)
     char text[sizeof(st->r[0].value)] = "";
     for (int i = 0; i <= SNAP_N_HEADS; i++) {
         char item[24];
-        int len = i < SNAP_N_HEADS
-                      ? snprintf(item, sizeof(item), "%c%zu ", SNAP_HEAD_LETTERS[ui_stats_head_order[i]],
-                                 n[ui_stats_head_order[i]])
-                      : 0;
+        int len = i < SNAP_N_HEADS ? snprintf(item, sizeof(item), "%c%zu ",
+                                              SNAP_HEAD_LETTERS[ui_stats_head_order[i]],
+                                              n[ui_stats_head_order[i]])
+                                   : 0;
         if (i == SNAP_N_HEADS || (w + len > st->width && i > from)) {
             text[tl ? tl - 1 : 0] = '\0';
             struct ui_stat_row *r = srow(st, 4, "", UI_TONE_OK, "%s", text);

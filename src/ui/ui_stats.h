@@ -21,15 +21,15 @@ enum ui_row_kind {
 enum { UI_STATS_MAX = 64, UI_STAT_ALTS = 2 };
 
 struct ui_stat_row {
-    int kind;         /* enum ui_row_kind */
-    int prio;         /* 1 = kept longest when rows run short */
-    int tone;         /* enum ui_tone (fmt_ui.h) of the value */
-    double bar;       /* 0..1 bar after the value; < 0: none */
-    int bar_class;    /* the bar's colour: an enum hm_class, or -1 for bar_tone */
+    int kind;      /* enum ui_row_kind */
+    int prio;      /* 1 = kept longest when rows run short */
+    int tone;      /* enum ui_tone (fmt_ui.h) of the value */
+    double bar;    /* 0..1 bar after the value; < 0: none */
+    int bar_class; /* the bar's colour: an enum hm_class, or -1 for bar_tone */
     int bar_tone;
-    int from, to;     /* UI_ROW_HEADS: entries [from, to) of ui_stats_head_order */
+    int from, to; /* UI_ROW_HEADS: entries [from, to) of ui_stats_head_order */
     char label[20];
-    char value[96];   /* UTF-8 when utf8 was asked for; UI_ROW_HEADS: the entries as text */
+    char value[96]; /* UTF-8 when utf8 was asked for; UI_ROW_HEADS: the entries as text */
     /* shorter forms of value, tried in order while building; "" none.
      * After ui_stats_fill, value holds the first form that fits. */
     char alt[UI_STAT_ALTS][48];
@@ -39,9 +39,9 @@ struct ui_stat_row {
 struct ui_stats {
     struct ui_stat_row r[UI_STATS_MAX];
     int n;
-    bool wide;        /* >= 28 columns and >= 20 rows: bars, histogram and types one per row */
+    bool wide; /* >= 28 columns and >= 20 rows: bars, histogram and types one per row */
     int width;
-    int label_w;      /* columns of the labels of text rows (the longest shown, >= 7) */
+    int label_w; /* columns of the labels of text rows (the longest shown, >= 7) */
     bool utf8;
 };
 

@@ -29,9 +29,9 @@ static const int series_worse[4] = {1, -1, -1, 1};
 struct trend {
     size_t win, ncols;
     int id;
-    double lo, hi;         /* the chart's scale */
+    double lo, hi;          /* the chart's scale */
     double vmin, vmax, cur; /* of the samples; NaN when none is known */
-    long at_lo, at_hi;     /* columns holding the extremes */
+    long at_lo, at_hi;      /* columns holding the extremes */
 };
 
 static void trend_range(struct trend *t)
@@ -128,19 +128,18 @@ static void trends_title(const struct ui_layout *lo, size_t win, const struct ui
         snprintf(title, sizeof(title), "trends: waiting for samples");
     else
         snprintf(title, sizeof(title), "trends: last %zu sample%s, %s   < > window", win,
-                 win == 1 ? "" : "s", fmt_duration(span, sizeof(span),
-                                                   d.times[win - 1] - d.times[0]));
+                 win == 1 ? "" : "s",
+                 fmt_duration(span, sizeof(span), d.times[win - 1] - d.times[0]));
     rule_title(style, lo->trend_title_row, 0, lo->cols, style->attr[E_KEY], title);
 }
 
-void ui_trends_draw(const struct view *v, const struct ui_layout *lo,
-                    const struct ui_style *style)
+void ui_trends_draw(const struct view *v, const struct ui_layout *lo, const struct ui_style *style)
 {
     if (lo->trend_series == 0)
         return;
     size_t len = v->hist ? history_len(v->hist) : 0;
-    size_t win = v->trend_window > 0 && (size_t)v->trend_window < len ? (size_t)v->trend_window
-                                                                       : len;
+    size_t win =
+        v->trend_window > 0 && (size_t)v->trend_window < len ? (size_t)v->trend_window : len;
     size_t i0 = len - win;
     if (win)
         trends_load(v->hist, i0, win);

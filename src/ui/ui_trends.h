@@ -11,7 +11,6 @@
 /* ui_trends.c: the trends panel (title, one chart per series with its
  * current, highest and lowest values, the time axis); nothing when the
  * layout has no room for it. */
-void ui_trends_draw(const struct view *v, const struct ui_layout *lo,
-                    const struct ui_style *style);
+void ui_trends_draw(const struct view *v, const struct ui_layout *lo, const struct ui_style *style);
 
 #endif

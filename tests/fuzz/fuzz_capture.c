@@ -27,9 +27,9 @@ static int item(struct sink *sk, const struct hw_item *it, struct hw_err *err)
     size_t blocks = 0;
     for (size_t i = 0; i < sn->n_areas; i++)
         blocks += sn->areas[i].n_blocks;
-    if (sn->has_metrics && (sn->metrics.blocks != blocks ||
-                            sn->metrics.free_blocks + sn->metrics.used_blocks +
-                                    sn->metrics.unknown_blocks != blocks))
+    if (sn->has_metrics &&
+        (sn->metrics.blocks != blocks ||
+         sn->metrics.free_blocks + sn->metrics.used_blocks + sn->metrics.unknown_blocks != blocks))
         abort();
     if (sn->complete && sn->problems)
         abort();

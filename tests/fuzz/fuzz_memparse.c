@@ -17,8 +17,8 @@ static void check(const struct snapshot *s, void *ctx)
         abort();
     if (s->complete && s->problems)
         abort();
-    if (s->has_metrics && s->metrics.free_blocks + s->metrics.used_blocks +
-                                  s->metrics.unknown_blocks != blocks)
+    if (s->has_metrics &&
+        s->metrics.free_blocks + s->metrics.used_blocks + s->metrics.unknown_blocks != blocks)
         abort();
     if (s->has_metrics && (s->metrics.fragmentation < 0 || s->metrics.fragmentation > 1))
         abort();

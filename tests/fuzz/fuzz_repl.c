@@ -17,11 +17,11 @@
 #include <string.h>
 
 #define CODE "import micropython;micropython.mem_info(1)"
-#define CHECK(c)                                                                           \
-    do {                                                                                   \
-        if (!(c)) {                                                                        \
-            __builtin_trap();                                                              \
-        }                                                                                  \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            __builtin_trap();                                                                      \
+        }                                                                                          \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,9 +45,9 @@ struct fz {
     struct repl *r;
     struct repl_config cfg;
     int64_t now;
-    bool in_flight; /* an accepted exec has not ended yet */
-    bool saw_ok;    /* "OK" arrived since that exec was accepted */
-    uint8_t prev;   /* last byte fed since the exec, for the "OK" check */
+    bool in_flight;               /* an accepted exec has not ended yet */
+    bool saw_ok;                  /* "OK" arrived since that exec was accepted */
+    uint8_t prev;                 /* last byte fed since the exec, for the "OK" check */
     char line[REPL_MAX_CODE + 8]; /* the board's raw line, as the bytes written build it */
     size_t line_len;
 };
@@ -151,7 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t op = data[i++];
         uint8_t arg = i < size ? data[i] : 0;
         switch (op % 10) {
-        case 0: case 1: { /* raw bytes */
+        case 0:
+        case 1: { /* raw bytes */
             size_t n = arg % 64;
             if (i < size) {
                 i++;
@@ -163,7 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             i += n;
             break;
         }
-        case 2: case 3: { /* a protocol token */
+        case 2:
+        case 3: { /* a protocol token */
             const char *t = tokens[arg % (sizeof(tokens) / sizeof(tokens[0]))];
             i++;
             feed(&f, t, strlen(t));

@@ -112,10 +112,10 @@ static void read_text(struct got *g, const char *text, size_t chunk)
     stream_close(&st, NULL);
 }
 
-#define DUMP(used)                                                                        \
-    "OKstack: 1 out of 2\r\n"                                                             \
-    "GC: total: 1024, used: " #used ", free: 1024\r\n"                                    \
-    " No. of 1-blocks: 0, 2-blocks: 0, max blk sz: 0, max free sz: 64\r\n"                \
+#define DUMP(used)                                                                                 \
+    "OKstack: 1 out of 2\r\n"                                                                      \
+    "GC: total: 1024, used: " #used ", free: 1024\r\n"                                             \
+    " No. of 1-blocks: 0, 2-blocks: 0, max blk sz: 0, max free sz: 64\r\n"                         \
     "\x04\x04>"
 
 /* ---- the writer */
@@ -150,7 +150,8 @@ static void test_lines_and_events(void **state)
     assert_int_equal(capture_writer_sync(w, 0.9, NULL), HW_OK);
     assert_int_equal(capture_writer_close(w, NULL), HW_OK);
     const char *text = slurp();
-    assert_non_null(strstr(text, "#heapwatch-record 1 port=/dev/ttyACM0 start=2025-11-26T03:44:39.512Z "));
+    assert_non_null(
+        strstr(text, "#heapwatch-record 1 port=/dev/ttyACM0 start=2025-11-26T03:44:39.512Z "));
     /* a line carries the time it was complete: times never go back */
     const char *a = strstr(text, "\n+0.600 OKstack: 10\n");
     const char *b = strstr(text, "\n+0.700 #gap disconnected\n");
@@ -224,12 +225,15 @@ static void test_reader_order_and_times(void **state)
 static void test_reader_sessions_one_clock(void **state)
 {
     (void)state;
-    const char *text = "#heapwatch-record 1 port=p start=2026-01-01T00:00:00.000Z version=x\n"
-                       "+1.000 " DUMP(10) "\n"
-                       "#heapwatch-record 1 port=p start=2026-01-01T00:00:10.500Z version=x\n"
-                       "+0.500 " DUMP(20) "\n"
-                       "#heapwatch-record 1 port=p start=2025-12-31T23:00:00.000Z version=x\n"
-                       "+0.250 " DUMP(30) "\n";
+    const char *text =
+        "#heapwatch-record 1 port=p start=2026-01-01T00:00:00.000Z version=x\n"
+        "+1.000 " DUMP(
+            10) "\n"
+                "#heapwatch-record 1 port=p start=2026-01-01T00:00:10.500Z version=x\n"
+                "+0.500 " DUMP(
+                    20) "\n"
+                        "#heapwatch-record 1 port=p start=2025-12-31T23:00:00.000Z version=x\n"
+                        "+0.250 " DUMP(30) "\n";
     struct got g;
     read_text(&g, text, 0);
     assert_int_equal(g.snaps, 3);

@@ -72,8 +72,7 @@ static void test_layout_invariants(void **state)
                 int next = lo.legend_top + lo.legend_rows;
                 if (lo.trend_series) {
                     assert_int_equal(lo.trend_title_row, next);
-                    assert_int_equal(lo.axis_row,
-                                     lo.trend_top + lo.trend_series * lo.trend_height);
+                    assert_int_equal(lo.axis_row, lo.trend_top + lo.trend_series * lo.trend_height);
                     next = lo.axis_row + 1;
                     assert_true(lo.trend_chart_cols >= 8);
                 }
@@ -121,7 +120,8 @@ static void test_too_small(void **state)
         }
     }
     fmt_ui_too_small(b, sizeof(b), 8, 30);
-    assert_string_equal(b, "terminal too small (30x8):\nheapwatch needs 40x12, 80x24\nfor everything");
+    assert_string_equal(b,
+                        "terminal too small (30x8):\nheapwatch needs 40x12, 80x24\nfor everything");
     fmt_ui_too_small(b, sizeof(b), 3, 10);
     assert_string_equal(b, "too small:\nneeds\n40x12");
 }
@@ -185,8 +185,8 @@ static void test_columns(void **state)
         char got[17];
         cols_text(out, m, got);
         if (strcmp(got, cases[i].want) != 0)
-            fail_msg("columns %s in %zu: got \"%s\", want \"%s\"", cases[i].values,
-                     cases[i].width, got, cases[i].want);
+            fail_msg("columns %s in %zu: got \"%s\", want \"%s\"", cases[i].values, cases[i].width,
+                     got, cases[i].want);
     }
 }
 
@@ -334,12 +334,17 @@ static void test_problems_and_points(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout_80x24), cmocka_unit_test(test_layout_200x60),
-        cmocka_unit_test(test_layout_invariants), cmocka_unit_test(test_too_small),
+        cmocka_unit_test(test_layout_80x24),
+        cmocka_unit_test(test_layout_200x60),
+        cmocka_unit_test(test_layout_invariants),
+        cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_series),
-        cmocka_unit_test(test_columns),      cmocka_unit_test(test_levels),
-        cmocka_unit_test(test_hbar),         cmocka_unit_test(test_axis),
-        cmocka_unit_test(test_labels),       cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_columns),
+        cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_hbar),
+        cmocka_unit_test(test_axis),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_speed),
         cmocka_unit_test(test_problems_and_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

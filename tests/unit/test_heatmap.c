@@ -52,15 +52,15 @@ struct map_case {
 };
 
 static const uint8_t cls_type_k1[] = {
-    HM_C_HEAD_T, HM_C_HEAD_L, HM_C_HEAD_L, HM_C_HEAD_D, HM_C_FREE,
+    HM_C_HEAD_T, HM_C_HEAD_L, HM_C_HEAD_L,  HM_C_HEAD_D,  HM_C_FREE,
     HM_C_FREE,   HM_C_HEAD_S, HM_C_UNKNOWN, HM_C_UNKNOWN, HM_C_HEAD_h,
 };
 /* ties go to the kind listed first in SNAP_HEAD_LETTERS */
 static const uint8_t cls_type_k2[] = {HM_C_HEAD_T, HM_C_HEAD_L, HM_C_FREE, HM_C_UNKNOWN,
                                       HM_C_UNKNOWN};
 static const uint8_t cls_frag_k1[] = {
-    HM_C_USED_DIM,   HM_C_HOLE_TINY,  HM_C_USED_DIM,   HM_C_HOLE_SMALL, HM_C_HOLE_SMALL,
-    HM_C_HOLE_SMALL, HM_C_USED_DIM,   HM_C_UNKNOWN,
+    HM_C_USED_DIM,   HM_C_HOLE_TINY,  HM_C_USED_DIM, HM_C_HOLE_SMALL,
+    HM_C_HOLE_SMALL, HM_C_HOLE_SMALL, HM_C_USED_DIM, HM_C_UNKNOWN,
 };
 static const uint8_t cls_tail_of_d[] = {HM_C_HEAD_D, HM_C_HEAD_D, HM_C_HEAD_D, HM_C_HEAD_L};
 static const uint8_t cls_dominant[] = {HM_C_HEAD_D, HM_C_HEAD_S};
@@ -85,7 +85,9 @@ static const struct map_case map_cases[] = {
     {"........h.......hh......hhh.....L=======", HM_VIEW_TYPE, 8, 0, ".::+#", NULL},
     {"........h.......hh......hhh.....L=======hhhhhh..", HM_VIEW_TYPE, 8, 0, ".::+#*", NULL},
     /* dominant kind: most blocks wins, tails count with their head */
-    {"D=====SS" "S=====DD", HM_VIEW_TYPE, 8, 0, "##", cls_dominant},
+    {"D=====SS"
+     "S=====DD",
+     HM_VIEW_TYPE, 8, 0, "##", cls_dominant},
     /* starting inside an allocation: the tail still knows its head */
     {"TD=====L", HM_VIEW_TYPE, 1, 4, "===L", cls_tail_of_d},
     /* cells past the end of the area are blank */
@@ -98,8 +100,13 @@ static const struct map_case map_cases[] = {
     {"T." FREE16 "D" FREE256 "L", HM_VIEW_FRAG, 1, 200, ".", NULL},
     {"T.L..D..", HM_VIEW_FRAG, 2, 0, "xxxx", NULL},
     {"T.L=D=h=", HM_VIEW_FRAG, 2, 0, "x:::", NULL},
-    {"T.L=...." "....hhhh" "T.h.h.h.", HM_VIEW_FRAG, 8, 0, "oox", NULL},
-    {"T.L=D=h=" "L=?=D=h=", HM_VIEW_FRAG, 8, 0, "x?", NULL},
+    {"T.L=...."
+     "....hhhh"
+     "T.h.h.h.",
+     HM_VIEW_FRAG, 8, 0, "oox", NULL},
+    {"T.L=D=h="
+     "L=?=D=h=",
+     HM_VIEW_FRAG, 8, 0, "x?", NULL},
 
     /* changes and age without their inputs: nothing is new, nothing aged */
     {"T.L=..D?", HM_VIEW_CHANGES, 1, 0, ":.::..:?", NULL},
@@ -118,8 +125,7 @@ static void test_map_cases(void **state)
         uint8_t cls[MAX_CELLS];
         render(&in, c->first, c->k, n, got, cls);
         if (strcmp(got, c->want) != 0)
-            fail_msg("case %zu (%s k=%zu): got \"%s\", want \"%s\"", i, c->map, c->k, got,
-                     c->want);
+            fail_msg("case %zu (%s k=%zu): got \"%s\", want \"%s\"", i, c->map, c->k, got, c->want);
         for (size_t j = 0; c->want_cls && j < n; j++)
             if (cls[j] != c->want_cls[j])
                 fail_msg("case %zu cell %zu: class %d, want %d", i, j, cls[j], c->want_cls[j]);
@@ -131,7 +137,9 @@ static void test_dominant_class(void **state)
 {
     (void)state;
     struct area_buf b;
-    struct hm_input in = {.area = mk_area(&b, "L=..D===" "S=T=T=T=" ".......h"),
+    struct hm_input in = {.area = mk_area(&b, "L=..D==="
+                                              "S=T=T=T="
+                                              ".......h"),
                           .view = HM_VIEW_TYPE};
     struct hm_cell cells[3];
     heatmap_render(&in, 0, 8, cells, 3);
@@ -149,8 +157,14 @@ static void test_type_letters(void **state)
 {
     (void)state;
     struct area_buf b;
-    struct hm_input in = {.area = mk_area(&b, "D=====SS" "S=====DD" "........" "h......." "L=?....."),
-                          .view = HM_VIEW_TYPE, .utf8 = true, .type_letters = true};
+    struct hm_input in = {.area = mk_area(&b, "D=====SS"
+                                              "S=====DD"
+                                              "........"
+                                              "h......."
+                                              "L=?....."),
+                          .view = HM_VIEW_TYPE,
+                          .utf8 = true,
+                          .type_letters = true};
     struct hm_cell cells[5];
     heatmap_render(&in, 0, 8, cells, 5);
     static const uint32_t want[] = {'D', 'S', 0x00B7, 'h', '?'};
@@ -177,8 +191,13 @@ static void test_shades_utf8(void **state)
     (void)state;
     static const uint32_t want[] = {0x00B7, 0x2591, 0x2592, 0x2593, 0x2588};
     struct area_buf b;
-    struct hm_input in = {.area = mk_area(&b, "...." "h..." "hh.." "hhh." "hhhh"),
-                          .view = HM_VIEW_TYPE, .utf8 = true};
+    struct hm_input in = {.area = mk_area(&b, "...."
+                                              "h..."
+                                              "hh.."
+                                              "hhh."
+                                              "hhhh"),
+                          .view = HM_VIEW_TYPE,
+                          .utf8 = true};
     struct hm_cell cells[5];
     heatmap_render(&in, 0, 4, cells, 5);
     for (int i = 0; i < 5; i++)
@@ -191,7 +210,12 @@ static void test_unknown_never_free(void **state)
 {
     (void)state;
     struct area_buf b, pb;
-    const struct area *a = mk_area(&b, "T=.." "...." "...?" "????" "????" "....");
+    const struct area *a = mk_area(&b, "T=.."
+                                       "...."
+                                       "...?"
+                                       "????"
+                                       "????"
+                                       "....");
     const struct area *p = mk_area(&pb, "T=..L..........................");
     static const uint16_t age[24] = {3, 3};
     static const size_t ks[] = {1, 2, 4, 8, 16, 32};
@@ -222,9 +246,9 @@ static void test_fit(void **state)
 {
     (void)state;
     static const struct fit_case cases[] = {
-        {4000, 80, 24, 4},     {4000, 200, 60, 1},    {524288, 80, 24, 512},
+        {4000, 80, 24, 4},     {4000, 200, 60, 1},     {524288, 80, 24, 512},
         {524288, 200, 60, 64}, {524288, 56, 13, 1024}, {524288, 136, 42, 128},
-        {0, 80, 24, 1},        {1, 1, 1, 1},          {1920, 80, 24, 1},
+        {0, 80, 24, 1},        {1, 1, 1, 1},           {1920, 80, 24, 1},
         {1921, 80, 24, 2},     {100, 0, 0, 128},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -295,8 +319,8 @@ static void test_changes(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct changes_case *c = &cases[i];
         struct area_buf b, pb;
-        struct hm_input in = {.area = mk_area(&b, c->cur), .prev = mk_area(&pb, c->prev),
-                              .view = HM_VIEW_CHANGES};
+        struct hm_input in = {
+            .area = mk_area(&b, c->cur), .prev = mk_area(&pb, c->prev), .view = HM_VIEW_CHANGES};
         size_t n = strlen(c->want);
         char got[MAX_CELLS + 1];
         uint8_t cls[MAX_CELLS];
@@ -305,8 +329,10 @@ static void test_changes(void **state)
             fail_msg("changes %zu: %s -> %s: got \"%s\", want \"%s\"", i, c->prev, c->cur, got,
                      c->want);
         for (size_t j = 0; j < n; j++) {
-            int want = got[j] == '+' ? HM_C_NEW : got[j] == '-' ? HM_C_FREED
-                       : got[j] == ':' ? HM_C_USED_DIM : HM_C_FREE;
+            int want = got[j] == '+'   ? HM_C_NEW
+                       : got[j] == '-' ? HM_C_FREED
+                       : got[j] == ':' ? HM_C_USED_DIM
+                                       : HM_C_FREE;
             assert_int_equal(cls[j], want);
         }
     }
@@ -318,8 +344,7 @@ static void test_age(void **state)
     struct area_buf b;
     /* ages as history.c gives them: a head's age on its tails, 0 free */
     static const uint16_t age[16] = {1, 1, 0, 2, 3, 0, 4, 7, 0, 8, 64, 65, 0, 300, 300, 300};
-    struct hm_input in = {.area = mk_area(&b, "L=.hh.hh.hL=.D=="), .age = age,
-                          .view = HM_VIEW_AGE};
+    struct hm_input in = {.area = mk_area(&b, "L=.hh.hh.hL=.D=="), .age = age, .view = HM_VIEW_AGE};
     char got[MAX_CELLS + 1];
     uint8_t cls[MAX_CELLS];
     render(&in, 0, 1, 16, got, cls);
@@ -344,11 +369,11 @@ static void test_age(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_map_cases),   cmocka_unit_test(test_dominant_class),
-        cmocka_unit_test(test_shades_utf8), cmocka_unit_test(test_unknown_never_free),
-        cmocka_unit_test(test_fit),         cmocka_unit_test(test_legends),
-        cmocka_unit_test(test_type_letters),
-        cmocka_unit_test(test_changes),     cmocka_unit_test(test_age),
+        cmocka_unit_test(test_map_cases),    cmocka_unit_test(test_dominant_class),
+        cmocka_unit_test(test_shades_utf8),  cmocka_unit_test(test_unknown_never_free),
+        cmocka_unit_test(test_fit),          cmocka_unit_test(test_legends),
+        cmocka_unit_test(test_type_letters), cmocka_unit_test(test_changes),
+        cmocka_unit_test(test_age),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

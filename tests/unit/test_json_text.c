@@ -69,8 +69,8 @@ static void assert_same_text(const struct snapshot *s, bool with_map)
         size_t i = 0;
         while (i < b.n && b.p[i] == want[i])
             i++;
-        fail_msg("differs at byte %zu:\n got  %.*s\n want %.80s", i, (int)(b.n - i < 80 ? b.n - i : 80),
-                 b.p + i, want + i);
+        fail_msg("differs at byte %zu:\n got  %.*s\n want %.80s", i,
+                 (int)(b.n - i < 80 ? b.n - i : 80), b.p + i, want + i);
     }
     free(want);
     json_text_fini(&b);
@@ -106,9 +106,14 @@ static void parse_file(struct got *g, const char *name)
 }
 
 static const char *const files[] = {
-    "esp32_v1.21-preview_1.txt", "esp32_v1.23plus_3.txt", "rp2_unknown-2025_1.txt",
-    "stm32_v1.6_1.txt", "trezor_unknown-2025-03_1.txt", "unix_unknown-2024-09_2.txt",
-    "unix_v1.29.0-preview-splitheap-generated_1.txt", "unix_v1.8-generated_1.txt",
+    "esp32_v1.21-preview_1.txt",
+    "esp32_v1.23plus_3.txt",
+    "rp2_unknown-2025_1.txt",
+    "stm32_v1.6_1.txt",
+    "trezor_unknown-2025-03_1.txt",
+    "unix_unknown-2024-09_2.txt",
+    "unix_v1.29.0-preview-splitheap-generated_1.txt",
+    "unix_v1.8-generated_1.txt",
 };
 
 /* Every dump of the fixtures as it was read. */
@@ -129,10 +134,12 @@ static void test_fixtures(void **state)
 
 static double random_double(uint64_t *st)
 {
-    static const double odd[] = {0.0, -0.0, 1.0, -1.0, 0.5, 0.00049, 0.0005, 0.9999, 0.99995,
-                                 45828.774, 86399.9995, 2147483647.0, 2147483648.0, 1e12,
-                                 999999999999.9996, 1e15, 1e16, 1e300, -45828.7745, NAN,
-                                 INFINITY, -INFINITY, 1.0 / 3, 2.0 / 3, 5e-324};
+    static const double odd[] = {
+        0.0,        -0.0,         1.0,          -1.0,        0.5,
+        0.00049,    0.0005,       0.9999,       0.99995,     45828.774,
+        86399.9995, 2147483647.0, 2147483648.0, 1e12,        999999999999.9996,
+        1e15,       1e16,         1e300,        -45828.7745, NAN,
+        INFINITY,   -INFINITY,    1.0 / 3,      2.0 / 3,     5e-324};
     switch (ref_below(st, 4)) {
     case 0:
         return odd[ref_below(st, ARRAY_LEN(odd))];
@@ -163,9 +170,11 @@ static uint64_t random_u64(uint64_t *st)
  * and broken UTF-8. */
 static void random_label(uint64_t *st, char *label, size_t cap)
 {
-    static const char *const bits[] = {"\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "é",
-                                       "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3", "\xc0\xaf",
-                                       "\xff", "a b", "*** x ***", "\b\f\r"};
+    static const char *const bits[] = {
+        "\"",    "\\",       "\n",   "\t",           "\x01",
+        "\x1f",  "\x7f",     "é",    "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+        "\xc3",  "\xc0\xaf", "\xff", "a b",          "*** x ***",
+        "\b\f\r"};
     size_t n = 0, parts = ref_below(st, 8);
     for (size_t i = 0; i < parts; i++) {
         const char *b = bits[ref_below(st, ARRAY_LEN(bits))];
@@ -255,12 +264,27 @@ static void test_numbers(void **state)
         double x;
         const char *text;
     } cases[] = {
-        {-0.0, "-0"}, {0.0, "0"}, {1.0, "1"}, {-1.0, "-1"}, {2147483647.0, "2147483647"},
-        {2147483648.0, "2147483648"}, {-2147483649.0, "-2147483649"}, {1e15, "1e+15"},
-        {1e16, "1e+16"}, {123456789012.345, "123456789012.345"}, {0.1, "0.1"},
-        {0.0001, "0.0001"}, {0.00001, "1e-05"}, {1e21, "1e+21"}, {3.0e9, "3000000000"},
-        {0.5, "0.5"}, {NAN, "null"}, {INFINITY, "null"}, {1.0 / 3, "0.33333333333333331"},
-        {45828.774, "45828.774"}, {99999999999999.9, "99999999999999.9"},
+        {-0.0, "-0"},
+        {0.0, "0"},
+        {1.0, "1"},
+        {-1.0, "-1"},
+        {2147483647.0, "2147483647"},
+        {2147483648.0, "2147483648"},
+        {-2147483649.0, "-2147483649"},
+        {1e15, "1e+15"},
+        {1e16, "1e+16"},
+        {123456789012.345, "123456789012.345"},
+        {0.1, "0.1"},
+        {0.0001, "0.0001"},
+        {0.00001, "1e-05"},
+        {1e21, "1e+21"},
+        {3.0e9, "3000000000"},
+        {0.5, "0.5"},
+        {NAN, "null"},
+        {INFINITY, "null"},
+        {1.0 / 3, "0.33333333333333331"},
+        {45828.774, "45828.774"},
+        {99999999999999.9, "99999999999999.9"},
         {999999999999999.0, "999999999999999"},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -321,10 +345,8 @@ static void test_sink(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixtures),
-        cmocka_unit_test(test_random_fields),
-        cmocka_unit_test(test_integers),
-        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_fixtures), cmocka_unit_test(test_random_fields),
+        cmocka_unit_test(test_integers), cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

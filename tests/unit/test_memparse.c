@@ -284,7 +284,8 @@ static void test_era0(void **state)
     snprintf(text, sizeof(text),
              "GC: total: 2048, used: 144, free: 1904\n"
              " No. of 1-blocks: 1, 2-blocks: 1, max blk sz: 6\n"
-             "GC memory layout; from 20001000:\n%s%s", r1, r2);
+             "GC memory layout; from 20001000:\n%s%s",
+             r1, r2);
     parse_one(&g, text);
     const struct snapshot *s = &g.s[0];
     assert_false(s->has_max_free);
@@ -308,7 +309,8 @@ static void test_absolute_offsets_and_wrap(void **state)
     snprintf(text, sizeof(text),
              "GC: total: 2048, used: 32, free: 2016\n"
              " No. of 1-blocks: 2, 2-blocks: 0, max blk sz: 1, max free sz: 125\n"
-             "GC memory layout; from 7fffcff800:\n%s%s", r1, r2);
+             "GC memory layout; from 7fffcff800:\n%s%s",
+             r1, r2);
     parse_one(&g, text);
     assert_true(g.s[0].complete);
     assert_int_equal(g.s[0].block_size, 16);
@@ -413,8 +415,8 @@ static void test_numbers_of_every_length(void **state)
         for (int tail = 0; tail < 2; tail++) {
             struct snapshot s = {0};
             int n = snprintf(line, sizeof(line), "GC: total: %llu, used: %llu, free: %llu%s",
-                             (unsigned long long)v, (unsigned long long)v,
-                             (unsigned long long)v, tail ? ", max new split: 7" : "");
+                             (unsigned long long)v, (unsigned long long)v, (unsigned long long)v,
+                             tail ? ", max new split: 7" : "");
             memline_gc(&s, line, line + n);
             assert_true(s.has_gc);
             assert_int_equal(s.gc_total, v);

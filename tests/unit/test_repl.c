@@ -85,43 +85,43 @@ static void sb_free(struct sbuf *b)
 
 /* rp2 mem_info(1), real capture (tests/fixtures/meminfo/rp2_unknown-2025_1.txt),
  * with the "\r\n" a bare-metal port prints. */
-#define MEMINFO_RP2                                                                      \
-    "stack: 516 out of 7936\r\n"                                                         \
-    "GC: total: 233024, used: 7168, free: 225856\r\n"                                    \
-    " No. of 1-blocks: 96, 2-blocks: 26, max blk sz: 64, max free sz: 14075\r\n"         \
-    "GC memory layout; from 200071c0:\r\n"                                               \
-    "00000000: h=MLhhhhDhhh===DhhhDBDBh===BSB=hh====B=BBBBBBBB=BhB=BBBSB=BBhB=Bh\r\n"    \
-    "00001800: hh=h===hh===Bh=hhh=hhh==Bh=hhhhhh==B....h=h..h====h====.h....h=h\r\n"     \
-    "00001c00: ==.h.................h===..h..hh.B...h.......................\r\n"        \
-    "        (219 lines all free)\r\n"                                                   \
+#define MEMINFO_RP2                                                                                \
+    "stack: 516 out of 7936\r\n"                                                                   \
+    "GC: total: 233024, used: 7168, free: 225856\r\n"                                              \
+    " No. of 1-blocks: 96, 2-blocks: 26, max blk sz: 64, max free sz: 14075\r\n"                   \
+    "GC memory layout; from 200071c0:\r\n"                                                         \
+    "00000000: h=MLhhhhDhhh===DhhhDBDBh===BSB=hh====B=BBBBBBBB=BhB=BBBSB=BBhB=Bh\r\n"              \
+    "00001800: hh=h===hh===Bh=hhh=hhh==Bh=hhhhhh==B....h=h..h====h====.h....h=h\r\n"               \
+    "00001c00: ==.h.................h===..h..hh.B...h.......................\r\n"                  \
+    "        (219 lines all free)\r\n"                                                             \
     "00038c00: ..............................\r\n"
 
 /* unix port mem_info(1) over a default pty: ONLCR turns "\r\n" into "\r\r\n"
  * (tests/fixtures/meminfo/unix_v1.29.0-preview-generated_1.txt). */
-#define MEMINFO_UNIX                                                                     \
-    "mem: total=6604, current=1566, peak=4418\r\r\n"                                     \
-    "stack: 848 out of 80000\r\r\n"                                                      \
-    "GC: total: 259072, used: 1376, free: 257696\r\r\n"                                  \
-    " No. of 1-blocks: 14, 2-blocks: 3, max blk sz: 9, max free sz: 8029\r\r\n"          \
-    "GC memory layout; from 7f4130823c00:\r\r\n"                                         \
-    "00000000: h=Fh=hhLhh===h========hShLhhFB.LhhhBDh..h=h===..Ah=...LhDh..h===\r\r\n"   \
-    "       (124 lines all free)\r\r\n"                                                  \
+#define MEMINFO_UNIX                                                                               \
+    "mem: total=6604, current=1566, peak=4418\r\r\n"                                               \
+    "stack: 848 out of 80000\r\r\n"                                                                \
+    "GC: total: 259072, used: 1376, free: 257696\r\r\n"                                            \
+    " No. of 1-blocks: 14, 2-blocks: 3, max blk sz: 9, max free sz: 8029\r\r\n"                    \
+    "GC memory layout; from 7f4130823c00:\r\r\n"                                                   \
+    "00000000: h=Fh=hhLhh===h========hShLhhFB.LhhhBDh..h=h===..Ah=...LhDh..h===\r\r\n"             \
+    "       (124 lines all free)\r\r\n"                                                            \
     "0003f000: ................................\r\r\n"
 
-#define MP_BANNER_RP2                                                                    \
-    "MicroPython v1.23.0 on 2024-06-02; Raspberry Pi Pico with RP2040\r\n"               \
+#define MP_BANNER_RP2                                                                              \
+    "MicroPython v1.23.0 on 2024-06-02; Raspberry Pi Pico with RP2040\r\n"                         \
     "Type \"help()\" for more information.\r\n"
 
-#define ESP32_BOOT                                                                       \
-    "ets Jun  8 2016 00:22:57\r\n\r\n"                                                   \
-    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n"                        \
-    "configsip: 0, SPIWP:0xee\r\n"                                                       \
-    "mode:DIO, clock div:2\r\n"                                                          \
-    "load:0x3fff0030,len:4540\r\n"                                                       \
+#define ESP32_BOOT                                                                                 \
+    "ets Jun  8 2016 00:22:57\r\n\r\n"                                                             \
+    "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n"                                  \
+    "configsip: 0, SPIWP:0xee\r\n"                                                                 \
+    "mode:DIO, clock div:2\r\n"                                                                    \
+    "load:0x3fff0030,len:4540\r\n"                                                                 \
     "entry 0x4008059c\r\n"
 
-#define ESP32_BANNER                                                                     \
-    "MicroPython v1.23.0 on 2024-06-02; Generic ESP32 module with ESP32\r\n"             \
+#define ESP32_BANNER                                                                               \
+    "MicroPython v1.23.0 on 2024-06-02; Generic ESP32 module with ESP32\r\n"                       \
     "Type \"help()\" for more information.\r\n>>> "
 
 /* ---- scenarios ---- */
@@ -136,14 +136,38 @@ struct step {
     int rc;        /* EXEC expected return */
 };
 
-#define CONNECT(t) {S_CONNECT, (t), NULL, 0, 0}
-#define TICK(t) {S_TICK, (t), NULL, 0, 0}
-#define FEED(t, str) {S_FEED, (t), (str), sizeof(str) - 1, 0}
-#define EXEC(t, code, rc) {S_EXEC, (t), (code), 0, (rc)}
-#define LEAVE(t) {S_LEAVE, (t), NULL, 0, 0}
-#define STATE(st) {S_STATE, 0, NULL, (st), 0}
-#define DEADLINE(d) {S_DEADLINE, (d), NULL, 0, 0}
-#define SET_EXEC_TIMEOUT(ms) {S_SETTO, 0, NULL, (ms), 0}
+#define CONNECT(t)                                                                                 \
+    {                                                                                              \
+        S_CONNECT, (t), NULL, 0, 0                                                                 \
+    }
+#define TICK(t)                                                                                    \
+    {                                                                                              \
+        S_TICK, (t), NULL, 0, 0                                                                    \
+    }
+#define FEED(t, str)                                                                               \
+    {                                                                                              \
+        S_FEED, (t), (str), sizeof(str) - 1, 0                                                     \
+    }
+#define EXEC(t, code, rc)                                                                          \
+    {                                                                                              \
+        S_EXEC, (t), (code), 0, (rc)                                                               \
+    }
+#define LEAVE(t)                                                                                   \
+    {                                                                                              \
+        S_LEAVE, (t), NULL, 0, 0                                                                   \
+    }
+#define STATE(st)                                                                                  \
+    {                                                                                              \
+        S_STATE, 0, NULL, (st), 0                                                                  \
+    }
+#define DEADLINE(d)                                                                                \
+    {                                                                                              \
+        S_DEADLINE, (d), NULL, 0, 0                                                                \
+    }
+#define SET_EXEC_TIMEOUT(ms)                                                                       \
+    {                                                                                              \
+        S_SETTO, 0, NULL, (ms), 0                                                                  \
+    }
 
 struct scenario {
     const char *name;
@@ -155,7 +179,10 @@ struct scenario {
     size_t tx_len;
 };
 
-#define SCENARIO(nm, st, cf, lg, txs) {(nm), (st), ARRAY_LEN(st), (cf), (lg), (txs), sizeof(txs) - 1}
+#define SCENARIO(nm, st, cf, lg, txs)                                                              \
+    {                                                                                              \
+        (nm), (st), ARRAY_LEN(st), (cf), (lg), (txs), sizeof(txs) - 1                              \
+    }
 
 struct run {
     struct repl *r;
@@ -223,19 +250,29 @@ static void pump(struct run *u)
 
 /* Run a scenario. Feed step `split` is cut at the offsets in cuts[0..ncuts);
  * bytewise cuts every feed into single bytes. */
-static void run_scenario(const struct scenario *sc, size_t split, const size_t *cuts,
-                         size_t ncuts, bool bytewise, struct run *u)
+static void run_scenario(const struct scenario *sc, size_t split, const size_t *cuts, size_t ncuts,
+                         bool bytewise, struct run *u)
 {
     memset(u, 0, sizeof(*u));
     u->r = repl_new(sc->cfg);
     for (size_t i = 0; i < sc->n_steps; i++) {
         const struct step *s = &sc->steps[i];
         switch (s->kind) {
-        case S_CONNECT: repl_connect(u->r, s->t); break;
-        case S_TICK: repl_tick(u->r, s->t); break;
-        case S_LEAVE: repl_leave(u->r, s->t); break;
-        case S_SETTO: repl_set_exec_timeout(u->r, (int)s->n); break;
-        case S_EXEC: assert_int_equal(repl_exec(u->r, s->s, s->t), s->rc); break;
+        case S_CONNECT:
+            repl_connect(u->r, s->t);
+            break;
+        case S_TICK:
+            repl_tick(u->r, s->t);
+            break;
+        case S_LEAVE:
+            repl_leave(u->r, s->t);
+            break;
+        case S_SETTO:
+            repl_set_exec_timeout(u->r, (int)s->n);
+            break;
+        case S_EXEC:
+            assert_int_equal(repl_exec(u->r, s->s, s->t), s->rc);
+            break;
         case S_STATE:
             if (repl_state(u->r) != (enum repl_state)s->n) {
                 print_error("%s: step %zu: state %s, expected %s\n", sc->name, i,
@@ -430,24 +467,24 @@ static const struct step raw_steps[] = {
 
 static void test_raw_prompt_and_memoryerror(void **state)
 {
-    static const struct scenario sc = SCENARIO(
-        "raw", raw_steps, NULL,
-        "READY\n"
-        "RESULT out=\"stack: 516 out of 7936\\r\\n"
-        "GC: total: 233024, used: 7168, free: 225856\\r\\n"
-        " No. of 1-blocks: 96, 2-blocks: 26, max blk sz: 64, max free sz: 14075\\r\\n"
-        "GC memory layout; from 200071c0:\\r\\n"
-        "00000000: h=MLhhhhDhhh===DhhhDBDBh===BSB=hh====B=BBBBBBBB=BhB=BBBSB=BBhB=Bh\\r\\n"
-        "00001800: hh=h===hh===Bh=hhh=hhh==Bh=hhhhhh==B....h=h..h====h====.h....h=h\\r\\n"
-        "00001c00: ==.h.................h===..h..hh.B...h.......................\\r\\n"
-        "        (219 lines all free)\\r\\n"
-        "00038c00: ..............................\\r\\n\" err=\"\"\n"
-        "RESULT out=\"\" err=\"MemoryError: memory allocation failed, allocating 136 "
-        "bytes\\r\\n\"\n"
-        "RESULT out=\"stack: 516 out of 7936\\r\\n\" err=\"Traceback (most recent call "
-        "last):\\r\\n  File \\\"<stdin>\\\", line 1, in <module>\\r\\nMemoryError: memory "
-        "allocation failed, allocating 2048 bytes\\r\\n\"\n",
-        "\r\x01" CODE "\x04" CODE "\x04" CODE "\x04");
+    static const struct scenario sc =
+        SCENARIO("raw", raw_steps, NULL,
+                 "READY\n"
+                 "RESULT out=\"stack: 516 out of 7936\\r\\n"
+                 "GC: total: 233024, used: 7168, free: 225856\\r\\n"
+                 " No. of 1-blocks: 96, 2-blocks: 26, max blk sz: 64, max free sz: 14075\\r\\n"
+                 "GC memory layout; from 200071c0:\\r\\n"
+                 "00000000: h=MLhhhhDhhh===DhhhDBDBh===BSB=hh====B=BBBBBBBB=BhB=BBBSB=BBhB=Bh\\r\\n"
+                 "00001800: hh=h===hh===Bh=hhh=hhh==Bh=hhhhhh==B....h=h..h====h====.h....h=h\\r\\n"
+                 "00001c00: ==.h.................h===..h..hh.B...h.......................\\r\\n"
+                 "        (219 lines all free)\\r\\n"
+                 "00038c00: ..............................\\r\\n\" err=\"\"\n"
+                 "RESULT out=\"\" err=\"MemoryError: memory allocation failed, allocating 136 "
+                 "bytes\\r\\n\"\n"
+                 "RESULT out=\"stack: 516 out of 7936\\r\\n\" err=\"Traceback (most recent call "
+                 "last):\\r\\n  File \\\"<stdin>\\\", line 1, in <module>\\r\\nMemoryError: memory "
+                 "allocation failed, allocating 2048 bytes\\r\\n\"\n",
+                 "\r\x01" CODE "\x04" CODE "\x04" CODE "\x04");
     check_scenario(&sc);
 }
 
@@ -577,19 +614,19 @@ static const struct step reboot_steps[] = {
 
 static void test_reset_mid_session(void **state)
 {
-    static const struct scenario sc = SCENARIO(
-        "reboot", reboot_steps, NULL,
-        "READY\n"
-        "RESET(success) board reset: soft reboot\n"
-        "NOISE \"MPY: soft reboot\\r\\n\"\n"
-        "READY\n"
-        "RESET(success) board reset: boot banner\n"
-        "NOISE \"1.23.0 on 2024-06-02; Raspberry Pi Pico with RP2040\\r\\n\"\n"
-        "NOISE \"Type \\\"help()\\\" for more information.\\r\\n\"\n"
-        "NOISE \">>> \\r\\n\"\n"
-        "NOISE \">>> \\r\\n\"\n"
-        "READY\n",
-        "\r\x01" CODE "\x04\r\x01");
+    static const struct scenario sc =
+        SCENARIO("reboot", reboot_steps, NULL,
+                 "READY\n"
+                 "RESET(success) board reset: soft reboot\n"
+                 "NOISE \"MPY: soft reboot\\r\\n\"\n"
+                 "READY\n"
+                 "RESET(success) board reset: boot banner\n"
+                 "NOISE \"1.23.0 on 2024-06-02; Raspberry Pi Pico with RP2040\\r\\n\"\n"
+                 "NOISE \"Type \\\"help()\\\" for more information.\\r\\n\"\n"
+                 "NOISE \">>> \\r\\n\"\n"
+                 "NOISE \">>> \\r\\n\"\n"
+                 "READY\n",
+                 "\r\x01" CODE "\x04\r\x01");
     check_scenario(&sc);
 }
 
@@ -636,32 +673,16 @@ static void test_banner_again(void **state)
  * more probes with backoff, then "no answer": it sent nothing, so "busy"
  * would be the wrong word. */
 static const struct step busy_steps[] = {
-    CONNECT(0),
-    DEADLINE(200),
-    TICK(200),
-    DEADLINE(700),
-    TICK(700),
-    DEADLINE(800),
-    TICK(800),
-    DEADLINE(1800),
-    TICK(1800),
-    DEADLINE(3300),
-    TICK(3299),
-    STATE(REPL_SYNCING),
+    CONNECT(0),          DEADLINE(200),       TICK(200),
+    DEADLINE(700),       TICK(700),           DEADLINE(800),
+    TICK(800),           DEADLINE(1800),      TICK(1800),
+    DEADLINE(3300),      TICK(3299),          STATE(REPL_SYNCING),
     TICK(3300), /* probes go on, 1.5 s apart, until the sync deadline */
-    STATE(REPL_SYNCING),
-    DEADLINE(4800),
-    TICK(4800),
+    STATE(REPL_SYNCING), DEADLINE(4800),      TICK(4800),
     DEADLINE(5000), /* the next probe would be at 6300: the deadline comes first */
-    TICK(4999),
-    STATE(REPL_SYNCING),
-    TICK(5000),
-    STATE(REPL_IDLE),
-    DEADLINE(-1),
-    FEED(5500, BANNER "\r\n>"),
-    DEADLINE(-1),
-    STATE(REPL_IDLE),
-    EXEC(5501, CODE, HW_EBUSY),
+    TICK(4999),          STATE(REPL_SYNCING), TICK(5000),
+    STATE(REPL_IDLE),    DEADLINE(-1),        FEED(5500, BANNER "\r\n>"),
+    DEADLINE(-1),        STATE(REPL_IDLE),    EXEC(5501, CODE, HW_EBUSY),
 };
 
 static void test_timeout_busy_after_ctrl_c(void **state)
@@ -716,22 +737,12 @@ static void test_timeout_busy_no_interrupt(void **state)
  * sync deadline cuts the probe backoff short. */
 static const struct repl_config short_sync = {2000, 3000, 30000, true, 1 << 20};
 static const struct step chatty_steps[] = {
-    CONNECT(0),
-    FEED(100, "x\n"),  FEED(250, "x\n"),  FEED(400, "x\n"),  FEED(550, "x\n"),
-    FEED(700, "x\n"),  FEED(850, "x\n"),  FEED(1000, "x\n"), FEED(1150, "x\n"),
-    DEADLINE(1200),
-    TICK(1200), /* drain capped at 2/5 of the sync timeout */
-    DEADLINE(1700),
-    TICK(1700),
-    FEED(1750, "x\n"),
-    DEADLINE(1850),
-    TICK(1850),
-    DEADLINE(2850),
-    FEED(2900, "x\n"),
-    TICK(2999),
-    STATE(REPL_SYNCING),
-    TICK(3000),
-    STATE(REPL_IDLE),
+    CONNECT(0),          FEED(100, "x\n"), FEED(250, "x\n"),  FEED(400, "x\n"),
+    FEED(550, "x\n"),    FEED(700, "x\n"), FEED(850, "x\n"),  FEED(1000, "x\n"),
+    FEED(1150, "x\n"),   DEADLINE(1200),   TICK(1200), /* drain capped at 2/5 of the sync timeout */
+    DEADLINE(1700),      TICK(1700),       FEED(1750, "x\n"), DEADLINE(1850),
+    TICK(1850),          DEADLINE(2850),   FEED(2900, "x\n"), TICK(2999),
+    STATE(REPL_SYNCING), TICK(3000),       STATE(REPL_IDLE),
 };
 
 static void test_timeout_sync_deadline(void **state)
@@ -788,17 +799,17 @@ static const struct step exec_to_steps[] = {
 
 static void test_timeout_exec_char(void **state)
 {
-    static const struct scenario sc = SCENARIO(
-        "exec_char", exec_to_steps, NULL,
-        "READY\n"
-        "TIMEOUT(timed out) no answer for 2 s after sending the code (waiting for OK)\n"
-        "READY\n"
-        "TIMEOUT(timed out) no answer for 2 s while reading the output (36 bytes so far)\n"
-        "READY\n"
-        "TIMEOUT(timed out) no answer for 2 s while reading the error output\n"
-        "READY\n"
-        "TIMEOUT(timed out) no '>' prompt for 2 s after the output\n",
-        "\r\x01" CODE "\x04\r\x01" CODE "\x04\r\x01" CODE "\x04\r\x01" CODE "\x04");
+    static const struct scenario sc =
+        SCENARIO("exec_char", exec_to_steps, NULL,
+                 "READY\n"
+                 "TIMEOUT(timed out) no answer for 2 s after sending the code (waiting for OK)\n"
+                 "READY\n"
+                 "TIMEOUT(timed out) no answer for 2 s while reading the output (36 bytes so far)\n"
+                 "READY\n"
+                 "TIMEOUT(timed out) no answer for 2 s while reading the error output\n"
+                 "READY\n"
+                 "TIMEOUT(timed out) no '>' prompt for 2 s after the output\n",
+                 "\r\x01" CODE "\x04\r\x01" CODE "\x04\r\x01" CODE "\x04\r\x01" CODE "\x04");
     check_scenario(&sc);
 }
 
@@ -832,12 +843,12 @@ static const struct step exec_overall_steps[] = {
 
 static void test_timeout_exec_overall(void **state)
 {
-    static const struct scenario sc = SCENARIO(
-        "exec_overall", exec_overall_steps, NULL,
-        "READY\n"
-        "TIMEOUT(timed out) exec not finished after 3 s (50 bytes received)\n"
-        "READY\n",
-        "\r\x01" CODE "\x04\r\x01" CODE "\x04");
+    static const struct scenario sc =
+        SCENARIO("exec_overall", exec_overall_steps, NULL,
+                 "READY\n"
+                 "TIMEOUT(timed out) exec not finished after 3 s (50 bytes received)\n"
+                 "READY\n",
+                 "\r\x01" CODE "\x04\r\x01" CODE "\x04");
     check_scenario(&sc);
 }
 
@@ -865,16 +876,16 @@ static const struct step cap_steps[] = {
 
 static void test_output_cap(void **state)
 {
-    static const struct scenario sc = SCENARIO(
-        "cap", cap_steps, &cap100,
-        "READY\n"
-        "RESULT out=\"" X50 X50 "\" err=\"\"\n"
-        "ERROR(protocol error) output larger than the 100-byte cap (101 bytes); "
-        "dropped\n"
-        "ERROR(protocol error) output larger than the 100-byte cap (150 bytes); "
-        "dropped\n"
-        "RESULT out=\"ok\" err=\"\"\n",
-        "\r\x01" CODE "\x04" CODE "\x04" CODE "\x04" CODE "\x04");
+    static const struct scenario sc =
+        SCENARIO("cap", cap_steps, &cap100,
+                 "READY\n"
+                 "RESULT out=\"" X50 X50 "\" err=\"\"\n"
+                 "ERROR(protocol error) output larger than the 100-byte cap (101 bytes); "
+                 "dropped\n"
+                 "ERROR(protocol error) output larger than the 100-byte cap (150 bytes); "
+                 "dropped\n"
+                 "RESULT out=\"ok\" err=\"\"\n",
+                 "\r\x01" CODE "\x04" CODE "\x04" CODE "\x04" CODE "\x04");
     check_scenario(&sc);
 }
 
@@ -915,7 +926,11 @@ static void test_exec_arguments(void **state)
     assert_int_equal(repl_exec(r, NULL, 300), HW_EARG);
     assert_int_equal(repl_exec(r, "print(1)\x04", 300), HW_EARG);
     assert_int_equal(repl_exec(r, "\x01", 300), HW_EARG);
-    assert_int_equal(repl_exec(r, "a\x03" "b", 300), HW_EARG);
+    assert_int_equal(repl_exec(r,
+                               "a\x03"
+                               "b",
+                               300),
+                     HW_EARG);
     memset(long_code, 'x', sizeof(long_code) - 1);
     long_code[sizeof(long_code) - 1] = '\0';
     assert_int_equal(repl_exec(r, long_code, 300), HW_EARG);

@@ -58,11 +58,11 @@ static void pty_open(struct pty *p)
 static int read_n(struct transport *t, char *buf, size_t want, int timeout_ms, size_t *got)
 {
     int64_t deadline = now_ms() + timeout_ms;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
 
     *got = 0;
     while (*got < want && now_ms() < deadline) {
-        struct pollfd p = { .fd = transport_fd(t), .events = POLLIN };
+        struct pollfd p = {.fd = transport_fd(t), .events = POLLIN};
         size_t n;
         int rc;
 
@@ -83,7 +83,7 @@ static size_t master_read(int fd, char *buf, size_t want, int timeout_ms)
     size_t got = 0;
 
     while (got < want && now_ms() < deadline) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         poll(&p, 1, (int)(deadline - now_ms()));
         ssize_t r = read(fd, buf + got, want - got);
         if (r > 0) {
@@ -94,14 +94,14 @@ static size_t master_read(int fd, char *buf, size_t want, int timeout_ms)
 }
 
 /* Poll and read until the transport reports something other than HW_OK. */
-static int read_until_error(struct transport *t, int timeout_ms, char *buf, size_t cap,
-                            size_t *got, struct hw_err *err)
+static int read_until_error(struct transport *t, int timeout_ms, char *buf, size_t cap, size_t *got,
+                            struct hw_err *err)
 {
     int64_t deadline = now_ms() + timeout_ms;
 
     *got = 0;
     while (now_ms() < deadline) {
-        struct pollfd p = { .fd = transport_fd(t), .events = POLLIN };
+        struct pollfd p = {.fd = transport_fd(t), .events = POLLIN};
         size_t n;
         char scratch[64];
         int rc;
@@ -141,11 +141,20 @@ static int alive(long pid)
 
 static void test_expand(void **state)
 {
-    static const struct { const char *in, *out; } cases[] = {
-        { "a0", "/dev/ttyACM0" }, { "a9", "/dev/ttyACM9" }, { "u1", "/dev/ttyUSB1" },
-        { "c3", "COM3" },         { "a10", "a10" },         { "x0", "x0" },
-        { "a", "a" },             { "ab", "ab" },           { "/dev/ttyS0", "/dev/ttyS0" },
-        { "auto", "auto" },       { "", "" },
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"a0", "/dev/ttyACM0"},
+        {"a9", "/dev/ttyACM9"},
+        {"u1", "/dev/ttyUSB1"},
+        {"c3", "COM3"},
+        {"a10", "a10"},
+        {"x0", "x0"},
+        {"a", "a"},
+        {"ab", "ab"},
+        {"/dev/ttyS0", "/dev/ttyS0"},
+        {"auto", "auto"},
+        {"", ""},
     };
     char out[64];
 
@@ -161,14 +170,16 @@ static void test_expand(void **state)
 
 static void test_likely(void **state)
 {
-    static const struct { int vid, pid, want; } cases[] = {
-        { 0xF055, 0x9800, 2 }, { 0xF055, 0x9802, 2 }, { 0xF055, 0x980A, 2 }, { 0xF055, 0x1234, 0 },
-        { 0x2E8A, 0x0005, 2 }, { 0x2E8A, 0x101F, 2 }, { 0x2E8A, 0x0003, 0 }, { 0x2E8A, 0x000A, 0 },
-        { 0x303A, 0x4001, 2 }, { 0x303A, 0x1001, 2 }, { 0x303A, 0x8123, 2 }, { 0x303A, 0x0002, 0 },
-        { 0x2341, 0x0043, 2 }, { 0x239A, 0x8029, 2 }, { 0x1B4F, 0x0001, 2 }, { 0x37C5, 0x1206, 2 },
-        { 0x10C4, 0xEA60, 1 }, { 0x1A86, 0x7523, 1 }, { 0x1A86, 0x5523, 1 }, { 0x1A86, 0x55D4, 1 },
-        { 0x0403, 0x6001, 1 }, { 0x0403, 0x6015, 1 }, { 0x0403, 0x601C, 1 }, { 0x0403, 0x6002, 0 },
-        { 0x1234, 0x5678, 0 }, { -1, -1, 0 },
+    static const struct {
+        int vid, pid, want;
+    } cases[] = {
+        {0xF055, 0x9800, 2}, {0xF055, 0x9802, 2}, {0xF055, 0x980A, 2}, {0xF055, 0x1234, 0},
+        {0x2E8A, 0x0005, 2}, {0x2E8A, 0x101F, 2}, {0x2E8A, 0x0003, 0}, {0x2E8A, 0x000A, 0},
+        {0x303A, 0x4001, 2}, {0x303A, 0x1001, 2}, {0x303A, 0x8123, 2}, {0x303A, 0x0002, 0},
+        {0x2341, 0x0043, 2}, {0x239A, 0x8029, 2}, {0x1B4F, 0x0001, 2}, {0x37C5, 0x1206, 2},
+        {0x10C4, 0xEA60, 1}, {0x1A86, 0x7523, 1}, {0x1A86, 0x5523, 1}, {0x1A86, 0x55D4, 1},
+        {0x0403, 0x6001, 1}, {0x0403, 0x6015, 1}, {0x0403, 0x601C, 1}, {0x0403, 0x6002, 0},
+        {0x1234, 0x5678, 0}, {-1, -1, 0},
     };
 
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -181,15 +192,15 @@ static void test_likely(void **state)
 
 static struct port_info port(const char *path, int likely)
 {
-    return (struct port_info){ .path = (char *)(uintptr_t)path, .vid = -1, .pid = -1,
-                               .likely = likely };
+    return (struct port_info){
+        .path = (char *)(uintptr_t)path, .vid = -1, .pid = -1, .likely = likely};
 }
 
 static void test_sort(void **state)
 {
     struct port_info l[] = {
-        port("/dev/ttyS0", 0),     port("/dev/ttyACM10", 2), port("/dev/ttyUSB0", 1),
-        port("/dev/ttyACM2", 2),   port("/dev/ttyS10", 0),   port("/dev/ttyS9", 0),
+        port("/dev/ttyS0", 0),    port("/dev/ttyACM10", 2), port("/dev/ttyUSB0", 1),
+        port("/dev/ttyACM2", 2),  port("/dev/ttyS10", 0),   port("/dev/ttyS9", 0),
         port("/dev/ttyACM02", 2),
     };
     static const char *want[] = {
@@ -207,13 +218,13 @@ static void test_sort(void **state)
 
 static void test_pick(void **state)
 {
-    struct port_info none[] = { port("/dev/ttyS0", 0) };
-    struct port_info one[] = { port("/dev/ttyUSB0", 1), port("/dev/ttyACM3", 2),
-                               port("/dev/ttyS0", 0) };
-    struct port_info two[] = { port("/dev/ttyACM0", 2), port("/dev/ttyACM1", 2),
-                               port("/dev/ttyUSB0", 1) };
-    struct port_info bridge[] = { port("/dev/ttyS0", 0), port("/dev/ttyUSB4", 1) };
-    struct hw_err err = { 0 };
+    struct port_info none[] = {port("/dev/ttyS0", 0)};
+    struct port_info one[] = {port("/dev/ttyUSB0", 1), port("/dev/ttyACM3", 2),
+                              port("/dev/ttyS0", 0)};
+    struct port_info two[] = {port("/dev/ttyACM0", 2), port("/dev/ttyACM1", 2),
+                              port("/dev/ttyUSB0", 1)};
+    struct port_info bridge[] = {port("/dev/ttyS0", 0), port("/dev/ttyUSB4", 1)};
+    struct hw_err err = {0};
     char path[32];
 
     assert_int_equal(transport_pick(none, 1, path, sizeof path, &err), HW_ENOENT);
@@ -243,7 +254,7 @@ static void test_pty_roundtrip(void **state)
     static const char to_dev[] = "\r\x03\x03\x01import micropython\x04";
     struct pty p;
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     char buf[64];
     size_t n;
 
@@ -277,7 +288,7 @@ static void test_pty_hangup(void **state)
 {
     struct pty p;
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     struct pollfd pfd;
     char buf[16], want[128];
     size_t n;
@@ -298,7 +309,7 @@ static void test_pty_hangup(void **state)
     assert_int_equal(n, 1);
     close(p.master); /* the "USB cable" goes */
 
-    pfd = (struct pollfd){ .fd = transport_fd(t), .events = POLLIN };
+    pfd = (struct pollfd){.fd = transport_fd(t), .events = POLLIN};
     assert_int_equal(poll(&pfd, 1, 2000), 1); /* hangup wakes poll, no hang */
     assert_int_equal(transport_read(t, buf, sizeof buf, &n, &err), HW_EDISCONNECTED);
     assert_int_equal(n, 0);
@@ -313,7 +324,7 @@ static void test_pty_busy(void **state)
 {
     struct pty p;
     struct transport *t = NULL, *t2 = (struct transport *)&p; /* must become NULL */
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     char want[128];
 
     pty_open(&p);
@@ -323,7 +334,8 @@ static void test_pty_busy(void **state)
     assert_null(t2);
     snprintf(want, sizeof want, "cannot open %s: port is busy", p.path);
     assert_string_equal(err.msg, want);
-    assert_string_equal(err.hint, "another program (a terminal, mpremote, ModemManager) has it open");
+    assert_string_equal(err.hint,
+                        "another program (a terminal, mpremote, ModemManager) has it open");
 
     transport_close(t); /* releases the lock */
     assert_int_equal(transport_open(p.path, NULL, &t2, &err), HW_OK);
@@ -333,11 +345,11 @@ static void test_pty_busy(void **state)
 
 static void test_pty_lines_and_opts(void **state)
 {
-    struct transport_opts set = { 9600, 1, 1 }, clear = { 0, 0, 0 };
-    struct transport_opts bad_baud = { 1200, -1, -1 }, bad_line = { 0, 2, -1 };
-    struct transport_opts odd_baud = { 12345, -1, -1 };
+    struct transport_opts set = {9600, 1, 1}, clear = {0, 0, 0};
+    struct transport_opts bad_baud = {1200, -1, -1}, bad_line = {0, 2, -1};
+    struct transport_opts odd_baud = {12345, -1, -1};
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     struct termios tio;
     struct pty p;
 
@@ -371,7 +383,7 @@ static void test_write_timeout(void **state)
     enum { BIG = 1 << 20 };
     struct pty p;
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     char *big = xcalloc(1, BIG);
     int64_t t0;
 
@@ -393,7 +405,7 @@ static void test_write_waits_for_drain(void **state)
     enum { BIG = 1 << 20 };
     struct pty p;
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     unsigned char *big = xmalloc(BIG);
     int st;
     pid_t pid;
@@ -437,7 +449,7 @@ static void test_write_waits_for_drain(void **state)
 static void expect_open_error(const char *path, int code, const char *cause, const char *hint)
 {
     struct transport *t = (struct transport *)&code; /* must become NULL */
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     char want[512];
 
     assert_int_equal(transport_open(path, NULL, &t, &err), code);
@@ -471,7 +483,7 @@ static void test_open_errors(void **state)
 static void test_shortcut_open(void **state)
 {
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
 
     if (access("/dev/ttyACM9", F_OK) == 0) {
         skip(); /* a real board there: the error case cannot be exercised */
@@ -490,13 +502,13 @@ struct child_result {
  * path and report. */
 static void open_as_nobody(const char *const paths[2], int wfd)
 {
-    struct child_result r[2] = { { 0 } };
-    int dropped = geteuid() != 0 ||
-                  (setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0);
+    struct child_result r[2] = {{0}};
+    int dropped =
+        geteuid() != 0 || (setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0);
 
     for (int i = 0; i < 2 && dropped; i++) {
         struct transport *t = NULL;
-        struct hw_err err = { 0 };
+        struct hw_err err = {0};
 
         r[i].dropped = 1;
         r[i].rc = transport_open(paths[i], NULL, &t, &err);
@@ -563,7 +575,7 @@ static void test_exec_cat(void **state)
 {
     static const char msg[] = "\x01print(1)\x04\r\n";
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     char buf[64];
     size_t n;
 
@@ -580,15 +592,15 @@ static void test_exec_cat(void **state)
 static void test_exec_exits(void **state)
 {
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
-    char buf[16] = { 0 };
+    struct hw_err err = {0};
+    char buf[16] = {0};
     size_t got;
 
     assert_int_equal(transport_open("exec:printf hi; exit 3", NULL, &t, &err), HW_OK);
-    assert_int_equal(read_until_error(t, 3000, buf, sizeof buf - 1, &got, &err),
-                     HW_EDISCONNECTED);
+    assert_int_equal(read_until_error(t, 3000, buf, sizeof buf - 1, &got, &err), HW_EDISCONNECTED);
     assert_string_equal(buf, "hi"); /* output written before exit is not lost */
-    assert_string_equal(err.msg, "cannot read exec:printf hi; exit 3: command exited with status 3");
+    assert_string_equal(err.msg,
+                        "cannot read exec:printf hi; exit 3: command exited with status 3");
     transport_close(t);
 
     assert_int_equal(transport_open("exec:", NULL, &t, &err), HW_EARG);
@@ -598,7 +610,7 @@ static void test_exec_exits(void **state)
 static void test_exec_close_kills(void **state)
 {
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     long pid;
 
     assert_int_equal(transport_open("exec:sleep 100", NULL, &t, &err), HW_OK);
@@ -616,8 +628,8 @@ static void test_exec_close_escalates(void **state)
      * the SIGKILL to the whole process group after the grace period ends them. */
     const char *spec = "exec:trap '' TERM HUP; sleep 100 & echo $!; wait; wait";
     struct transport *t = NULL;
-    struct hw_err err = { 0 };
-    char buf[32] = { 0 };
+    struct hw_err err = {0};
+    char buf[32] = {0};
     size_t n = 0;
     long pid, grandchild;
     int64_t t0;
@@ -649,7 +661,7 @@ static void test_exec_close_escalates(void **state)
 static void test_list(void **state)
 {
     struct port_info *list = (struct port_info *)&state;
-    struct hw_err err = { 0 };
+    struct hw_err err = {0};
     size_t n = 99;
     char path[256];
 

@@ -81,8 +81,11 @@ static void test_stats_wide(void **state)
     (void)state;
     struct snapshot s;
     build(&s, "T=..L===......D=S.h.", true);
-    struct view v = {.link = UI_LINK_RECONNECTING, .link_detail = "retrying /dev/ttyACM0",
-                     .has_probe = true, .probe_bytes = 64, .last_sample_age = -1};
+    struct view v = {.link = UI_LINK_RECONNECTING,
+                     .link_detail = "retrying /dev/ttyACM0",
+                     .has_probe = true,
+                     .probe_bytes = 64,
+                     .last_sample_age = -1};
     v.gc = (struct ui_gc_compare){true, 4096, 1024, 512, 2048, 0.5, 0.25};
     static struct ui_stats st;
     ui_stats_fill(&st, &v, &s, 44, 50, false);
@@ -187,7 +190,9 @@ static void test_stats_rows_fit(void **state)
     static struct ui_stats st;
     struct view v = {.link = UI_LINK_RECONNECTING,
                      .link_detail = "retrying /dev/serial/by-id/usb-MicroPython_Board-if00",
-                     .has_probe = true, .probe_bytes = 123456, .sample_rate = 0.2,
+                     .has_probe = true,
+                     .probe_bytes = 123456,
+                     .sample_rate = 0.2,
                      .last_sample_age = 3725};
     v.gc = (struct ui_gc_compare){true, 4u << 20, 3u << 20, 512, 1u << 20, 0.987, 0.654};
     for (int which = 0; which < 5; which++) {
@@ -204,9 +209,9 @@ static void test_stats_rows_fit(void **state)
                     for (int i = 0; i < st.n; i++)
                         if (ui_stats_row_cols(&st, &st.r[i]) > width)
                             fail_msg("snapshot %d at %dx%d%s: row \"%s\" \"%s\" needs %d of %d "
-                                     "columns", which, cols, lines, replay ? " replay" : "",
-                                     st.r[i].label, st.r[i].value,
-                                     ui_stats_row_cols(&st, &st.r[i]), width);
+                                     "columns",
+                                     which, cols, lines, replay ? " replay" : "", st.r[i].label,
+                                     st.r[i].value, ui_stats_row_cols(&st, &st.r[i]), width);
                 }
             }
         }
@@ -227,10 +232,8 @@ static void test_stats_empty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stats_compact),
-        cmocka_unit_test(test_stats_wide),
-        cmocka_unit_test(test_stats_no_map),
-        cmocka_unit_test(test_stats_rows_fit),
+        cmocka_unit_test(test_stats_compact), cmocka_unit_test(test_stats_wide),
+        cmocka_unit_test(test_stats_no_map),  cmocka_unit_test(test_stats_rows_fit),
         cmocka_unit_test(test_stats_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
