@@ -45,7 +45,10 @@ size_t capture_escape(const char *in, size_t n, char *out, size_t cap)
     return fmt_escape(in, n, out, cap);
 }
 
-static void put_line(struct capture_writer *w, double t, const char *body, size_t n)
+/* One line of the file. The board's own text never starts with '#': that
+ * is an event line's mark, so a board that prints "#gap" is written
+ * "\x23gap" and read back as its text. */
+static void put_line(struct capture_writer *w, double t, const char *body, size_t n, bool event)
 {
     if (t < w->last_t)
         t = w->last_t;
@@ -54,7 +57,14 @@ static void put_line(struct capture_writer *w, double t, const char *body, size_
     if (!w->f)
         return;
     char esc[LINE_MAX_BYTES * 4 + 1];
-    capture_escape(body, n, esc, sizeof(esc));
+    size_t k = 0;
+    if (!event && n && body[0] == '#') {
+        memcpy(esc, "\\x23", 4);
+        k = 4;
+        body++;
+        n--;
+    }
+    capture_escape(body, n, esc + k, sizeof(esc) - k);
     /* milliseconds rounded once, so the reader gets back the very time
      * the live JSON shows for the same sample */
     long long ms = llround(t * 1000.0);
@@ -154,11 +164,11 @@ void capture_writer_bytes(struct capture_writer *w, double t, const void *buf, s
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
         if (c == '\n') {
-            put_line(w, t, w->line, w->len); /* stamped when complete */
+            put_line(w, t, w->line, w->len, false); /* stamped when complete */
             w->len = 0;
         } else if (c != '\r') {
             if (w->len == sizeof(w->line)) { /* a babbling device: cut, don't grow */
-                put_line(w, t, w->line, w->len);
+                put_line(w, t, w->line, w->len, false);
                 w->len = 0;
             }
             w->line[w->len++] = c;
@@ -170,13 +180,14 @@ void capture_writer_event(struct capture_writer *w, double t, const char *kind, 
 {
     char body[512];
     int n = snprintf(body, sizeof(body), "#%s%s%s", kind, detail ? " " : "", detail ? detail : "");
-    put_line(w, t, body, n < 0 ? 0 : (size_t)n >= sizeof(body) ? sizeof(body) - 1 : (size_t)n);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    put_line(w, t, body, len < sizeof(body) ? len : sizeof(body) - 1, true);
 }
 
 int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err)
 {
     if (w->len) {
-        put_line(w, t, w->line, w->len);
+        put_line(w, t, w->line, w->len, false);
         w->len = 0;
     }
     if (w->f && fflush(w->f) != 0 && !w->failed_errno)
@@ -394,6 +405,8 @@ static __attribute__((noinline)) void event_line(struct capture_reader *r, const
 {
     const char *sp = memchr(p, ' ', n);
     size_t kn = sp ? (size_t)(sp - p) : n;
+    if (kn == 0)
+        return; /* "#" or "# ...": no kind, so no event (no writer makes one) */
     char kind[64];
     snprintf(kind, sizeof(kind), "%.*s", (int)(kn < sizeof(kind) ? kn : sizeof(kind) - 1), p);
     char *detail = NULL;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # tests/fuzz/run.sh SECONDS TARGET... - run each libFuzzer target for a
-# bounded time, memparse seeded from the real fixtures. Exit non-zero on
+# bounded time, memparse seeded from the real fixtures, after replaying
+# the crashes kept in tests/fixtures/fuzz/TARGET-*. Exit non-zero on
 # the first crash; the reproducer is left in build/fuzz/.
 set -euo pipefail
 secs=${1:?seconds}
@@ -15,6 +16,12 @@ for t in "$@"; do
     if [ "$t" = capture ] && ls tests/fixtures/captures/*.rec >/dev/null 2>&1; then
         cp tests/fixtures/captures/*.rec "$corpus"/
     fi
+    # every crash found so far is replayed first: a fixed bug stays fixed
+    for crash in tests/fixtures/fuzz/"$t"-*; do
+        [ -e "$crash" ] || continue
+        echo "== fuzz_$t replays $crash"
+        build/fuzz/fuzz_"$t" "$crash" >/dev/null 2>&1 || { echo "fuzz_$t: $crash crashes again" >&2; exit 1; }
+    done
     echo "== fuzz_$t for ${secs}s"
     (cd build/fuzz && ./fuzz_"$t" -max_total_time="$secs" -max_len=262144 -print_final_stats=1 \
         "corpus_$t" 2>&1 | tail -n 12)

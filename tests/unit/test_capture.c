@@ -258,6 +258,27 @@ static void test_reader_headless_record(void **state)
     assert_true(g.times[0] > 6.999 && g.times[0] < 7.001);
 }
 
+/* A board that prints a line starting with '#' is not taken for an
+ * event: the writer escapes the '#', the reader gives the text back. A
+ * "#" line with no kind (the fuzzer made one) is no event either. */
+static void test_hash_lines(void **state)
+{
+    (void)state;
+    const char *raw = "#gap not an event\r\n" DUMP(32) "\r\n";
+    struct capture_writer *w;
+    assert_int_equal(capture_writer_open(path, "p", 0, &w, NULL), HW_OK);
+    capture_writer_bytes(w, 1, raw, strlen(raw));
+    capture_writer_event(w, 2, "gap", "a real one");
+    capture_writer_close(w, NULL);
+    const char *text = slurp();
+    assert_non_null(strstr(text, "+1.000 \\x23gap not an event\n"));
+    struct got g;
+    read_text(&g, text, 0);
+    assert_string_equal(g.log, "S E:gap:a real one@2.000 ");
+    read_text(&g, "+1.000 #\n+1.100 # spaced\n+1.200 #reset x\n", 0);
+    assert_string_equal(g.log, "E:reset:x@1.200 ");
+}
+
 /* What the writer wrote reads back as the same dumps as the raw bytes. */
 static void test_round_trip(void **state)
 {
@@ -290,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_reader_order_and_times),
         cmocka_unit_test(test_reader_sessions_one_clock),
         cmocka_unit_test(test_reader_headless_record),
+        cmocka_unit_test_setup_teardown(test_hash_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
