@@ -59,19 +59,20 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text
+UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text check
 test_deps_memparse := memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_metrics  := metrics blockmap snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
-test_deps_agreement := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util export_json json_text summary history text ui_stats fmt_ui
+test_deps_agreement := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util export_json json_text summary history text ui_stats fmt_ui verdict judge leak check
 test_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_transport := transport transport_serial transport_tty transport_exec transport_io util
 test_deps_heatmap  := heatmap blockmap snapshot metrics util
 test_deps_history  := history blockmap snapshot metrics util
 test_deps_fmt_ui   := fmt_ui fmt snapshot util
 test_deps_ui_stats := ui_stats fmt_ui fmt snapshot metrics blockmap util
-test_deps_json_text := json_text export_json summary memparse lines memline mapsym snapshot metrics blockmap util
+test_deps_json_text := json_text export_json summary memparse lines memline mapsym snapshot metrics blockmap util judge leak check stream fmt
+test_deps_check    := check judge leak summary blockmap snapshot metrics fmt util
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 

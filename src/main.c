@@ -4,6 +4,7 @@
 #include "analyze.h"
 #include "fmt.h"
 #include "hw.h"
+#include "judge.h"
 #include "live.h"
 #include "transport.h"
 #include "options.h"
@@ -11,6 +12,7 @@
 #include "replay.h"
 #include "stream.h"
 #include "util.h"
+#include "verdict.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -70,6 +72,39 @@ static struct sink *messages_sink(void)
     return s;
 }
 
+/* The run is over: say what the checks found, and whether they passed.
+ * rc is the run's own exit status; checks only matter when it is 0. */
+static int judged(const struct hw_options *o, struct judge *j, int rc)
+{
+    bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
+    struct verdict_opts v = {
+        .quiet = o->quiet,
+        .junit_path = o->junit_path,
+        /* workflow commands go where the run's own output is not */
+        .annotations = o->annotate ? (json_stdout ? stderr : stdout) : NULL,
+    };
+    struct hw_err err = {0};
+    if (rc == HW_EXIT_OK && verdict_finish(j, &v, &err) != HW_OK) {
+        report(&err);
+        rc = HW_EXIT_RUNTIME;
+    }
+    if (rc == HW_EXIT_OK && judge_failures(j))
+        rc = HW_EXIT_CHECK;
+    judge_free(j);
+    return rc;
+}
+
+/* Block ages cost a pass over every map's runs: live mode and the JSON
+ * show the suspects; a text summary shows them when a leak is checked. */
+static struct judge *new_judge(const struct hw_options *o)
+{
+    bool leak_check = false;
+    for (int i = 0; i < o->n_checks; i++)
+        leak_check = leak_check || o->checks[i].metric == CM_LEAK;
+    bool suspects = o->cmd == CMD_LIVE || o->json_path || leak_check;
+    return judge_new(o->checks, (size_t)o->n_checks, suspects);
+}
+
 static int run_analyze(const struct hw_options *o)
 {
     bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
@@ -81,12 +116,15 @@ static int run_analyze(const struct hw_options *o)
         .with_map = o->with_map,
         .per_dump = o->per_dump,
         .quiet = o->quiet || json_stdout,
+        .judge = new_judge(o),
     };
     struct hw_err err = {0};
-    if (analyze_run(&a, stdout, messages_sink(), &err) == HW_OK)
-        return HW_EXIT_OK;
-    report(&err);
-    return HW_EXIT_RUNTIME;
+    int rc = HW_EXIT_OK;
+    if (analyze_run(&a, stdout, messages_sink(), &err) != HW_OK) {
+        report(&err);
+        rc = HW_EXIT_RUNTIME;
+    }
+    return judged(o, a.judge, rc);
 }
 
 static int run_list(void)
@@ -138,6 +176,8 @@ static int run_live(const struct hw_options *o)
         .json_path = o->json_path,
         .with_map = o->with_map,
         .verbose = o->verbose,
+        .judge = new_judge(o),
+        .fail_fast = o->fail_fast,
     };
     bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
     l.tui = !o->no_tui && !json_stdout && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
@@ -154,7 +194,8 @@ static int run_live(const struct hw_options *o)
     struct hw_err err = {0};
     int rc = live_run(&l, messages_sink(), &err);
     if (rc == HW_OK)
-        return HW_EXIT_OK;
+        return judged(o, l.judge, HW_EXIT_OK);
+    judge_free(l.judge);
     report(&err);
     if (!l.port && (rc == HW_ENOENT || rc == HW_EARG)) {
         /* no board, or several: show the candidates; several is for the

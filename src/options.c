@@ -2,6 +2,7 @@
 /* options.c - getopt_long tables, defaults and validation; see options.h.
  * The help text here is checked against man/heapwatch.1 by the tests. */
 #include "options.h"
+#include "check.h"
 #include "hw.h"
 
 #include <getopt.h>
@@ -22,6 +23,10 @@ enum {
     OPT_NO_TUI,
     OPT_NO_COLOR,
     OPT_TIMEOUT,
+    OPT_CHECK,
+    OPT_FAIL_FAST,
+    OPT_JUNIT,
+    OPT_ANNOTATE,
 };
 
 /* Which commands take an option. An option of another command is a usage
@@ -61,6 +66,10 @@ static const struct spec {
     {{"dumps", no_argument, NULL, 'd'}, ANALYZE},
     {{"quiet", no_argument, NULL, 'q'}, ANALYZE},
     {{"verbose", no_argument, NULL, 'v'}, LIVE},
+    {{"check", required_argument, NULL, OPT_CHECK}, LIVE | ANALYZE},
+    {{"fail-fast", no_argument, NULL, OPT_FAIL_FAST}, LIVE},
+    {{"junit", required_argument, NULL, OPT_JUNIT}, LIVE | ANALYZE},
+    {{"annotate", no_argument, NULL, OPT_ANNOTATE}, LIVE | ANALYZE},
 };
 enum { N_SPECS = sizeof(specs) / sizeof(specs[0]) };
 
@@ -104,6 +113,14 @@ static void options_usage(FILE *f)
           "      --map               include block maps in the JSON\n"
           "  -d, --dumps             one line per dump in the summary\n"
           "  -q, --quiet             no summary text\n"
+          "\n"
+          "Checks (live and analyze):\n"
+          "      --check EXPR        fail (exit 3) unless EXPR holds, e.g. 'min_free>20K',\n"
+          "                          'leak<100/min', 'fragmentation<=50%'; repeatable\n"
+          "      --fail-fast         live: stop at the first check that has failed for good\n"
+          "      --junit FILE        write the checks' results as JUnit XML to FILE\n"
+          "      --annotate          GitHub Actions ::error lines for failed checks\n"
+          "                          (also when GITHUB_ACTIONS=true)\n"
           "\n"
           "  -v, --verbose           live: also show what the board prints between samples\n"
           "  -h, --help              show this help and exit\n"
@@ -221,6 +238,24 @@ static enum cli_status apply(struct hw_options *o, int c, const char *arg, const
     case 'v':
         o->verbose++;
         break;
+    case OPT_CHECK:
+        if (o->n_checks == HW_MAX_CHECKS)
+            return usage_error(o, "at most %d checks", HW_MAX_CHECKS);
+        if (check_parse(arg, &o->checks[o->n_checks], o->msg, sizeof(o->msg)) != HW_OK)
+            return CLI_EXIT_USAGE;
+        if (o->checks[o->n_checks].delta)
+            return usage_error(o, "check '%s': delta. checks are for heapwatch diff", arg);
+        o->n_checks++;
+        break;
+    case OPT_FAIL_FAST:
+        o->fail_fast = true;
+        break;
+    case OPT_JUNIT:
+        o->junit_path = arg;
+        break;
+    case OPT_ANNOTATE:
+        o->annotate = true;
+        break;
     default:
         return usage_error(o, "unknown option");
     }
@@ -237,6 +272,8 @@ static void defaults(struct hw_options *o)
     o->timeout_s = 5.0;
     const char *nc = getenv("NO_COLOR");
     o->no_color = nc && *nc;
+    const char *gh = getenv("GITHUB_ACTIONS");
+    o->annotate = gh && !strcmp(gh, "true");
 }
 
 static enum cli_status positional(struct hw_options *o, int argc, char **argv, int first)
@@ -373,5 +410,10 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
             return st;
     }
     enum cli_status st = positional(o, ac, av, optind);
-    return st == CLI_OK ? check_modes(o, given) : st;
+    if (st == CLI_OK)
+        st = check_modes(o, given);
+    if (st == CLI_OK && !o->n_checks && (o->fail_fast || o->junit_path))
+        return usage_error(o, "%s judges checks: give at least one --check",
+                           o->fail_fast ? "--fail-fast" : "--junit");
+    return st;
 }

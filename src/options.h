@@ -4,8 +4,12 @@
 #ifndef HW_OPTIONS_H
 #define HW_OPTIONS_H
 
+#include "check.h"
+
 #include <stdbool.h>
 #include <stdio.h>
+
+enum { HW_MAX_CHECKS = 32 };
 
 enum hw_command { CMD_LIVE, CMD_ANALYZE, CMD_LIST, CMD_REPLAY };
 
@@ -21,25 +25,30 @@ struct hw_options {
     const char *const *files; /* analyze/replay: FILE... (points into argv) */
     int n_files;
 
-    double interval_s;       /* -i; 1 */
-    long count;              /* -n; 0 = unlimited */
-    double duration_s;       /* --duration; 0 = unlimited */
-    int baud;                /* -b; 115200 */
-    int dtr, rts;            /* -1 leave, 0 off, 1 on */
-    bool gc;                 /* --gc */
-    bool no_map;             /* --no-map */
-    bool listen;             /* --listen */
-    bool interrupt;          /* !--no-interrupt */
-    double timeout_s;        /* --timeout; 5 */
-    const char *record_path; /* -r */
-    const char *json_path;   /* -j */
-    bool with_map;           /* --map */
-    bool no_tui;             /* --no-tui */
-    bool no_color;           /* --no-color or NO_COLOR */
-    bool per_dump;           /* analyze -d */
-    bool quiet;              /* -q */
-    int verbose;             /* -v */
-    char msg[256];           /* usage error text */
+    double interval_s;                  /* -i; 1 */
+    long count;                         /* -n; 0 = unlimited */
+    double duration_s;                  /* --duration; 0 = unlimited */
+    int baud;                           /* -b; 115200 */
+    int dtr, rts;                       /* -1 leave, 0 off, 1 on */
+    bool gc;                            /* --gc */
+    bool no_map;                        /* --no-map */
+    bool listen;                        /* --listen */
+    bool interrupt;                     /* !--no-interrupt */
+    double timeout_s;                   /* --timeout; 5 */
+    const char *record_path;            /* -r */
+    const char *json_path;              /* -j */
+    bool with_map;                      /* --map */
+    bool no_tui;                        /* --no-tui */
+    bool no_color;                      /* --no-color or NO_COLOR */
+    bool per_dump;                      /* analyze -d */
+    bool quiet;                         /* -q */
+    int verbose;                        /* -v */
+    struct check checks[HW_MAX_CHECKS]; /* --check, in order */
+    int n_checks;
+    bool fail_fast;         /* --fail-fast */
+    const char *junit_path; /* --junit */
+    bool annotate;          /* --annotate or GITHUB_ACTIONS=true */
+    char msg[256];          /* usage error text */
 };
 
 /* Parse argv into o (defaults first). */

@@ -260,6 +260,116 @@ static cJSON *summary_json(const struct summary *sum)
     return o;
 }
 
+/* ---- the judge's results ---- */
+
+static const char *const leak_states[] = {"unknown", "none", "grows"};
+
+/* "leak": the verdict, its slopes (bytes; ci the 95% half-width) and
+ * the sentence the text output shows. */
+static cJSON *leak_json(const struct judge *jd, int i)
+{
+    struct leak_verdict v;
+    char text[160];
+    judge_leak(jd, i, &v);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "verdict", leak_states[v.state]);
+    cJSON_AddStringToObject(o, "text", leak_describe(&v, false, text, sizeof(text)));
+    cJSON_AddNumberToObject(o, "points", (double)v.points);
+    cJSON_AddNumberToObject(o, "series", (double)v.series);
+    bool known = v.state != LEAK_UNKNOWN;
+    const struct {
+        const char *name;
+        bool has;
+        double v;
+    } f[] = {
+        {"bytes_per_min", known && v.has_per_min, v.per_min},
+        {"bytes_per_min_ci", known && v.has_per_min, v.per_min_ci},
+        {"bytes_per_sample", known, v.per_sample},
+        {"bytes_per_sample_ci", known, v.per_sample_ci},
+    };
+    for (size_t k = 0; k < ARRAY_LEN(f); k++) {
+        if (f[k].has)
+            cJSON_AddNumberToObject(o, f[k].name, round(f[k].v * 10.0) / 10.0);
+        else
+            cJSON_AddNullToObject(o, f[k].name);
+    }
+    return o;
+}
+
+enum { JSON_SUSPECTS = 20 };
+
+/* "suspects": how many, their bytes, the oldest JSON_SUSPECTS. */
+static cJSON *suspects_json(const struct judge *jd, int i)
+{
+    struct leak_suspect top[JSON_SUSPECTS];
+    uint64_t total;
+    size_t n = judge_suspects(jd, i, top, JSON_SUSPECTS, &total);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", (double)n);
+    cJSON_AddNumberToObject(o, "bytes", (double)total);
+    cJSON *list = cJSON_AddArrayToObject(o, "oldest");
+    for (size_t k = 0; k < n && k < JSON_SUSPECTS; k++) {
+        const struct leak_suspect *s = &top[k];
+        cJSON *e = cJSON_CreateObject();
+        char addr[24], type[2] = {s->type, 0};
+        snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)s->address);
+        cJSON_AddStringToObject(e, "address", addr);
+        cJSON_AddNumberToObject(e, "area", (double)s->area);
+        cJSON_AddNumberToObject(e, "block", (double)s->block);
+        cJSON_AddStringToObject(e, "type", type);
+        cJSON_AddNumberToObject(e, "blocks", (double)s->blocks);
+        cJSON_AddNumberToObject(e, "bytes", (double)s->bytes);
+        cJSON_AddNumberToObject(e, "since_seq", (double)s->born_seq);
+        cJSON_AddNumberToObject(e, "dumps", (double)s->samples);
+        if (s->age_s >= 0)
+            cJSON_AddNumberToObject(e, "age_s", round(s->age_s * 1000.0) / 1000.0);
+        else
+            cJSON_AddNullToObject(e, "age_s");
+        cJSON_AddItemToArray(list, e);
+    }
+    return o;
+}
+
+static cJSON *dump_json(const struct dump_ref *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "seq", (double)d->seq);
+    cJSON_AddNumberToObject(o, "source", d->source);
+    cJSON_AddNumberToObject(o, "line", (double)d->line);
+    if (d->has_time)
+        cJSON_AddNumberToObject(o, "time", d->time);
+    else
+        cJSON_AddNullToObject(o, "time");
+    return o;
+}
+
+/* "checks": one entry per check and source. */
+static cJSON *checks_json(const struct judge *jd)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int s = 0; s < judge_sources(jd); s++) {
+        for (size_t i = 0; i < judge_checks(jd); i++) {
+            struct check_result r;
+            judge_result(jd, s, i, &r);
+            cJSON *o = cJSON_CreateObject();
+            add_text(o, "expr", r.check->expr);
+            cJSON_AddNumberToObject(o, "source", s);
+            cJSON_AddStringToObject(o, "verdict", r.pass ? "pass" : "fail");
+            if (r.known)
+                cJSON_AddNumberToObject(o, "value", round4(r.value));
+            else
+                cJSON_AddNullToObject(o, "value");
+            add_text(o, "text", r.value_text);
+            if (r.has_dump)
+                cJSON_AddItemToObject(o, "dump", dump_json(&r.dump));
+            else
+                cJSON_AddNullToObject(o, "dump");
+            cJSON_AddItemToArray(a, o);
+        }
+    }
+    return a;
+}
+
 /* ---- the JSON sink: snapshots streamed one per line as they come, the
  * rest (sources, summary, events, probe) kept small until the end ---- */
 
@@ -275,8 +385,9 @@ struct json_sink {
     cJSON *events;  /* owned array */
     cJSON *probe;   /* owned object, or NULL before any PROBE item */
     bool has_probe;
-    struct hw_probe pr;    /* pr.code is not kept: it is in probe */
-    struct json_text text; /* the snapshot being written */
+    struct hw_probe pr;        /* pr.code is not kept: it is in probe */
+    struct json_text text;     /* the snapshot being written */
+    const struct judge *judge; /* borrowed; NULL: no leak or checks */
 };
 
 static void json_probe(struct json_sink *j, const struct hw_probe *p)
@@ -351,6 +462,12 @@ static int json_item(struct sink *sk, const struct hw_item *it, struct hw_err *e
         cJSON_AddItemToArray(j->sources, o);
         add_text(o, "name", it->name);
         cJSON_AddNumberToObject(o, "dumps", (double)j->source_dumps);
+        if (j->judge) { /* it has seen this END: the source is its last */
+            int i = judge_sources(j->judge) - 1;
+            cJSON_AddItemToObject(o, "leak", leak_json(j->judge, i));
+            if (judge_tracks_suspects(j->judge))
+                cJSON_AddItemToObject(o, "suspects", suspects_json(j->judge, i));
+        }
         break;
     }
     case HW_ITEM_SNAPSHOT:
@@ -393,6 +510,8 @@ static int json_close(struct sink *sk, struct hw_err *err)
     cJSON_AddItemToObject(tail, "events", j->events);
     if (j->probe)
         cJSON_AddItemToObject(tail, "probe", j->probe);
+    if (j->judge && judge_checks(j->judge))
+        cJSON_AddItemToObject(tail, "checks", checks_json(j->judge));
     j->sources = j->events = j->probe = NULL;
     char *text = cJSON_PrintUnformatted(tail); /* freed with cJSON_free */
     json_flush_text(j);
@@ -438,6 +557,11 @@ int export_json_open(const char *path, bool with_map, bool stream, struct sink *
             HW_JSON_SCHEMA);
     *out = &j->sink;
     return HW_OK;
+}
+
+void export_json_set_judge(struct sink *json, const struct judge *jd)
+{
+    ((struct json_sink *)json)->judge = jd;
 }
 
 int export_snapshot_file(FILE *f, const struct snapshot *s, bool with_map)

@@ -8,6 +8,7 @@
 #define HW_EXPORT_JSON_H
 
 #include "hw.h"
+#include "judge.h"
 #include "snapshot.h"
 #include "stream.h"
 
@@ -25,6 +26,10 @@
  * finishes the document. *out is NULL on failure ("cannot create X: ..."). */
 int export_json_open(const char *path, bool with_map, bool stream, struct sink **out,
                      struct hw_err *err);
+
+/* Add the judge's results (judge.h): each source's "leak" and
+ * "suspects", and "checks". j must outlive the sink; NULL is none. */
+void export_json_set_judge(struct sink *json, const struct judge *j);
 
 /* One snapshot as a standalone pretty-printed document (the UI's export
  * key). Returns HW_OK or HW_EIO. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* text.c - the text sink; see text.h. */
 #include "text.h"
+#include "verdict.h"
 #include "fmt.h"
 #include "summary.h"
 #include "util.h"
@@ -158,8 +159,11 @@ static void item(struct text_sink *t, const struct hw_item *it)
         break;
     case HW_ITEM_END:
         /* a file that could not be read at all has only its error to say */
-        if (!t->o.live && !t->o.quiet && !(it->msg && it->len == 0))
+        if (!t->o.live && !t->o.quiet && !(it->msg && it->len == 0)) {
             file_report(t->o.out, it->name, &t->file);
+            if (t->o.judge && t->file.snapshots > 1)
+                verdict_leak_lines(t->o.judge, judge_sources(t->o.judge) - 1, t->o.out);
+        }
         break;
     case HW_ITEM_PROBE:
         t->has_probe = true;

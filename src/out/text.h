@@ -6,6 +6,7 @@
 #ifndef HW_TEXT_H
 #define HW_TEXT_H
 
+#include "judge.h"
 #include "snapshot.h"
 #include "stream.h"
 
@@ -19,6 +20,7 @@ struct text_opts {
     bool listen;   /* live: the board is listened to, never written to */
     bool per_dump; /* analyze: a line per dump before each file's summary */
     bool quiet;    /* analyze: nothing but errors */
+    const struct judge *judge; /* analyze: its leak lines in each file's summary; may be NULL */
 };
 
 /* A text sink writing to o->out. An item fails with HW_EIO ("cannot write

@@ -12,6 +12,7 @@ int analyze_run(const struct analyze_opts *o, FILE *out, struct sink *messages, 
     struct stream st;
     stream_init(&st);
     stream_add(&st, messages, false);
+    stream_add(&st, judge_sink(o->judge), false);
     if (o->json_path) {
         struct sink *json;
         int rc = export_json_open(o->json_path, o->with_map, false, &json, err);
@@ -19,9 +20,11 @@ int analyze_run(const struct analyze_opts *o, FILE *out, struct sink *messages, 
             stream_close(&st, NULL);
             return rc;
         }
+        export_json_set_judge(json, o->judge);
         stream_add(&st, json, !!o->json_stdout);
     }
-    struct text_opts t = {.out = out, .per_dump = o->per_dump, .quiet = o->quiet};
+    struct text_opts t = {
+        .out = out, .per_dump = o->per_dump, .quiet = o->quiet, .judge = o->judge};
     stream_add(&st, text_sink_new(&t), true);
     int first = HW_OK;
     long seq = 0;

@@ -5,6 +5,7 @@
 #define HW_ANALYZE_H
 
 #include "hw.h"
+#include "judge.h"
 #include "stream.h"
 
 #include <stdbool.h>
@@ -18,6 +19,7 @@ struct analyze_opts {
     bool with_map;         /* block maps in the JSON */
     bool per_dump;         /* one text line per dump */
     bool quiet;            /* no text summary */
+    struct judge *judge;   /* the checks and leaks: its sink goes first; the caller's */
 };
 
 /* Run the analysis: text to out, messages (a file that cannot be read, as

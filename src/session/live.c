@@ -254,6 +254,11 @@ static void on_sample(const struct snapshot *s, void *ctx)
     stream_snapshot(&l->st, s);
     if (l->smp.gc_step == GC_AFTER)
         gc_result(l, s);
+    struct check_result r;
+    if (l->o->fail_fast && !l->stop && judge_failed_early(l->o->judge, &r)) {
+        say(l, HW_OK, "stopping at the first failed check (--fail-fast): %s", r.check->expr);
+        l->stop = true;
+    }
 }
 
 /* ---- calibration ---- */
@@ -1102,12 +1107,14 @@ static int wire(struct live *l, struct hw_err *err)
     if (rc)
         return rc;
     stream_add(&l->st, capture_writer_sink(l->w), false);
+    stream_add(&l->st, judge_sink(o->judge), false);
     bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
     if (o->json_path) {
         struct sink *json;
         rc = export_json_open(o->json_path, o->with_map, true, &json, err);
         if (rc)
             return rc;
+        export_json_set_judge(json, o->judge);
         stream_add(&l->st, json, json_stdout);
     }
     if (o->tui) {
@@ -1118,7 +1125,7 @@ static int wire(struct live *l, struct hw_err *err)
             tui_set_recording(l->tui, o->record_path);
         stream_add(&l->st, tui_sink(l->tui), false);
     } else if (!json_stdout) {
-        struct text_opts t = {.out = stdout, .live = true, .listen = o->listen};
+        struct text_opts t = {.out = stdout, .live = true, .listen = o->listen, .judge = o->judge};
         stream_add(&l->st, text_sink_new(&t), true);
     }
     return HW_OK;

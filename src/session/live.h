@@ -6,6 +6,7 @@
 #define HW_LIVE_H
 
 #include "hw.h"
+#include "judge.h"
 #include "stream.h"
 #include "transport.h"
 #include "ui.h"
@@ -30,6 +31,8 @@ struct live_opts {
     bool tui;                /* the full-screen UI instead of sample lines */
     struct ui_opts ui;
     int verbose;
+    struct judge *judge; /* the checks and leaks: its sink goes first; the caller's */
+    bool fail_fast;      /* stop when a check has failed for good */
 };
 
 /* Run until count/duration is reached, q, or SIGINT/SIGTERM/SIGHUP, or
