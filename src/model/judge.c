@@ -122,11 +122,26 @@ static bool figure(const struct summary *sum, enum check_metric m, double *v)
     return false;
 }
 
+/* The leak rate a check judges, so far; false while there is too little
+ * data to say (that is no failure yet). */
+static bool running_leak(const struct source *src, const struct check *c, double *v)
+{
+    struct leak_verdict lv;
+    leak_result(&src->leak, &lv);
+    if (lv.state == LEAK_UNKNOWN || (c->rate == CR_MIN && !lv.has_per_min))
+        return false;
+    *v = leak_rate(&lv, c->rate == CR_SAMPLE);
+    return true;
+}
+
 static void track_checks(struct judge *j, struct source *src, const struct snapshot *s)
 {
     for (size_t i = 0; i < j->n_checks; i++) {
         double v;
-        if (j->checks[i].metric == CM_LEAK || !figure(&src->sum, j->checks[i].metric, &v))
+        bool known = j->checks[i].metric == CM_LEAK
+                         ? running_leak(src, &j->checks[i], &v)
+                         : figure(&src->sum, j->checks[i].metric, &v);
+        if (!known)
             continue;
         struct check_state *cs = &src->cs[i];
         bool fails = !check_holds(&j->checks[i], v);

@@ -8,8 +8,9 @@
  * A check on a figure of the summary (min_free, peak_used, ...) is
  * judged on its final value; where it failed is the first dump from
  * which the running value failed and stayed failing (for min_free>20K:
- * the first dump with 20K or less free). A leak check is judged on the
- * slope at the end. A figure no dump had fails its check, saying so.
+ * the first dump with 20K or less free). A leak check is judged the same
+ * way on the leak rate (leak.h), once there are enough points to give
+ * one. A figure no dump had fails its check, saying so.
  *
  * Ownership: the judge is the wiring's; stream_close() does not free it
  * (the sinks closed after it still read it): judge_free() after. Pure:
