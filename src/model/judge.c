@@ -138,9 +138,8 @@ static void track_checks(struct judge *j, struct source *src, const struct snaps
 {
     for (size_t i = 0; i < j->n_checks; i++) {
         double v;
-        bool known = j->checks[i].metric == CM_LEAK
-                         ? running_leak(src, &j->checks[i], &v)
-                         : figure(&src->sum, j->checks[i].metric, &v);
+        bool known = j->checks[i].metric == CM_LEAK ? running_leak(src, &j->checks[i], &v)
+                                                    : figure(&src->sum, j->checks[i].metric, &v);
         if (!known)
             continue;
         struct check_state *cs = &src->cs[i];

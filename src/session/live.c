@@ -1123,6 +1123,7 @@ static int wire(struct live *l, struct hw_err *err)
             return hw_err_set(err, HW_EIO, "cannot use this terminal for the full-screen UI");
         if (o->record_path)
             tui_set_recording(l->tui, o->record_path);
+        tui_set_judge(l->tui, o->judge);
         stream_add(&l->st, tui_sink(l->tui), false);
     } else if (!json_stdout) {
         struct text_opts t = {.out = stdout, .live = true, .listen = o->listen, .judge = o->judge};

@@ -26,6 +26,7 @@ struct tui {
     char message[256];
     char log[MESSAGES][256]; /* repeated on stderr by tui_close() */
     int n_log;
+    const struct judge *judge; /* borrowed; NULL: no leak row */
 };
 
 static const struct sink_ops tui_ops;
@@ -99,6 +100,10 @@ static int tui_item(struct sink *s, const struct hw_item *it, struct hw_err *err
     switch (it->kind) {
     case HW_ITEM_SNAPSHOT:
         tui_push(t, it->snap);
+        if (t->judge && judge_sources(t->judge)) { /* it has seen this snapshot */
+            judge_leak(t->judge, judge_sources(t->judge) - 1, &t->v.leak);
+            t->v.has_leak = true;
+        }
         break;
     case HW_ITEM_EVENT:
         /* a disconnect or a reset breaks the trends and the block ages */
@@ -127,6 +132,11 @@ static int tui_sink_close(struct sink *s, struct hw_err *err)
 }
 
 static const struct sink_ops tui_ops = {tui_item, tui_sink_close};
+
+void tui_set_judge(struct tui *t, const struct judge *j)
+{
+    t->judge = j;
+}
 
 struct sink *tui_sink(struct tui *t)
 {

@@ -13,6 +13,7 @@
 
 #include "history.h"
 #include "hw.h"
+#include "judge.h"
 #include "stream.h"
 #include "ui.h"
 
@@ -37,6 +38,9 @@ struct sink *tui_sink(struct tui *t);
 void tui_set_link(struct tui *t, enum ui_link link, const char *detail);
 void tui_set_paused(struct tui *t, bool paused);
 void tui_set_recording(struct tui *t, const char *path); /* NULL: not recording */
+/* The leak row of the stats panel from j (judge.h), added to the stream
+ * before the UI's sink; j must outlive t. */
+void tui_set_judge(struct tui *t, const struct judge *j);
 void tui_set_gc(struct tui *t, const struct ui_gc_compare *g);
 /* Replay: position, count, playing, speed (1 = real time), and the time
  * of the position shown. */

@@ -7,6 +7,7 @@
 #ifndef HW_UI_H
 #define HW_UI_H
 
+#include "leak.h"
 #include "heatmap.h"
 #include "history.h"
 #include "snapshot.h"
@@ -43,6 +44,8 @@ struct view {
     double last_sample_age;     /* seconds since the last sample, -1 none */
     bool has_probe;
     long probe_bytes; /* what one sample leaves on the heap */
+    bool has_leak;
+    struct leak_verdict leak; /* the session's leak verdict so far (leak.h) */
     bool paused;
     bool recording;
     const char *record_path; /* when recording */

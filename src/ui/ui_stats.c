@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "fmt_ui.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,6 +159,34 @@ static void stats_map(struct ui_stats *st, const struct snapshot *s)
     }
 }
 
+/* "leaks 312 ± 20 B/min" (bad), "none (0 ± 12 B/min)" (ok), "? 2 of 4
+ * collections" (dim): the heap after collections, as leak.h fits it. */
+static void leak_row(struct ui_stats *st, const struct leak_verdict *lv)
+{
+    enum { CAP = 64 };
+    char w[CAP], c[CAP];
+    bool min = lv->has_per_min;
+    double b = min ? lv->per_min : lv->per_sample, ci = min ? lv->per_min_ci : lv->per_sample_ci;
+    const char *unit = min ? "B/min" : "B/sample";
+    const char *pm = st->utf8 ? "\u00b1" : "+-";
+    int prio = st->wide ? 3 : 5;
+    switch (lv->state) {
+    case LEAK_GROWS:
+        snprintf(w, CAP, "leaks %.0f %s %.0f %s", b, pm, ci, unit);
+        snprintf(c, CAP, "+%.0f %s", b, unit);
+        srow_forms(st, prio, "leak", UI_TONE_BAD, w, c);
+        break;
+    case LEAK_NONE:
+        snprintf(w, CAP, "none (%.0f %s %.0f %s)", fabs(b) < 0.5 ? 0 : b, pm, ci, unit);
+        srow_forms(st, prio, "leak", UI_TONE_OK, w, "none");
+        break;
+    case LEAK_UNKNOWN:
+        snprintf(w, CAP, "? (%ld of %d collections)", lv->points, LEAK_MIN_POINTS);
+        srow_forms(st, prio, "leak", UI_TONE_DIM, w, "?");
+        break;
+    }
+}
+
 static void stats_board(struct ui_stats *st, const struct view *v, const struct snapshot *s,
                         size_t area)
 {
@@ -170,6 +199,8 @@ static void stats_board(struct ui_stats *st, const struct view *v, const struct 
         r->bar = st->wide && s->has_stack_limit ? frac_of(s->stack_used, s->stack_limit) : -1;
         r->bar_tone = UI_TONE_CHART;
     }
+    if (v->has_leak)
+        leak_row(st, &v->leak);
     if (v->has_probe) {
         snprintf(w, sizeof(w), "%ld B/sample", v->probe_bytes);
         snprintf(c, sizeof(c), "%ld B", v->probe_bytes);

@@ -108,6 +108,35 @@ static void test_stats_wide(void **state)
 
 /* A dump with the GC totals and no block map (old firmware, --no-map):
  * the panel says there is no map, and nothing about it being complete. */
+/* The leak row: the verdict's words, its tone, a short form when narrow. */
+static void test_stats_leak(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    build(&s, "T=..L===......D=S.h.", true);
+    struct view v = {.has_leak = true, .last_sample_age = -1};
+    v.leak = (struct leak_verdict){
+        .state = LEAK_GROWS, .points = 14, .has_per_min = true, .per_min = 312.4, .per_min_ci = 20};
+    static struct ui_stats st;
+    ui_stats_fill(&st, &v, &s, 44, 50, false);
+    assert_string_equal(find_row(&st, "leak")->value, "leaks 312 +- 20 B/min");
+    assert_int_equal(find_row(&st, "leak")->tone, UI_TONE_BAD);
+    ui_stats_fill(&st, &v, &s, 18, 50, false);
+    assert_string_equal(find_row(&st, "leak")->value, "+312 B/min");
+    v.leak.state = LEAK_NONE;
+    v.leak.per_min = 0.2;
+    ui_stats_fill(&st, &v, &s, 44, 50, true);
+    assert_string_equal(find_row(&st, "leak")->value, "none (0 \u00b1 20 B/min)");
+    assert_int_equal(find_row(&st, "leak")->tone, UI_TONE_OK);
+    v.leak = (struct leak_verdict){.state = LEAK_UNKNOWN, .points = 2};
+    ui_stats_fill(&st, &v, &s, 44, 50, false);
+    assert_string_equal(find_row(&st, "leak")->value, "? (2 of 4 collections)");
+    v.has_leak = false;
+    ui_stats_fill(&st, &v, &s, 44, 50, false);
+    assert_string_equal(find_row(&st, "leak")->value, "<missing>");
+    snapshot_fini(&s);
+}
+
 static void test_stats_no_map(void **state)
 {
     (void)state;
@@ -232,9 +261,9 @@ static void test_stats_empty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stats_compact), cmocka_unit_test(test_stats_wide),
-        cmocka_unit_test(test_stats_no_map),  cmocka_unit_test(test_stats_rows_fit),
-        cmocka_unit_test(test_stats_empty),
+        cmocka_unit_test(test_stats_compact),  cmocka_unit_test(test_stats_wide),
+        cmocka_unit_test(test_stats_leak),     cmocka_unit_test(test_stats_no_map),
+        cmocka_unit_test(test_stats_rows_fit), cmocka_unit_test(test_stats_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
