@@ -257,7 +257,7 @@ static enum cli_status diff_operand(struct hw_options *o, int side, const char *
         if (!strcmp(at + 1, "last"))
             seq = DIFF_SEQ_LAST;
         else if (strspn(at + 1, "0123456789") == strlen(at + 1) &&
-                 !parse_long(at + 1, 0, 1000000000000L, &seq))
+                 !parse_long(at + 1, 0, 1000000000L, &seq))
             return usage_error(o, "dump number too large in '%s'", arg);
         if (seq != DIFF_SEQ_ALL)
             len = (size_t)(at - arg);
