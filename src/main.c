@@ -2,6 +2,7 @@
 /* main.c - picks the command, and is the only place that turns status
  * codes into messages on stderr and exit statuses. */
 #include "analyze.h"
+#include "diff_cmd.h"
 #include "fmt.h"
 #include "hw.h"
 #include "judge.h"
@@ -217,6 +218,20 @@ static int run_replay(const struct hw_options *o)
     return rc == HW_EARG ? HW_EXIT_USAGE : HW_EXIT_RUNTIME;
 }
 
+static int run_diff(const struct hw_options *o)
+{
+    struct diff_opts d = {
+        .path = {o->diff_files[0], o->diff_files[1]},
+        .seq = {o->diff_seq[0], o->diff_seq[1]},
+        .json_path = o->json_path,
+    };
+    struct hw_err err = {0};
+    if (diff_run(&d, stdout, &err) == HW_OK)
+        return HW_EXIT_OK;
+    report(&err);
+    return HW_EXIT_RUNTIME;
+}
+
 int main(int argc, char **argv)
 {
     struct hw_options o;
@@ -240,6 +255,8 @@ int main(int argc, char **argv)
         return run_live(&o);
     case CMD_REPLAY:
         return run_replay(&o);
+    case CMD_DIFF:
+        return run_diff(&o);
     }
     return HW_EXIT_USAGE;
 }

@@ -3,6 +3,7 @@
  * The help text here is checked against man/heapwatch.1 by the tests. */
 #include "options.h"
 #include "check.h"
+#include "diff_cmd.h"
 #include "hw.h"
 
 #include <getopt.h>
@@ -37,7 +38,8 @@ enum {
     ANALYZE = 1u << CMD_ANALYZE,
     LIST = 1u << CMD_LIST,
     REPLAY = 1u << CMD_REPLAY,
-    ALL = LIVE | ANALYZE | LIST | REPLAY,
+    DIFF = 1u << CMD_DIFF,
+    ALL = LIVE | ANALYZE | LIST | REPLAY | DIFF,
     NOT_LISTEN = 1u << 8,
 };
 
@@ -59,7 +61,7 @@ static const struct spec {
     {{"no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT}, LIVE | NOT_LISTEN},
     {{"timeout", required_argument, NULL, OPT_TIMEOUT}, LIVE},
     {{"record", required_argument, NULL, 'r'}, LIVE},
-    {{"json", required_argument, NULL, 'j'}, LIVE | ANALYZE},
+    {{"json", required_argument, NULL, 'j'}, LIVE | ANALYZE | DIFF},
     {{"map", no_argument, NULL, OPT_MAP}, LIVE | ANALYZE},
     {{"no-tui", no_argument, NULL, OPT_NO_TUI}, LIVE},
     {{"no-color", no_argument, NULL, OPT_NO_COLOR}, LIVE | REPLAY},
@@ -74,10 +76,8 @@ static const struct spec {
 enum { N_SPECS = sizeof(specs) / sizeof(specs[0]) };
 
 static const char *const cmd_names[] = {
-    [CMD_LIVE] = "live mode",
-    [CMD_ANALYZE] = "analyze",
-    [CMD_LIST] = "list",
-    [CMD_REPLAY] = "replay",
+    [CMD_LIVE] = "live mode", [CMD_ANALYZE] = "analyze", [CMD_LIST] = "list",
+    [CMD_REPLAY] = "replay",  [CMD_DIFF] = "diff",
 };
 
 static void options_usage(FILE *f)
@@ -85,6 +85,7 @@ static void options_usage(FILE *f)
     fputs("Usage: heapwatch [OPTIONS] [PORT]          watch a board's heap live\n"
           "       heapwatch analyze [OPTIONS] FILE...  summarise captured mem_info output\n"
           "       heapwatch replay FILE                the live UI over a capture\n"
+          "       heapwatch diff [OPTIONS] A B         compare two captures, or two dumps\n"
           "       heapwatch list                       list serial ports, boards first\n"
           "\n"
           "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
@@ -121,6 +122,10 @@ static void options_usage(FILE *f)
           "      --junit FILE        write the checks' results as JUnit XML to FILE\n"
           "      --annotate          GitHub Actions ::error lines for failed checks\n"
           "                          (also when GITHUB_ACTIONS=true)\n"
+          "\n"
+          "Diff options (A and B: a capture FILE, or one dump of it, FILE@SEQ or FILE@last,\n"
+          "SEQ as analyze -d numbers it):\n"
+          "  -j, --json FILE         write the comparison as JSON to FILE (- for stdout)\n"
           "\n"
           "  -v, --verbose           live: also show what the board prints between samples\n"
           "  -h, --help              show this help and exit\n"
@@ -276,6 +281,55 @@ static void defaults(struct hw_options *o)
     o->annotate = gh && !strcmp(gh, "true");
 }
 
+/* "FILE@SEQ" or "FILE@last": one dump of FILE; anything else is the
+ * whole capture FILE. The last '@' counts, so a directory with '@' in
+ * its name still works; a file whose own name ends in "@3" cannot be
+ * named as a whole capture (a documented limit). */
+static enum cli_status diff_operand(struct hw_options *o, int side, const char *arg)
+{
+    const char *at = strrchr(arg, '@');
+    long seq = DIFF_SEQ_ALL;
+    size_t len = strlen(arg);
+    if (at && at > arg && at[1]) {
+        if (!strcmp(at + 1, "last"))
+            seq = DIFF_SEQ_LAST;
+        else if (strspn(at + 1, "0123456789") == strlen(at + 1) &&
+                 !parse_long(at + 1, 0, 1000000000L, &seq))
+            return usage_error(o, "dump number too large in '%s'", arg);
+        if (seq != DIFF_SEQ_ALL)
+            len = (size_t)(at - arg);
+    }
+    if (len >= sizeof(o->diff_path[side]))
+        return usage_error(o, "file name too long: '%.40s...'", arg);
+    memcpy(o->diff_path[side], arg, len);
+    o->diff_path[side][len] = '\0';
+    o->diff_files[side] = o->diff_path[side];
+    o->diff_seq[side] = seq;
+    return CLI_OK;
+}
+
+/* diff A B: two captures, or two dumps; never one of each (a dump's
+ * figures and a capture's summary are not the same figures). */
+static enum cli_status diff_operands(struct hw_options *o, int n, char **args)
+{
+    if (n != 2)
+        return usage_error(o, "diff takes two captures or two dumps, A and B (%d given)", n);
+    for (int i = 0; i < 2; i++) {
+        enum cli_status st = diff_operand(o, i, args[i]);
+        if (st != CLI_OK)
+            return st;
+    }
+    if ((o->diff_seq[0] == DIFF_SEQ_ALL) != (o->diff_seq[1] == DIFF_SEQ_ALL))
+        return usage_error(o,
+                           "diff compares two captures or two dumps, not one of each ('%s', '%s')",
+                           args[0], args[1]);
+    if (!strcmp(o->diff_path[0], "-") && !strcmp(o->diff_path[1], "-"))
+        return usage_error(o, "standard input can be read once: A and B cannot both be -");
+    o->files = o->diff_files;
+    o->n_files = 2;
+    return CLI_OK;
+}
+
 static enum cli_status positional(struct hw_options *o, int argc, char **argv, int first)
 {
     int n = argc - first;
@@ -302,6 +356,8 @@ static enum cli_status positional(struct hw_options *o, int argc, char **argv, i
         o->files = (const char *const *)(argv + first);
         o->n_files = 1;
         break;
+    case CMD_DIFF:
+        return diff_operands(o, n, argv + first);
     }
     return CLI_OK;
 }
@@ -352,11 +408,8 @@ static int subcommand(int argc, char **argv, struct hw_options *o, bool *help)
     static const struct {
         const char *name;
         enum hw_command cmd;
-    } cmds[] = {{"analyze", CMD_ANALYZE},
-                {"analyse", CMD_ANALYZE},
-                {"list", CMD_LIST},
-                {"replay", CMD_REPLAY},
-                {"help", CMD_LIVE}};
+    } cmds[] = {{"analyze", CMD_ANALYZE}, {"analyse", CMD_ANALYZE}, {"list", CMD_LIST},
+                {"replay", CMD_REPLAY},   {"diff", CMD_DIFF},       {"help", CMD_LIVE}};
     *help = false;
     for (size_t i = 0; argc > 1 && i < ARRAY_LEN(cmds); i++) {
         if (!strcmp(argv[1], cmds[i].name)) {

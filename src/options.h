@@ -6,12 +6,13 @@
 
 #include "check.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 enum { HW_MAX_CHECKS = 32 };
 
-enum hw_command { CMD_LIVE, CMD_ANALYZE, CMD_LIST, CMD_REPLAY };
+enum hw_command { CMD_LIVE, CMD_ANALYZE, CMD_LIST, CMD_REPLAY, CMD_DIFF };
 
 enum cli_status {
     CLI_OK,         /* run the command */
@@ -22,8 +23,12 @@ enum cli_status {
 struct hw_options {
     enum hw_command cmd;
     const char *port;         /* live: PORT or NULL (auto) */
-    const char *const *files; /* analyze/replay: FILE... (points into argv) */
+    const char *const *files; /* analyze/replay/diff: FILE... (diff: the files of A and B) */
     int n_files;
+    /* diff: A and B, each a capture or one dump of one ("FILE@SEQ") */
+    char diff_path[2][PATH_MAX]; /* the file of each; diff_files points to them */
+    const char *diff_files[2];
+    long diff_seq[2]; /* DIFF_SEQ_ALL, DIFF_SEQ_LAST or a dump's seq (diff_cmd.h) */
 
     double interval_s;                  /* -i; 1 */
     long count;                         /* -n; 0 = unlimited */

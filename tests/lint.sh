@@ -5,7 +5,7 @@
 #  - every option of `BIN --help` is in man/heapwatch.1 (escaped as \-\-name),
 #    with the same short form and argument, and the same default; and every
 #    option the OPTIONS section documents is in --help;
-#  - every JSON key src/out/export_json.c and src/out/json_text.c write, every problem/check name of
+#  - every JSON key src/out/export_json.c, src/out/json_text.c and src/out/diff_json.c write, every problem/check name of
 #    src/model/snapshot.c and every exit status of src/base/hw.h is documented;
 #  - make headercheck passes.
 # Prints PASS/FAIL lines and "N passed, M failed"; exit 1 if anything failed.
@@ -158,7 +158,7 @@ fi
 # ---- JSON schema, problem names, exit statuses
 man_section 'JSON OUTPUT' | man_text >"$TMP/json.txt"
 {
-    grep -oE '(Add[A-Za-z]*ToObject|add_u64|add_or_null)\([a-z_>-]+, "[a-z_]+"' src/out/export_json.c |
+    grep -ohE '(Add[A-Za-z]*ToObject|add_[a-z0-9_]+)\([a-z_>-]+, "[a-z_]+"' src/out/export_json.c src/out/diff_json.c |
         sed -E 's/.*"([a-z_]+)"$/\1/'
     grep -ohE '\\"[a-z_]+\\":' src/out/export_json.c src/out/json_text.c | tr -d '\\":'
 } | sort -u >"$TMP/json.keys"
@@ -169,7 +169,7 @@ done <"$TMP/json.keys"
 if [ "$(wc -l <"$TMP/json.keys")" -ge 40 ] && [ -z "$bad" ]; then
     pass json-keys-documented
 else
-    fail json-keys-documented "keys of src/out/export_json.c missing from JSON OUTPUT:${bad:- (found only $(wc -l <"$TMP/json.keys") keys)}"
+    fail json-keys-documented "keys of src/out/export_json.c or diff_json.c missing from JSON OUTPUT:${bad:- (found only $(wc -l <"$TMP/json.keys") keys)}"
 fi
 
 sed -n '/_names\[SNAP_N_/,/};/p' src/model/snapshot.c | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u >"$TMP/names"

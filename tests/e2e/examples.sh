@@ -23,6 +23,9 @@ cp "$FIX/rp2_v1.23plus_4.txt" "$WD/capture.log"
 cp "$FIX/unix_unknown-2024-09_2.txt" "$WD/log.txt"
 cp "$FIX/esp32_v1.23plus_3.txt" "$WD/a.log"
 cp "$FIX/trezor_unknown-2025-03_1.txt" "$WD/b.log"
+# diff's before and after: one program's dumps under two firmware versions
+cp "$FIX/unix_v1.8-generated_1.txt" "$WD/before.log"
+cp "$FIX/unix_v1.29.0-preview-generated_1.txt" "$WD/after.log"
 BINDIR=$TMP/bin
 mkdir -p "$BINDIR"
 ln -s "$BIN" "$BINDIR/heapwatch"
@@ -120,7 +123,7 @@ run_example() {
         expect_status 0 "$name" -- env -C "$WD" sh -c "$cmd"
         return
     fi
-    if [[ $cmd != *analyze* && $cmd != *--no-tui* && $cmd != jq* ]]; then
+    if [[ $cmd != *analyze* && $cmd != *"heapwatch diff "* && $cmd != *--no-tui* && $cmd != jq* ]]; then
         in_tmux "$name" "$cmd"
         return
     fi

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* diff_text.h - a diff (diff.h) as text for people: both sides' figures
+ * and their deltas in heapwatch's units, allocations per type, free runs
+ * by length, and for two dumps of one heap the change map. */
+#ifndef HW_DIFF_TEXT_H
+#define HW_DIFF_TEXT_H
+
+#include "diff.h"
+#include "hw.h"
+
+#include <stdio.h>
+
+/* Write d to out; src[0] and src[1] name sides A and B. HW_OK, or HW_EIO
+ * ("cannot write standard output: ...") when out failed. */
+int diff_text_write(FILE *out, const struct diff *d, const struct diff_source src[2],
+                    struct hw_err *err);
+
+/* A delta for people, signed: +1.2K, -340, +0, +1.5pp (a fraction's
+ * change in percentage points), +2.0s; "-" when unknown. Into buf[cap]. */
+char *diff_text_delta(char *buf, size_t cap, enum diff_unit unit, bool known, double delta);
+
+#endif
