@@ -224,10 +224,13 @@ static int run_diff(const struct hw_options *o)
         .path = {o->diff_files[0], o->diff_files[1]},
         .seq = {o->diff_seq[0], o->diff_seq[1]},
         .json_path = o->json_path,
+        .checks = o->checks,
+        .n_checks = (size_t)o->n_checks,
+        .quiet = o->quiet,
     };
     struct hw_err err = {0};
     if (diff_run(&d, stdout, &err) == HW_OK)
-        return HW_EXIT_OK;
+        return d.failures ? HW_EXIT_CHECK : HW_EXIT_OK;
     report(&err);
     return HW_EXIT_RUNTIME;
 }

@@ -66,9 +66,9 @@ static const struct spec {
     {{"no-tui", no_argument, NULL, OPT_NO_TUI}, LIVE},
     {{"no-color", no_argument, NULL, OPT_NO_COLOR}, LIVE | REPLAY},
     {{"dumps", no_argument, NULL, 'd'}, ANALYZE},
-    {{"quiet", no_argument, NULL, 'q'}, ANALYZE},
+    {{"quiet", no_argument, NULL, 'q'}, ANALYZE | DIFF},
     {{"verbose", no_argument, NULL, 'v'}, LIVE},
-    {{"check", required_argument, NULL, OPT_CHECK}, LIVE | ANALYZE},
+    {{"check", required_argument, NULL, OPT_CHECK}, LIVE | ANALYZE | DIFF},
     {{"fail-fast", no_argument, NULL, OPT_FAIL_FAST}, LIVE},
     {{"junit", required_argument, NULL, OPT_JUNIT}, LIVE | ANALYZE},
     {{"annotate", no_argument, NULL, OPT_ANNOTATE}, LIVE | ANALYZE},
@@ -115,7 +115,7 @@ static void options_usage(FILE *f)
           "  -d, --dumps             one line per dump in the summary\n"
           "  -q, --quiet             no summary text\n"
           "\n"
-          "Checks (live and analyze):\n"
+          "Checks (live and analyze; diff takes delta. checks, -q quiets its text):\n"
           "      --check EXPR        fail (exit 3) unless EXPR holds, e.g. 'min_free>20K',\n"
           "                          'leak<100/min', 'fragmentation<=50%'; repeatable\n"
           "      --fail-fast         live: stop at the first check that has failed for good\n"
@@ -248,8 +248,17 @@ static enum cli_status apply(struct hw_options *o, int c, const char *arg, const
             return usage_error(o, "at most %d checks", HW_MAX_CHECKS);
         if (check_parse(arg, &o->checks[o->n_checks], o->msg, sizeof(o->msg)) != HW_OK)
             return CLI_EXIT_USAGE;
-        if (o->checks[o->n_checks].delta)
-            return usage_error(o, "check '%s': delta. checks are for heapwatch diff", arg);
+        if (o->checks[o->n_checks].delta != (o->cmd == CMD_DIFF))
+            return usage_error(o,
+                               o->cmd == CMD_DIFF
+                                   ? "check '%s': diff checks a delta (delta.peak_used<=2K)"
+                                   : "check '%s': delta. checks are for heapwatch diff",
+                               arg);
+        if (o->cmd == CMD_DIFF && o->checks[o->n_checks].metric == CM_LEAK)
+            return usage_error(o,
+                               "check '%s': diff does not fit leaks; check leak on each "
+                               "capture with analyze",
+                               arg);
         o->n_checks++;
         break;
     case OPT_FAIL_FAST:

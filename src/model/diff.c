@@ -327,3 +327,21 @@ bool diff_metric(const struct diff *d, const char *name, double *a, double *b, d
         *delta = vb - va;
     return true;
 }
+
+bool diff_check_metric(const struct diff *d, const struct check *c, double *a, double *b,
+                       double *delta)
+{
+    /* by enum check_metric: for captures, for dumps */
+    static const char *const names[CM_N][2] = {
+        [CM_MIN_FREE] = {"min_free", "free_bytes"},
+        [CM_PEAK_USED] = {"peak_used", "used_bytes"},
+        [CM_LARGEST_FREE] = {"min_largest_free_bytes", "largest_free_bytes"},
+        [CM_FRAGMENTATION] = {"max_fragmentation", "fragmentation"},
+        [CM_INCONSISTENT] = {"inconsistent", NULL},
+        [CM_INCOMPLETE] = {"incomplete", NULL},
+        [CM_SAMPLES] = {"snapshots", NULL},
+    };
+    bool dumps = diff_find(d, "free_bytes") != NULL;
+    const char *name = c->metric < CM_N ? names[c->metric][dumps] : NULL;
+    return name && diff_metric(d, name, a, b, delta);
+}

@@ -8,6 +8,7 @@
 #ifndef HW_DIFF_H
 #define HW_DIFF_H
 
+#include "check.h"
 #include "snapshot.h"
 #include "summary.h"
 
@@ -96,6 +97,12 @@ const struct diff_metric *diff_find(const struct diff *d, const char *name);
  * false when the name is unknown or a side lacks the figure. Any of the
  * pointers may be NULL. */
 bool diff_metric(const struct diff *d, const char *name, double *a, double *b, double *delta);
+/* The figure a delta check (check.h) names, as diff_metric(): for two
+ * captures their summaries' (largest_free: min_largest_free_bytes,
+ * fragmentation: max_fragmentation, samples: snapshots), for two dumps
+ * the dumps' (min_free: free_bytes, peak_used: used_bytes, ...). */
+bool diff_check_metric(const struct diff *d, const struct check *c, double *a, double *b,
+                       double *delta);
 
 /* The change map's symbol of a block allocated (or not: 0) in A with
  * type index ta (metrics_head_index) and in B with tb; unknown if either

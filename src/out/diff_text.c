@@ -223,3 +223,28 @@ int diff_text_write(FILE *out, const struct diff *d, const struct diff_source sr
                           strerror(errno ? errno : EIO));
     return HW_OK;
 }
+
+size_t diff_text_checks(FILE *f, const struct diff *d, const struct check *c, size_t n, bool quiet)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a, b, delta;
+        char va[32], vb[32], vd[32];
+        bool known = diff_check_metric(d, &c[i], &a, &b, &delta);
+        bool pass = known && check_holds(&c[i], delta);
+        failed += !pass;
+        if (pass && quiet)
+            continue;
+        if (!known) {
+            fprintf(f, "heapwatch: check failed: %s: unknown (a side lacks the figure)\n",
+                    c[i].expr);
+            continue;
+        }
+        check_format(&c[i], delta, vd, sizeof(vd));
+        fprintf(f, "heapwatch: check %s: %s: %s%s (A %s, B %s)\n", pass ? "passed" : "failed",
+                c[i].expr, delta > 0 ? "+" : "", vd, check_format(&c[i], a, va, sizeof(va)),
+                check_format(&c[i], b, vb, sizeof(vb)));
+    }
+    fflush(f);
+    return failed;
+}

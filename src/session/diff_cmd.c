@@ -94,12 +94,12 @@ static int write_out(const struct diff_opts *o, const struct diff *d, const stru
         if (rc)
             return rc;
     }
-    if (json_stdout)
+    if (json_stdout || o->quiet)
         return HW_OK;
     return diff_text_write(out, d, src, err);
 }
 
-int diff_run(const struct diff_opts *o, FILE *out, struct hw_err *err)
+int diff_run(struct diff_opts *o, FILE *out, struct hw_err *err)
 {
     struct side_sink side[2];
     int rc = read_side(o->path[0], o->seq[0], &side[0], err);
@@ -118,6 +118,8 @@ int diff_run(const struct diff_opts *o, FILE *out, struct hw_err *err)
         else
             diff_snapshots(&d, &side[0].keep, &side[1].keep);
         rc = write_out(o, &d, src, out, err);
+        if (rc == HW_OK)
+            o->failures = diff_text_checks(stderr, &d, o->checks, o->n_checks, o->quiet);
         diff_fini(&d);
     }
     snapshot_fini(&side[0].keep);

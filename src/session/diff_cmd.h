@@ -5,6 +5,7 @@
 #ifndef HW_DIFF_CMD_H
 #define HW_DIFF_CMD_H
 
+#include "check.h"
 #include "hw.h"
 
 #include <stdbool.h>
@@ -15,14 +16,18 @@
 enum { DIFF_SEQ_ALL = -1, DIFF_SEQ_LAST = -2 };
 
 struct diff_opts {
-    const char *path[2];   /* A and B ("-" = standard input, one side at most) */
-    long seq[2];           /* DIFF_SEQ_ALL (both) or a dump each: DIFF_SEQ_LAST or a seq */
-    const char *json_path; /* NULL: no JSON; "-": stdout, instead of the text */
+    const char *path[2];        /* A and B ("-" = standard input, one side at most) */
+    long seq[2];                /* DIFF_SEQ_ALL (both) or a dump each: DIFF_SEQ_LAST or a seq */
+    const char *json_path;      /* NULL: no JSON; "-": stdout, instead of the text */
+    const struct check *checks; /* delta checks, judged after the output */
+    size_t n_checks;
+    bool quiet;      /* -q: no text, and only the failed checks' lines */
+    size_t failures; /* out: checks that failed */
 };
 
 /* Read both sides and write the comparison: text to out unless the JSON
  * goes to standard output. HW_OK, or the first error with err filled
  * ("cannot open X: ...", "X has no dump #7 (...)"), to be said once. */
-int diff_run(const struct diff_opts *o, FILE *out, struct hw_err *err);
+int diff_run(struct diff_opts *o, FILE *out, struct hw_err *err);
 
 #endif

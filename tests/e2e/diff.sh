@@ -228,4 +228,21 @@ expect_status 0 stdin-side-dump -- sh -c "\"$BIN\" diff --json - -- -@1 \"$REC@1
 jq_check stdin-side-dump-zero "$TMP/stdin-side-dump.out" "standard input's dump #1 is not the file's" \
     '.a.name == "(stdin)" and ([.metrics[] | .delta] | all(. == 0)) and .blocks.changed == 0'
 
+# ---- delta checks: the leak fails a bound on peak_used's growth (exit 3,
+# one line with the delta and both sides), the same capture twice passes
+expect_status 3 delta-check-fails -- "$BIN" diff -q --check 'delta.peak_used<=2K' \
+    --check 'delta.min_free>=-1M' "$S" "$L"
+if [ ! -s "$TMP/delta-check-fails.out" ] && [ "$(wc -l <"$TMP/delta-check-fails.err")" -eq 1 ] &&
+    grep -qE '^heapwatch: check failed: delta.peak_used<=2K: \+[0-9.]+K \(A [0-9.]+K, B [0-9.]+K\)$' \
+        "$TMP/delta-check-fails.err"; then
+    pass delta-check-line
+else
+    fail delta-check-line "want one 'check failed: delta.peak_used<=2K: +N (A x, B y)' line and no text (-q)"
+    show_log "$TMP/delta-check-fails.err"
+fi
+expect_status 0 delta-check-passes -- "$BIN" diff --check 'delta.peak_used<=0' --check 'delta.samples==0' "$L" "$L"
+assert delta-check-passes-lines [ "$(grep -c '^heapwatch: check passed: ' "$TMP/delta-check-passes.err")" -eq 2 ]
+expect_status 2 delta-check-plain-metric -- "$BIN" diff --check 'peak_used<=2K' "$S" "$L"
+expect_status 2 delta-check-leak -- "$BIN" diff --check 'delta.leak<1/min' "$S" "$L"
+
 hw_finish
