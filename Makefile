@@ -59,7 +59,7 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text
+UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text report
 test_deps_memparse := memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_metrics  := metrics blockmap snapshot util
 test_deps_repl     := repl util
@@ -72,6 +72,7 @@ test_deps_history  := history blockmap snapshot metrics util
 test_deps_fmt_ui   := fmt_ui fmt snapshot util
 test_deps_ui_stats := ui_stats fmt_ui fmt snapshot metrics blockmap util
 test_deps_json_text := json_text export_json summary memparse lines memline mapsym snapshot metrics blockmap util
+test_deps_report   := report report_html svg html trend advice text heatmap stream summary snapshot metrics blockmap fmt util
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
