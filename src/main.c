@@ -9,6 +9,8 @@
 #include "options.h"
 #include "paths.h"
 #include "replay.h"
+#include "report.h"
+#include "report_cmd.h"
 #include "stream.h"
 #include "util.h"
 
@@ -34,12 +36,13 @@ static void report(const struct hw_err *e)
  * (a usage error: the command line is what is wrong). */
 static int check_paths(const struct hw_options *o)
 {
-    struct path_use uses[2 + 64];
+    struct path_use uses[3 + 64];
     size_t n = 0;
-    uses[n++] = (struct path_use){o->json_path, "--json", true};
-    uses[n++] = (struct path_use){o->record_path, "--record", false};
+    uses[n++] = (struct path_use){o->json_path, "--json", "{\"heapwatch\":", "JSON"};
+    uses[n++] = (struct path_use){o->output_path, "--output", REPORT_MAGIC, "an HTML report"};
+    uses[n++] = (struct path_use){o->record_path, "--record", NULL, NULL};
     for (int i = 0; i < o->n_files && n < ARRAY_LEN(uses); i++)
-        uses[n++] = (struct path_use){o->files[i], NULL, false};
+        uses[n++] = (struct path_use){o->files[i], NULL, NULL, NULL};
     struct hw_err err = {0};
     if (paths_check(uses, n, &err) == HW_OK)
         return HW_OK;
@@ -84,6 +87,20 @@ static int run_analyze(const struct hw_options *o)
     };
     struct hw_err err = {0};
     if (analyze_run(&a, stdout, messages_sink(), &err) == HW_OK)
+        return HW_EXIT_OK;
+    report(&err);
+    return HW_EXIT_RUNTIME;
+}
+
+static int run_report(const struct hw_options *o)
+{
+    struct report_cmd_opts r = {
+        .files = o->files,
+        .n_files = o->n_files,
+        .report = {.path = o->output_path, .at = o->at, .n_at = (size_t)o->n_at},
+    };
+    struct hw_err err = {0};
+    if (report_cmd_run(&r, messages_sink(), &err) == HW_OK)
         return HW_EXIT_OK;
     report(&err);
     return HW_EXIT_RUNTIME;
@@ -199,6 +216,8 @@ int main(int argc, char **argv)
         return run_live(&o);
     case CMD_REPLAY:
         return run_replay(&o);
+    case CMD_REPORT:
+        return run_report(&o);
     }
     return HW_EXIT_USAGE;
 }

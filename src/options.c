@@ -22,6 +22,7 @@ enum {
     OPT_NO_TUI,
     OPT_NO_COLOR,
     OPT_TIMEOUT,
+    OPT_AT,
 };
 
 /* Which commands take an option. An option of another command is a usage
@@ -32,7 +33,8 @@ enum {
     ANALYZE = 1u << CMD_ANALYZE,
     LIST = 1u << CMD_LIST,
     REPLAY = 1u << CMD_REPLAY,
-    ALL = LIVE | ANALYZE | LIST | REPLAY,
+    REPORT = 1u << CMD_REPORT,
+    ALL = LIVE | ANALYZE | LIST | REPLAY | REPORT,
     NOT_LISTEN = 1u << 8,
 };
 
@@ -61,14 +63,14 @@ static const struct spec {
     {{"dumps", no_argument, NULL, 'd'}, ANALYZE},
     {{"quiet", no_argument, NULL, 'q'}, ANALYZE},
     {{"verbose", no_argument, NULL, 'v'}, LIVE},
+    {{"output", required_argument, NULL, 'o'}, REPORT},
+    {{"at", required_argument, NULL, OPT_AT}, REPORT},
 };
 enum { N_SPECS = sizeof(specs) / sizeof(specs[0]) };
 
 static const char *const cmd_names[] = {
-    [CMD_LIVE] = "live mode",
-    [CMD_ANALYZE] = "analyze",
-    [CMD_LIST] = "list",
-    [CMD_REPLAY] = "replay",
+    [CMD_LIVE] = "live mode", [CMD_ANALYZE] = "analyze", [CMD_LIST] = "list",
+    [CMD_REPLAY] = "replay",  [CMD_REPORT] = "report",
 };
 
 static void options_usage(FILE *f)
@@ -76,6 +78,7 @@ static void options_usage(FILE *f)
     fputs("Usage: heapwatch [OPTIONS] [PORT]          watch a board's heap live\n"
           "       heapwatch analyze [OPTIONS] FILE...  summarise captured mem_info output\n"
           "       heapwatch replay FILE                the live UI over a capture\n"
+          "       heapwatch report FILE... -o FILE     an HTML report of captured output\n"
           "       heapwatch list                       list serial ports, boards first\n"
           "\n"
           "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
@@ -104,6 +107,10 @@ static void options_usage(FILE *f)
           "      --map               include block maps in the JSON\n"
           "  -d, --dumps             one line per dump in the summary\n"
           "  -q, --quiet             no summary text\n"
+          "\n"
+          "Report options:\n"
+          "  -o, --output FILE       write the HTML report to FILE (required; - for stdout)\n"
+          "      --at SEQ            also draw dump number SEQ (repeatable)\n"
           "\n"
           "  -v, --verbose           live: also show what the board prints between samples\n"
           "  -h, --help              show this help and exit\n"
@@ -153,6 +160,21 @@ static int parse_onoff(const char *s)
     if (!strcmp(s, "off") || !strcmp(s, "0"))
         return 0;
     return -2;
+}
+
+/* --at SEQ: a dump's number as analyze -d and the JSON "seq" show it. */
+static enum cli_status add_at(struct hw_options *o, const char *arg)
+{
+    long v;
+    if (!parse_long(arg, 0, 1000000000000L, &v))
+        return usage_error(o, "invalid dump number '%s' for --at (0, 1, 2...)", arg);
+    for (int i = 0; i < o->n_at; i++)
+        if (o->at[i] == v)
+            return CLI_OK;
+    if (o->n_at == OPT_MAX_AT)
+        return usage_error(o, "--at may be given at most %d times", OPT_MAX_AT);
+    o->at[o->n_at++] = v;
+    return CLI_OK;
 }
 
 static enum cli_status apply(struct hw_options *o, int c, const char *arg, const char *name)
@@ -221,6 +243,11 @@ static enum cli_status apply(struct hw_options *o, int c, const char *arg, const
     case 'v':
         o->verbose++;
         break;
+    case 'o':
+        o->output_path = arg;
+        break;
+    case OPT_AT:
+        return add_at(o, arg);
     default:
         return usage_error(o, "unknown option");
     }
@@ -264,6 +291,14 @@ static enum cli_status positional(struct hw_options *o, int argc, char **argv, i
             return usage_error(o, "replay takes one FILE");
         o->files = (const char *const *)(argv + first);
         o->n_files = 1;
+        break;
+    case CMD_REPORT:
+        if (n < 1)
+            return usage_error(o, "report needs at least one FILE (- for standard input)");
+        if (!o->output_path)
+            return usage_error(o, "report needs -o FILE, the HTML file to write");
+        o->files = (const char *const *)(argv + first);
+        o->n_files = n;
         break;
     }
     return CLI_OK;
@@ -315,11 +350,8 @@ static int subcommand(int argc, char **argv, struct hw_options *o, bool *help)
     static const struct {
         const char *name;
         enum hw_command cmd;
-    } cmds[] = {{"analyze", CMD_ANALYZE},
-                {"analyse", CMD_ANALYZE},
-                {"list", CMD_LIST},
-                {"replay", CMD_REPLAY},
-                {"help", CMD_LIVE}};
+    } cmds[] = {{"analyze", CMD_ANALYZE}, {"analyse", CMD_ANALYZE}, {"list", CMD_LIST},
+                {"replay", CMD_REPLAY},   {"report", CMD_REPORT},   {"help", CMD_LIVE}};
     *help = false;
     for (size_t i = 0; argc > 1 && i < ARRAY_LEN(cmds); i++) {
         if (!strcmp(argv[1], cmds[i].name)) {
@@ -351,7 +383,7 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
     int c, idx = 0;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(ac, av, "hVi:n:b:r:j:dqv", long_opts, &idx)) != -1) {
+    while ((c = getopt_long(ac, av, "hVi:n:b:r:j:dqvo:", long_opts, &idx)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return CLI_EXIT_OK;
@@ -363,7 +395,7 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
         if (c == '?' || c == ':') {
             if (optopt && optopt < 256 && (optopt != '?'))
                 return usage_error(o, "option -%c %s", optopt,
-                                   strchr("inbrj", optopt) ? "needs an argument" : "is not known");
+                                   strchr("inbrjo", optopt) ? "needs an argument" : "is not known");
             return usage_error(o, "unknown or incomplete option '%s'", av[optind - 1]);
         }
         size_t i = spec_of(c);

@@ -7,7 +7,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum hw_command { CMD_LIVE, CMD_ANALYZE, CMD_LIST, CMD_REPLAY };
+enum hw_command { CMD_LIVE, CMD_ANALYZE, CMD_LIST, CMD_REPLAY, CMD_REPORT };
+
+/* --at may be given this many times. */
+enum { OPT_MAX_AT = 64 };
 
 enum cli_status {
     CLI_OK,         /* run the command */
@@ -18,7 +21,7 @@ enum cli_status {
 struct hw_options {
     enum hw_command cmd;
     const char *port;         /* live: PORT or NULL (auto) */
-    const char *const *files; /* analyze/replay: FILE... (points into argv) */
+    const char *const *files; /* analyze/replay/report: FILE... (points into argv) */
     int n_files;
 
     double interval_s;       /* -i; 1 */
@@ -39,7 +42,10 @@ struct hw_options {
     bool per_dump;           /* analyze -d */
     bool quiet;              /* -q */
     int verbose;             /* -v */
-    char msg[256];           /* usage error text */
+    const char *output_path; /* report -o */
+    long at[OPT_MAX_AT];     /* report --at SEQ, in the order given, no repeats */
+    int n_at;
+    char msg[256]; /* usage error text */
 };
 
 /* Parse argv into o (defaults first). */
