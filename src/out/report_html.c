@@ -10,9 +10,11 @@
 #include "svg.h"
 #include "text.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Inline on purpose: the file must open from a CI artifact store, offline,
  * with nothing else beside it. Print keeps the colours and never cuts a
@@ -99,17 +101,30 @@ void report_html_table_start(struct html_buf *b)
                  "<th>incomplete</th><th>inconsistent</th></tr></thead><tbody>\n");
 }
 
+/* A double as the JSON writes it, so a reader parses the same text in
+ * both: cJSON prints 15 digits, and 17 only when the 15 read back further
+ * than an epsilon away (its compare_double). */
+static const char *json_double(char *buf, size_t cap, double v)
+{
+    snprintf(buf, cap, "%1.15g", v);
+    double back = strtod(buf, NULL), big = fabs(back) > fabs(v) ? fabs(back) : fabs(v);
+    if (fabs(back - v) > big * DBL_EPSILON)
+        snprintf(buf, cap, "%1.17g", v);
+    return buf;
+}
+
 static void td_span(struct html_buf *b, const struct summary *s)
 {
-    char d[24];
+    char d[24], t0[32], t1[32];
     if (!s->has_time) {
         html_puts(b, "<td data-metric=\"first_time\" data-value=\"null\">-</td>");
         return;
     }
     html_printf(b,
-                "<td data-metric=\"first_time\" data-value=\"%.17g\" data-last-metric="
-                "\"last_time\" data-last-value=\"%.17g\">%s</td>",
-                s->first_time, s->last_time,
+                "<td data-metric=\"first_time\" data-value=\"%s\" data-last-metric="
+                "\"last_time\" data-last-value=\"%s\">%s</td>",
+                json_double(t0, sizeof(t0), s->first_time),
+                json_double(t1, sizeof(t1), s->last_time),
                 fmt_duration(d, sizeof(d), s->last_time - s->first_time));
 }
 
