@@ -11,6 +11,8 @@
 #include "options.h"
 #include "paths.h"
 #include "replay.h"
+#include "report.h"
+#include "report_cmd.h"
 #include "stream.h"
 #include "util.h"
 #include "verdict.h"
@@ -37,12 +39,13 @@ static void report(const struct hw_err *e)
  * (a usage error: the command line is what is wrong). */
 static int check_paths(const struct hw_options *o)
 {
-    struct path_use uses[2 + 64];
+    struct path_use uses[3 + 64];
     size_t n = 0;
-    uses[n++] = (struct path_use){o->json_path, "--json", true};
-    uses[n++] = (struct path_use){o->record_path, "--record", false};
+    uses[n++] = (struct path_use){o->json_path, "--json", "{\"heapwatch\":", "JSON"};
+    uses[n++] = (struct path_use){o->output_path, "--output", REPORT_MAGIC, "an HTML report"};
+    uses[n++] = (struct path_use){o->record_path, "--record", NULL, NULL};
     for (int i = 0; i < o->n_files && n < ARRAY_LEN(uses); i++)
-        uses[n++] = (struct path_use){o->files[i], NULL, false};
+        uses[n++] = (struct path_use){o->files[i], NULL, NULL, NULL};
     struct hw_err err = {0};
     if (paths_check(uses, n, &err) == HW_OK)
         return HW_OK;
@@ -102,7 +105,7 @@ static struct judge *new_judge(const struct hw_options *o)
     bool leak_check = false;
     for (int i = 0; i < o->n_checks; i++)
         leak_check = leak_check || o->checks[i].metric == CM_LEAK;
-    bool suspects = o->cmd == CMD_LIVE || o->json_path || leak_check;
+    bool suspects = o->cmd == CMD_LIVE || o->cmd == CMD_REPORT || o->json_path || leak_check;
     return judge_new(o->checks, (size_t)o->n_checks, suspects);
 }
 
@@ -126,6 +129,24 @@ static int run_analyze(const struct hw_options *o)
         rc = HW_EXIT_RUNTIME;
     }
     return judged(o, a.judge, rc);
+}
+
+static int run_report(const struct hw_options *o)
+{
+    struct report_cmd_opts r = {
+        .files = o->files,
+        .n_files = o->n_files,
+        .report = {.path = o->output_path, .at = o->at, .n_at = (size_t)o->n_at},
+    };
+    struct judge *j = new_judge(o);
+    r.judge = j;
+    struct hw_err err = {0};
+    int rc = HW_EXIT_OK;
+    if (report_cmd_run(&r, messages_sink(), &err) != HW_OK) {
+        report(&err);
+        rc = HW_EXIT_RUNTIME;
+    }
+    return judged(o, j, rc);
 }
 
 static int run_list(void)
@@ -260,6 +281,8 @@ int main(int argc, char **argv)
         return run_replay(&o);
     case CMD_DIFF:
         return run_diff(&o);
+    case CMD_REPORT:
+        return run_report(&o);
     }
     return HW_EXIT_USAGE;
 }

@@ -28,6 +28,7 @@ enum {
     OPT_FAIL_FAST,
     OPT_JUNIT,
     OPT_ANNOTATE,
+    OPT_AT,
 };
 
 /* Which commands take an option. An option of another command is a usage
@@ -39,7 +40,8 @@ enum {
     LIST = 1u << CMD_LIST,
     REPLAY = 1u << CMD_REPLAY,
     DIFF = 1u << CMD_DIFF,
-    ALL = LIVE | ANALYZE | LIST | REPLAY | DIFF,
+    REPORT = 1u << CMD_REPORT,
+    ALL = LIVE | ANALYZE | LIST | REPLAY | DIFF | REPORT,
     NOT_LISTEN = 1u << 8,
 };
 
@@ -68,16 +70,18 @@ static const struct spec {
     {{"dumps", no_argument, NULL, 'd'}, ANALYZE},
     {{"quiet", no_argument, NULL, 'q'}, ANALYZE | DIFF},
     {{"verbose", no_argument, NULL, 'v'}, LIVE},
-    {{"check", required_argument, NULL, OPT_CHECK}, LIVE | ANALYZE | DIFF},
+    {{"check", required_argument, NULL, OPT_CHECK}, LIVE | ANALYZE | DIFF | REPORT},
     {{"fail-fast", no_argument, NULL, OPT_FAIL_FAST}, LIVE},
     {{"junit", required_argument, NULL, OPT_JUNIT}, LIVE | ANALYZE},
     {{"annotate", no_argument, NULL, OPT_ANNOTATE}, LIVE | ANALYZE},
+    {{"output", required_argument, NULL, 'o'}, REPORT},
+    {{"at", required_argument, NULL, OPT_AT}, REPORT},
 };
 enum { N_SPECS = sizeof(specs) / sizeof(specs[0]) };
 
 static const char *const cmd_names[] = {
     [CMD_LIVE] = "live mode", [CMD_ANALYZE] = "analyze", [CMD_LIST] = "list",
-    [CMD_REPLAY] = "replay",  [CMD_DIFF] = "diff",
+    [CMD_REPLAY] = "replay",  [CMD_DIFF] = "diff",       [CMD_REPORT] = "report",
 };
 
 static void options_usage(FILE *f)
@@ -86,6 +90,7 @@ static void options_usage(FILE *f)
           "       heapwatch analyze [OPTIONS] FILE...  summarise captured mem_info output\n"
           "       heapwatch replay FILE                the live UI over a capture\n"
           "       heapwatch diff [OPTIONS] A B         compare two captures, or two dumps\n"
+          "       heapwatch report FILE... -o FILE     an HTML report of captured output\n"
           "       heapwatch list                       list serial ports, boards first\n"
           "\n"
           "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
@@ -126,6 +131,10 @@ static void options_usage(FILE *f)
           "Diff options (A and B: a capture FILE, or one dump of it, FILE@SEQ or FILE@last,\n"
           "SEQ as analyze -d numbers it):\n"
           "  -j, --json FILE         write the comparison as JSON to FILE (- for stdout)\n"
+          "\n"
+          "Report options:\n"
+          "  -o, --output FILE       write the HTML report to FILE (required; - for stdout)\n"
+          "      --at SEQ            also draw dump number SEQ (repeatable)\n"
           "\n"
           "  -v, --verbose           live: also show what the board prints between samples\n"
           "  -h, --help              show this help and exit\n"
@@ -175,6 +184,21 @@ static int parse_onoff(const char *s)
     if (!strcmp(s, "off") || !strcmp(s, "0"))
         return 0;
     return -2;
+}
+
+/* --at SEQ: a dump's number as analyze -d and the JSON "seq" show it. */
+static enum cli_status add_at(struct hw_options *o, const char *arg)
+{
+    long v;
+    if (!parse_long(arg, 0, 1000000000000L, &v))
+        return usage_error(o, "invalid dump number '%s' for --at (0, 1, 2...)", arg);
+    for (int i = 0; i < o->n_at; i++)
+        if (o->at[i] == v)
+            return CLI_OK;
+    if (o->n_at == OPT_MAX_AT)
+        return usage_error(o, "--at may be given at most %d times", OPT_MAX_AT);
+    o->at[o->n_at++] = v;
+    return CLI_OK;
 }
 
 static enum cli_status apply(struct hw_options *o, int c, const char *arg, const char *name)
@@ -270,6 +294,11 @@ static enum cli_status apply(struct hw_options *o, int c, const char *arg, const
     case OPT_ANNOTATE:
         o->annotate = true;
         break;
+    case 'o':
+        o->output_path = arg;
+        break;
+    case OPT_AT:
+        return add_at(o, arg);
     default:
         return usage_error(o, "unknown option");
     }
@@ -367,6 +396,14 @@ static enum cli_status positional(struct hw_options *o, int argc, char **argv, i
         break;
     case CMD_DIFF:
         return diff_operands(o, n, argv + first);
+    case CMD_REPORT:
+        if (n < 1)
+            return usage_error(o, "report needs at least one FILE (- for standard input)");
+        if (!o->output_path)
+            return usage_error(o, "report needs -o FILE, the HTML file to write");
+        o->files = (const char *const *)(argv + first);
+        o->n_files = n;
+        break;
     }
     return CLI_OK;
 }
@@ -418,7 +455,8 @@ static int subcommand(int argc, char **argv, struct hw_options *o, bool *help)
         const char *name;
         enum hw_command cmd;
     } cmds[] = {{"analyze", CMD_ANALYZE}, {"analyse", CMD_ANALYZE}, {"list", CMD_LIST},
-                {"replay", CMD_REPLAY},   {"diff", CMD_DIFF},       {"help", CMD_LIVE}};
+                {"replay", CMD_REPLAY},   {"diff", CMD_DIFF},       {"report", CMD_REPORT},
+                {"help", CMD_LIVE}};
     *help = false;
     for (size_t i = 0; argc > 1 && i < ARRAY_LEN(cmds); i++) {
         if (!strcmp(argv[1], cmds[i].name)) {
@@ -450,7 +488,7 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
     int c, idx = 0;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(ac, av, "hVi:n:b:r:j:dqv", long_opts, &idx)) != -1) {
+    while ((c = getopt_long(ac, av, "hVi:n:b:r:j:dqvo:", long_opts, &idx)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return CLI_EXIT_OK;
@@ -462,7 +500,7 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
         if (c == '?' || c == ':') {
             if (optopt && optopt < 256 && (optopt != '?'))
                 return usage_error(o, "option -%c %s", optopt,
-                                   strchr("inbrj", optopt) ? "needs an argument" : "is not known");
+                                   strchr("inbrjo", optopt) ? "needs an argument" : "is not known");
             return usage_error(o, "unknown or incomplete option '%s'", av[optind - 1]);
         }
         size_t i = spec_of(c);

@@ -12,7 +12,10 @@
 
 enum { HW_MAX_CHECKS = 32 };
 
-enum hw_command { CMD_LIVE, CMD_ANALYZE, CMD_LIST, CMD_REPLAY, CMD_DIFF };
+enum hw_command { CMD_LIVE, CMD_ANALYZE, CMD_LIST, CMD_REPLAY, CMD_DIFF, CMD_REPORT };
+
+/* --at may be given this many times. */
+enum { OPT_MAX_AT = 64 };
 
 enum cli_status {
     CLI_OK,         /* run the command */
@@ -23,7 +26,7 @@ enum cli_status {
 struct hw_options {
     enum hw_command cmd;
     const char *port;         /* live: PORT or NULL (auto) */
-    const char *const *files; /* analyze/replay/diff: FILE... (diff: the files of A and B) */
+    const char *const *files; /* analyze/replay/report/diff: FILE... (diff: the files of A and B) */
     int n_files;
     /* diff: A and B, each a capture or one dump of one ("FILE@SEQ") */
     char diff_path[2][PATH_MAX]; /* the file of each; diff_files points to them */
@@ -50,10 +53,13 @@ struct hw_options {
     int verbose;                        /* -v */
     struct check checks[HW_MAX_CHECKS]; /* --check, in order */
     int n_checks;
-    bool fail_fast;         /* --fail-fast */
-    const char *junit_path; /* --junit */
-    bool annotate;          /* --annotate or GITHUB_ACTIONS=true */
-    char msg[256];          /* usage error text */
+    bool fail_fast;          /* --fail-fast */
+    const char *junit_path;  /* --junit */
+    bool annotate;           /* --annotate or GITHUB_ACTIONS=true */
+    const char *output_path; /* report -o */
+    long at[OPT_MAX_AT];     /* report --at SEQ, in the order given, no repeats */
+    int n_at;
+    char msg[256]; /* usage error text */
 };
 
 /* Parse argv into o (defaults first). */

@@ -35,9 +35,9 @@ static bool same_file(const char *a, const char *b)
     return strcmp(ra, rb) == 0;
 }
 
-/* An existing regular file with content that heapwatch did not write as
- * JSON: {"heapwatch":{"version":... is how every document starts. */
-static bool foreign_file(const char *path)
+/* An existing regular file with content that heapwatch did not write:
+ * it does not start with magic ({"heapwatch": for JSON). */
+static bool foreign_file(const char *path, const char *magic)
 {
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
@@ -45,11 +45,13 @@ static bool foreign_file(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    static const char magic[] = "{\"heapwatch\":";
-    char head[sizeof(magic) - 1];
-    ssize_t n = read(fd, head, sizeof(head));
+    size_t len = strlen(magic);
+    char head[64];
+    if (len > sizeof(head))
+        len = sizeof(head);
+    ssize_t n = read(fd, head, len);
     close(fd);
-    return n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(head)) != 0;
+    return n != (ssize_t)len || memcmp(head, magic, len) != 0;
 }
 
 static int clash(const struct path_use *out, const struct path_use *other, struct hw_err *err)
@@ -77,11 +79,11 @@ int paths_check(const struct path_use *uses, size_t n, struct hw_err *err)
                 (!u->option || j < i))
                 return clash(o, u, err);
         }
-        if (o->replaces && foreign_file(o->path)) {
+        if (o->magic && foreign_file(o->path, o->magic)) {
             hw_err_set(err, HW_EARG,
-                       "refusing to replace %s with JSON: it is not a heapwatch "
-                       "JSON file",
-                       o->path);
+                       "refusing to replace %s with %s: it is not a heapwatch "
+                       "%s file",
+                       o->path, o->kind, strncmp(o->kind, "an ", 3) ? o->kind : o->kind + 3);
             hw_err_hint(err, "%s takes the next word as its file; for standard output use %s -",
                         o->option, o->option);
             return HW_EARG;

@@ -26,19 +26,24 @@ int analyze_run(const struct analyze_opts *o, FILE *out, struct sink *messages, 
     struct text_opts t = {
         .out = out, .per_dump = o->per_dump, .quiet = o->quiet, .judge = o->judge};
     stream_add(&st, text_sink_new(&t), true);
+    return analyze_feed(o->files, o->n_files, &st, err);
+}
+
+int analyze_feed(const char *const *files, int n_files, struct stream *st, struct hw_err *err)
+{
     int first = HW_OK;
     long seq = 0;
-    for (int i = 0; i < o->n_files && !st.failed; i++) {
+    for (int i = 0; i < n_files && !st->failed; i++) {
         struct hw_err e = {0};
-        int rc = capture_read(o->files[i], i, &seq, &st, &e);
+        int rc = capture_read(files[i], i, &seq, st, &e);
         if (rc && first == HW_OK) {
             first = rc;
             *err = e; /* said as it happened: only the exit status is left */
         }
     }
     struct hw_err e = {0};
-    int rc = stream_close(&st, &e);
-    if (rc && (first == HW_OK || st.failed)) {
+    int rc = stream_close(st, &e);
+    if (rc && (first == HW_OK || st->failed)) {
         first = rc;
         *err = e;
     }

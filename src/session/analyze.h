@@ -28,4 +28,9 @@ struct analyze_opts {
  * said when it was already shown). */
 int analyze_run(const struct analyze_opts *o, FILE *out, struct sink *messages, struct hw_err *err);
 
+/* Read files in order into st (seq numbers running on across them), then
+ * close it: what every offline command does once its sinks are wired.
+ * Returns HW_OK or the first error, as analyze_run. */
+int analyze_feed(const char *const *files, int n_files, struct stream *st, struct hw_err *err);
+
 #endif

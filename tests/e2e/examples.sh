@@ -123,6 +123,16 @@ run_example() {
         expect_status 0 "$name" -- env -C "$WD" sh -c "$cmd"
         return
     fi
+    if [[ $cmd == "heapwatch report "* ]]; then
+        # a file, not a screen: the report it names, written whole
+        local out
+        out=$(sed -E 's/.*-o +([^ ]+).*/\1/' <<<"$cmd")
+        rm -f "$WD/$out"
+        expect_status 0 "$name" -- env -C "$WD" sh -c "$cmd" &&
+            { grep -q '^<!-- heapwatch report' "$WD/$out" && tail -n 1 "$WD/$out" | grep -q '</html>' &&
+                pass "$name-html" || fail "$name-html" "want a whole report in $out: $cmd"; }
+        return
+    fi
     if [[ $cmd != *analyze* && $cmd != *"heapwatch diff "* && $cmd != *--no-tui* && $cmd != jq* ]]; then
         in_tmux "$name" "$cmd"
         return
