@@ -245,4 +245,16 @@ assert delta-check-passes-lines [ "$(grep -c '^heapwatch: check passed: ' "$TMP/
 expect_status 2 delta-check-plain-metric -- "$BIN" diff --check 'peak_used<=2K' "$S" "$L"
 expect_status 2 delta-check-leak -- "$BIN" diff --check 'delta.leak<1/min' "$S" "$L"
 
+# ---- every diff document validates against tests/schema/diff.schema.json:
+# two captures, two dumps of one heap, two dumps of different heaps
+"$BIN" diff --json "$TMP/schema-dumps.json" "$REC@0" "$REC@last" >/dev/null
+"$BIN" diff --json "$TMP/schema-other.json" "$FIX/meminfo/trezor_unknown-2025-03_1.txt@0" "$REC@0" >/dev/null
+if python3 "$ROOT/tests/schema/validate.py" "$ROOT/tests/schema/diff.schema.json" "$CJ" \
+    "$TMP/schema-dumps.json" "$TMP/schema-other.json" >"$TMP/schema.log" 2>&1; then
+    pass diff-json-schema
+else
+    fail diff-json-schema "a diff document does not match tests/schema/diff.schema.json"
+    show_log "$TMP/schema.log"
+fi
+
 hw_finish
