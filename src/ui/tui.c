@@ -101,8 +101,14 @@ static int tui_item(struct sink *s, const struct hw_item *it, struct hw_err *err
     case HW_ITEM_SNAPSHOT:
         tui_push(t, it->snap);
         if (t->judge && judge_sources(t->judge)) { /* it has seen this snapshot */
-            judge_leak(t->judge, judge_sources(t->judge) - 1, &t->v.leak);
+            int src = judge_sources(t->judge) - 1;
+            judge_leak(t->judge, src, &t->v.leak);
             t->v.has_leak = true;
+            /* the suspects cost a pass over the heap: only while it leaks */
+            t->v.n_suspects =
+                t->v.leak.state != LEAK_GROWS
+                    ? 0
+                    : judge_suspects(t->judge, src, &t->v.suspect, 1, &t->v.suspect_bytes);
         }
         break;
     case HW_ITEM_EVENT:

@@ -46,6 +46,9 @@ struct view {
     long probe_bytes; /* what one sample leaves on the heap */
     bool has_leak;
     struct leak_verdict leak; /* the session's leak verdict so far (leak.h) */
+    size_t n_suspects;        /* while it leaks: how many, and the oldest */
+    uint64_t suspect_bytes;
+    struct leak_suspect suspect;
     bool paused;
     bool recording;
     const char *record_path; /* when recording */

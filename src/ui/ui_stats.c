@@ -161,6 +161,18 @@ static void stats_map(struct ui_stats *st, const struct snapshot *s)
 
 /* "leaks 312 ± 20 B/min" (bad), "none (0 ± 12 B/min)" (ok), "? 2 of 4
  * collections" (dim): the heap after collections, as leak.h fits it. */
+/* "70 (1.80K), oldest 0x30140 h 64": what stayed since the first dump. */
+static void suspect_row(struct ui_stats *st, const struct view *v)
+{
+    char w[64], c[32], a[16], b[16];
+    const struct leak_suspect *s = &v->suspect;
+    fmt_bytes(a, sizeof(a), v->suspect_bytes);
+    snprintf(w, sizeof(w), "%zu (%s), oldest 0x%llx %c %s", v->n_suspects, a,
+             (unsigned long long)s->address, s->type, fmt_bytes(b, sizeof(b), s->bytes));
+    snprintf(c, sizeof(c), "%zu (%s)", v->n_suspects, a);
+    srow_forms(st, st->wide ? 3 : 5, "suspect", UI_TONE_WARN, w, c);
+}
+
 static void leak_row(struct ui_stats *st, const struct leak_verdict *lv)
 {
     enum { CAP = 64 };
@@ -201,6 +213,8 @@ static void stats_board(struct ui_stats *st, const struct view *v, const struct 
     }
     if (v->has_leak)
         leak_row(st, &v->leak);
+    if (v->has_leak && v->n_suspects)
+        suspect_row(st, v);
     if (v->has_probe) {
         snprintf(w, sizeof(w), "%ld B/sample", v->probe_bytes);
         snprintf(c, sizeof(c), "%ld B", v->probe_bytes);

@@ -121,6 +121,13 @@ static void test_stats_leak(void **state)
     ui_stats_fill(&st, &v, &s, 44, 50, false);
     assert_string_equal(find_row(&st, "leak")->value, "leaks 312 +- 20 B/min");
     assert_int_equal(find_row(&st, "leak")->tone, UI_TONE_BAD);
+    assert_string_equal(find_row(&st, "suspect")->value, "<missing>");
+    v.n_suspects = 70;
+    v.suspect_bytes = 1840;
+    v.suspect = (struct leak_suspect){.address = 0x30140, .type = 'h', .bytes = 64};
+    ui_stats_fill(&st, &v, &s, 60, 50, false);
+    assert_string_equal(find_row(&st, "suspect")->value, "70 (1.80K), oldest 0x30140 h 64");
+    ui_stats_fill(&st, &v, &s, 44, 50, false);
     ui_stats_fill(&st, &v, &s, 18, 50, false);
     assert_string_equal(find_row(&st, "leak")->value, "+312 B/min");
     v.leak.state = LEAK_NONE;
