@@ -215,4 +215,8 @@ expect_status 1 junit-unwritable -- "$BIN" analyze -q --junit /nonexistent/j.xml
 assert junit-unwritable-says grep -q '^heapwatch: cannot create /nonexistent/j.xml: No such file or directory$' \
     "$TMP/junit-unwritable.err"
 
+# ---- every golden fixture's JSON (analyze --json --map of a real capture)
+# matches the schema too, incomplete and split-heap dumps included
+valid_json fixtures-schema "$ROOT"/tests/fixtures/meminfo/*.json
+
 hw_finish
