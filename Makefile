@@ -117,10 +117,11 @@ headercheck:
 
 # ---- fuzzing (clang, libFuzzer); FUZZ_SECONDS bounds each run
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := memparse repl capture
+FUZZ_TARGETS := memparse repl capture check
 fuzz_deps_memparse := memparse lines blockmap memline mapsym snapshot metrics util
 fuzz_deps_repl     := repl util
 fuzz_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
+fuzz_deps_check    := check fmt util
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 
 build/fuzz:

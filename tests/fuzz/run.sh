@@ -22,6 +22,15 @@ for t in "$@"; do
         echo "== fuzz_$t replays $crash"
         build/fuzz/fuzz_"$t" "$crash" >/dev/null 2>&1 || { echo "fuzz_$t: $crash crashes again" >&2; exit 1; }
     done
+    # check expressions start from the ones the documentation shows
+    if [ "$t" = check ]; then
+        i=0
+        for e in 'min_free>20K' 'leak<100/min' 'fragmentation<=50%' 'delta.peak_used<=2K' \
+            'largest_free >= 1.5M' 'samples==10' 'leak<=1K/sample'; do
+            printf '%s' "$e" >"$corpus/seed$i"
+            i=$((i + 1))
+        done
+    fi
     echo "== fuzz_$t for ${secs}s"
     (cd build/fuzz && ./fuzz_"$t" -max_total_time="$secs" -max_len=262144 -print_final_stats=1 \
         "corpus_$t" 2>&1 | tail -n 12)
