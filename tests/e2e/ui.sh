@@ -924,6 +924,8 @@ stats_cut() {
                 qr/^map +(complete(, ok|, consistent)?|none( \(GC totals only\))?)$/,
                 qr/^stack +$sz( of $sz)?( $bar)?$/,
                 qr/^probe +-?[0-9]+ B\/sample$/,
+                qr/^leak +(\?( \([0-9]+ of 4 collections\))?|none( \(-?[0-9]+ (\x{b1}|\+-) [0-9]+ B\/(min|sample)\))?|leaks -?[0-9]+ (\x{b1}|\+-) [0-9]+ B\/(min|sample)|\+[0-9]+ B\/(min|sample))$/,
+                qr/^suspect +[0-9]+ \($sz\)(, oldest 0x[0-9a-f]+ [A-Za-z] $sz)?$/,
                 qr/^areas +1 @[0-9a-f]+$/,
                 qr/^link +(ready|replay)$/,
                 qr/^rate +([0-9.]+\/s|1 per $dur|-)(, ($dur|-) ago|, last sample ($dur|-) ago)?$/,
