@@ -342,9 +342,10 @@ size_t suspects_list(const struct suspects *sp, struct leak_suspect *out, size_t
             *total += bytes;
         }
     }
-    if (n)
+    if (n) {
         qsort(all, n, sizeof(*all), by_age);
-    memcpy(out, all, (n < max ? n : max) * sizeof(*all));
+        memcpy(out, all, (n < max ? n : max) * sizeof(*all));
+    }
     free(all);
     return n;
 }
