@@ -187,6 +187,7 @@ static int judge_item(struct sink *sk, const struct hw_item *it, struct hw_err *
     (void)err;
     switch (it->kind) {
     case HW_ITEM_BEGIN:
+        j->gc_samples = false; /* until this source's probe says otherwise */
         begin(j, it->name);
         break;
     case HW_ITEM_SNAPSHOT:

@@ -418,6 +418,14 @@ static void test_judge_gc_probe(void **state)
     assert_false(r.pass);
     assert_true(fabs(r.value - 50) < 1);
     assert_non_null(strstr(r.value_text, "B/sample (over 10 collections)"));
+    /* the next source (a raw log: no probe) is not taken as sampled after
+     * gc.collect(): its climbing samples are no points */
+    long seq = 10;
+    const double climb[] = {4000, 4100, 4200, 4300, 4400, 4500};
+    feed(j, "raw.log", climb, 6, &seq);
+    struct leak_verdict v;
+    judge_leak(j, 1, &v);
+    assert_int_equal(v.points, 0);
     snapshot_fini(&s);
     judge_free(j);
 }
