@@ -457,6 +457,14 @@ if see export-message live 5 '^snapshot #[0-9]+ written to heapwatch-snapshot-[0
     else
         fail export-file "$f missing, not JSON, or without a metrics object / seq $n"
     fi
+    # the export is one snapshot object of the --json schema
+    if python3 "$ROOT/tests/schema/validate.py" "$ROOT/tests/schema/heapwatch.schema.json#/\$defs/snapshot" \
+        "$f" >"$TMP/export-schema.log" 2>&1; then
+        pass export-schema
+    else
+        fail export-schema "the exported snapshot does not match the schema's snapshot object"
+        show_log "$TMP/export-schema.log"
+    fi
 fi
 
 # r: a recording starts, holds dumps, stops; its header's start= is the

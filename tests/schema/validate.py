@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# tests/schema/validate.py SCHEMA FILE... - validate JSON documents against
-# a JSON Schema (draft 2020-12); print each error with its path, exit 1 if
-# any document is invalid.
+# tests/schema/validate.py SCHEMA[#/$defs/NAME] FILE... - validate JSON
+# documents against a JSON Schema (draft 2020-12), or against one of its
+# definitions (the UI's export of one snapshot: #/$defs/snapshot); print
+# each error with its path, exit 1 if any document is invalid.
 import json
 import sys
 
 import jsonschema
 
-schema = json.load(open(sys.argv[1]))
+path, _, pointer = sys.argv[1].partition("#")
+schema = json.load(open(path))
+if pointer:
+    schema = {"$defs": schema["$defs"], "$ref": "#" + pointer}
 validator = jsonschema.Draft202012Validator(schema)
 bad = 0
 for path in sys.argv[2:]:
