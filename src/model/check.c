@@ -31,11 +31,6 @@ static const struct {
 #define METRIC_LIST                                                                                \
     "min_free, peak_used, largest_free, fragmentation, leak, inconsistent, incomplete, samples"
 
-const char *check_metric_name(enum check_metric m)
-{
-    return m < CM_N ? metrics[m].name : "?";
-}
-
 __attribute__((format(printf, 3, 4))) static int bad(char *msg, size_t cap, const char *fmt, ...)
 {
     va_list ap;

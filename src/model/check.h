@@ -45,8 +45,6 @@ struct check {
 int check_parse(const char *text, struct check *c, char *msg, size_t cap);
 /* Whether value meets the check's bound. */
 bool check_holds(const struct check *c, double value);
-/* The metric's name ("min_free", ...). */
-const char *check_metric_name(enum check_metric m);
 /* The measured value as a person reads it, in the check's units
  * ("12.3K", "7.8%", "312B/min", "3"). Into buf[cap]; returns buf. */
 char *check_format(const struct check *c, double value, char *buf, size_t cap);

@@ -225,11 +225,6 @@ const char *judge_source_name(const struct judge *j, int i)
     return i >= 0 && i < j->n_src ? j->src[i].name : "";
 }
 
-const struct summary *judge_summary(const struct judge *j, int i)
-{
-    return i >= 0 && i < j->n_src ? &j->src[i].sum : NULL;
-}
-
 void judge_leak(const struct judge *j, int i, struct leak_verdict *v)
 {
     struct leak empty;
@@ -296,16 +291,22 @@ void judge_result(const struct judge *j, int source, size_t i, struct check_resu
     }
 }
 
+size_t judge_source_failures(const struct judge *j, int s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < j->n_checks; i++) {
+        struct check_result r;
+        judge_result(j, s, i, &r);
+        n += !r.pass;
+    }
+    return n;
+}
+
 size_t judge_failures(const struct judge *j)
 {
     size_t n = 0;
-    for (int s = 0; s < j->n_src; s++) {
-        for (size_t i = 0; i < j->n_checks; i++) {
-            struct check_result r;
-            judge_result(j, s, i, &r);
-            n += !r.pass;
-        }
-    }
+    for (int s = 0; s < j->n_src; s++)
+        n += judge_source_failures(j, s);
     return n;
 }
 

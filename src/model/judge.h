@@ -58,9 +58,8 @@ struct check_result {
 
 /* Sources seen so far (one per BEGIN). */
 int judge_sources(const struct judge *j);
-/* Source i's name, summary and leak verdict. */
+/* Source i's name and leak verdict. */
 const char *judge_source_name(const struct judge *j, int i);
-const struct summary *judge_summary(const struct judge *j, int i);
 void judge_leak(const struct judge *j, int i, struct leak_verdict *v);
 /* Source i's suspects (see suspects_list); 0 when not tracked. */
 size_t judge_suspects(const struct judge *j, int i, struct leak_suspect *out, size_t max,
@@ -70,7 +69,9 @@ bool judge_tracks_suspects(const struct judge *j);
 /* Checks: n of them per source. */
 size_t judge_checks(const struct judge *j);
 void judge_result(const struct judge *j, int source, size_t check, struct check_result *r);
-/* Checks that failed, over every source (leak checks included). */
+/* Checks that failed on source i (leak checks included). */
+size_t judge_source_failures(const struct judge *j, int i);
+/* ... and over every source. */
 size_t judge_failures(const struct judge *j);
 /* A check other than a leak check failed already and cannot pass any
  * more (--fail-fast): the first such, into *r. */

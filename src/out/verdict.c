@@ -97,17 +97,6 @@ static void junit_case(FILE *f, const struct judge *j, int s, size_t i, size_t *
     fputs("</system-out>\n    </testcase>\n", f);
 }
 
-static size_t source_failures(const struct judge *j, int s)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < judge_checks(j); i++) {
-        struct check_result r;
-        judge_result(j, s, i, &r);
-        n += !r.pass;
-    }
-    return n;
-}
-
 int verdict_junit(const struct judge *j, const char *path, struct hw_err *err)
 {
     FILE *f = fopen(path, "w");
@@ -122,7 +111,7 @@ int verdict_junit(const struct judge *j, const char *path, struct hw_err *err)
         fputs("  <testsuite name=\"", f);
         xml_text(f, judge_source_name(j, s));
         fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n",
-                judge_checks(j), source_failures(j, s));
+                judge_checks(j), judge_source_failures(j, s));
         size_t n = 0;
         for (size_t i = 0; i < judge_checks(j); i++)
             junit_case(f, j, s, i, &n);
