@@ -495,10 +495,24 @@ static int open_first(struct live *l, struct hw_err *err)
 }
 
 static void pump_err(struct live *l);
+static void feed_sample(struct live *l, const char *out, size_t n);
+
+/* The board went away in the middle of a sample's answer (the micro:bit
+ * under QEMU killed after "GC memory layout; from 200004a0:" and one map
+ * line): what it sent is in the capture, so it is a sample too, kept and
+ * marked cut, as analyze of the capture reads it. */
+static void keep_cut_sample(struct live *l)
+{
+    const char *out;
+    size_t n = repl_partial_output(l->c.repl, &out);
+    if (l->smp.in_flight == EX_SAMPLE && n)
+        feed_sample(l, out, n);
+}
 
 static void lost(struct live *l, const struct hw_err *why)
 {
     pump_err(l); /* an exec: command's last words say why it went */
+    keep_cut_sample(l);
     transport_close(l->c.t);
     l->c.t = NULL;
     l->smp.gc_step = GC_IDLE;
@@ -591,17 +605,24 @@ static void gc_next(struct sampler *p, bool got)
         p->gc_step = GC_IDLE;
 }
 
+/* A sample's answer to the reader, at the time and line of its first
+ * line, as the capture has them. */
+static void feed_sample(struct live *l, const char *out, size_t n)
+{
+    struct sampler *p = &l->smp;
+    memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
+    memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
+    memparse_feed(l->mp, out, n);
+    memparse_flush(l->mp);
+}
+
 static void sample_result(struct live *l, const struct repl_event *ev, enum exec_kind kind)
 {
     struct sampler *p = &l->smp;
     bool got = kind == EX_GC; /* the collection prints nothing */
     if (kind == EX_SAMPLE) {
         long before = p->samples;
-        /* the time and line of its first line, as the capture has them */
-        memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
-        memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
-        memparse_feed(l->mp, ev->out, ev->out_len);
-        memparse_flush(l->mp);
+        feed_sample(l, ev->out, ev->out_len);
         got = p->samples > before;
         after_sample(l, got);
     }
