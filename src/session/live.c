@@ -87,7 +87,8 @@ struct link {
     bool has_clock; /* the board's clock at the first connection */
     uint64_t clock_ms;
     int64_t clock_host;
-    bool no_clock; /* it cannot tell the time: no reboot check */
+    bool no_clock;     /* it cannot tell the time: no reboot check */
+    bool in_traceback; /* the board's output outside samples is in a traceback */
 };
 
 struct calib {
@@ -478,6 +479,7 @@ static void start_session(struct live *l)
 {
     l->c.last_rx = l->c.last_heard = now_ms();
     l->c.busy_until = 0;
+    l->c.in_traceback = false;
     if (!l->o->listen)
         repl_connect(l->c.repl, now_ms());
 }
@@ -717,6 +719,35 @@ static void show_noise(struct live *l, const struct repl_event *ev)
     say(l, HW_OK, "board: %s", line);
 }
 
+/* "Traceback (most recent call last):" ... its last line, the exception
+ * ("MemoryError: memory allocation failed, allocating 512 bytes" from the
+ * micro:bit, "KeyboardInterrupt: " after heapwatch's Ctrl-C), from the
+ * board's output outside any sample: the program on the board died of it.
+ * An event and a message, once each: a heap monitor that kept quiet about
+ * a MemoryError between its samples would hide what it is there for. */
+static void watch_traceback(struct live *l, const char *line, size_t n)
+{
+    static const char head[] = "Traceback (most recent call last):";
+    if (memmem(line, n, head, sizeof(head) - 1)) {
+        l->c.in_traceback = true; /* after "OK\x04" when the program ran in the raw REPL */
+        return;
+    }
+    if (!l->c.in_traceback || !n || line[0] == ' ' || line[0] == '\r' || line[0] == '\n')
+        return; /* "  File "<stdin>", line 1, in <module>" */
+    l->c.in_traceback = false;
+    while (n && strchr("\r\n :", line[n - 1]))
+        n--;
+    char raw[160], esc[640];
+    snprintf(raw, sizeof(raw), "%.*s", (int)n, line);
+    fmt_escape(raw, strlen(raw), esc, sizeof(esc));
+    event(l, "traceback", raw); /* the capture and the JSON escape it their way */
+    if (!strcmp(raw, "KeyboardInterrupt"))
+        say(l, HW_OK, "the program running on %s was stopped (KeyboardInterrupt) to sample it",
+            l->c.spec);
+    else
+        say(l, HW_OK, "the program on %s raised %s", l->c.spec, esc);
+}
+
 static void repl_events(struct live *l)
 {
     struct repl_event ev;
@@ -743,6 +774,7 @@ static void repl_events(struct live *l)
             say(l, ev.code, "%s: %s", l->c.spec, ev.msg);
             break;
         case REPL_EV_NOISE:
+            watch_traceback(l, ev.out, ev.out_len);
             if (l->o->verbose)
                 show_noise(l, &ev);
             break;
