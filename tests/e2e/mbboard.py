@@ -157,13 +157,20 @@ class Relay:
     def drain(self):
         """What was on the wire before the board died reaches the host
         before the port goes (closing the pty would drop it): wait, at most
-        a second, until the link's input queue is read."""
-        deadline = time.monotonic() + 1.0
+        two seconds, until the link's input queue has been empty for 100 ms
+        (the pty moves written bytes to that queue a little later, so one
+        look at an empty queue proves nothing)."""
+        deadline, empty_since = time.monotonic() + 2.0, None
         while time.monotonic() < deadline:
             left = struct.unpack("i", fcntl.ioctl(self.slave, termios.FIONREAD, b"\0" * 4))[0]
-            if left == 0:
+            now = time.monotonic()
+            if left:
+                empty_since = None
+            elif empty_since is None:
+                empty_since = now
+            elif now - empty_since >= 0.1:
                 return
-            time.sleep(0.01)
+            time.sleep(0.005)
         self.log("%d bytes were not read before the port went" % left)
 
     def kill_board(self):

@@ -16,13 +16,14 @@
 # Covered: exec: and a pty link, with and without --gc (the live numbers
 # are the record's, number for number; the record ends at the board's
 # >>>); two runs on one link keep the board's heap; a busy `while True:`
-# loop needs exactly one Ctrl-C; --listen to a program that prints its own
-# dumps (heapwatch writes nothing); a MemoryError raised by the user's code
-# between samples (kept in the record, sampling goes on); a soft reboot
-# mid-session (a reset event and a new leak series: the leak still reads
-# as a leak, not "fixed"); QEMU killed mid-dump and a fresh board on the
-# same link 1 s later (the cut dump kept and marked, gap, resume and reset
-# events, sampling goes on to -n).
+# loop needs exactly one Ctrl-C (and heapwatch says it stopped it);
+# --listen to a program that prints its own dumps (heapwatch writes
+# nothing); a MemoryError raised by the user's code between samples (a
+# traceback event and one message, kept in the record, sampling goes on);
+# a soft reboot mid-session (a reset event and a new leak series: the
+# leak still reads as a leak, not "fixed"); QEMU killed mid-dump and a
+# fresh board on the same link 1 s later (the cut dump kept and marked,
+# gap, resume and reset events, sampling goes on to -n).
 
 . "$(dirname "$0")/lib.sh"
 hw_suite microbit "$@"
@@ -220,8 +221,12 @@ if mb_start busy --type 'while True: pass\r\r'; then
         "the loop was not running when heapwatch opened the link"
     n=$(grep -c 'host sent .*Ctrl-C' "$LINK.log")
     [ "$n" -eq 1 ] && pass busy-one-ctrl-c || fail busy-one-ctrl-c "heapwatch sent Ctrl-C $n times, want exactly 1"
-    grep -q '^+[0-9.]* KeyboardInterrupt' "$TMP/busy.rec" && pass busy-interrupt-recorded ||
-        fail busy-interrupt-recorded "want the board's KeyboardInterrupt in the record"
+    grep -q '^+[0-9.]* KeyboardInterrupt' "$TMP/busy.rec" && grep -qE '^\+[0-9.]+ #traceback KeyboardInterrupt$' "$TMP/busy.rec" &&
+        pass busy-interrupt-recorded || fail busy-interrupt-recorded "want the board's KeyboardInterrupt and a #traceback event in the record"
+    jq_check busy-interrupt-event "$TMP/busy.json" "want one traceback event, KeyboardInterrupt, before the calibration" \
+        '[.events[] | select(.kind == "traceback")] == [{time: .events[0].time, kind: "traceback", detail: "KeyboardInterrupt"}] and
+         .events[0].kind == "traceback"'
+    said_once busy-said-stopped "$TMP/busy-exit-0.err" '^heapwatch: the program running on .*/busy was stopped \(KeyboardInterrupt\) to sample it$'
     at_prompt busy-board-at-prompt "$LINK"
     marker busy-heap-kept "$LINK" 2468
     mb_stop "$LINK"
@@ -258,11 +263,19 @@ if mb_start memerr --inject '5:x=[bytearray(100) for i in range(200)]\x04'; then
     logged memerr-injected "$LINK.log" "injection answered: .*MemoryError: memory allocation failed" \
         "the board raised no MemoryError between the samples"
     jq_check memerr-sampling-goes-on "$TMP/memerr.json" \
-        "want 6 complete, consistent snapshots, no reset or error event" \
+        "want 6 complete, consistent snapshots, no reset, error or gap event" \
         "(.snapshots | length) == 6 and $ALL_OK and
          ([.events[] | select(.kind == \"reset\" or .kind == \"error\" or .kind == \"gap\")] == [])"
+    # said: one traceback event between samples 2 and 3, the exception its detail
+    jq_check memerr-event "$TMP/memerr.json" \
+        "want one traceback event 'MemoryError: memory allocation failed, allocating N bytes' between samples 2 and 3" \
+        '[.events[] | select(.kind == "traceback")] as $t | ($t | length) == 1 and
+         ($t[0].detail | test("^MemoryError: memory allocation failed, allocating [0-9]+ bytes$")) and
+         .snapshots[1].time < $t[0].time and $t[0].time < .snapshots[2].time'
+    said_once memerr-said-once "$TMP/memerr-exit-0.err" '^heapwatch: the program on .*/memerr raised MemoryError: memory allocation failed'
     grep -qE '^\+[0-9.]+ MemoryError: memory allocation failed, allocating [0-9]+ bytes$' "$TMP/memerr.rec" &&
-        pass memerr-in-record || fail memerr-in-record "want the board's MemoryError line in the record"
+        grep -qE '^\+[0-9.]+ #traceback MemoryError: memory allocation failed' "$TMP/memerr.rec" &&
+        pass memerr-in-record || fail memerr-in-record "want the board's MemoryError line and a #traceback event in the record"
     readback memerr "$TMP/memerr.json" "$TMP/memerr.rec"
     at_prompt memerr-board-at-prompt "$LINK"
     marker memerr-heap-kept "$LINK" 2468
