@@ -87,7 +87,8 @@ struct link {
     bool has_clock; /* the board's clock at the first connection */
     uint64_t clock_ms;
     int64_t clock_host;
-    bool no_clock; /* it cannot tell the time: no reboot check */
+    bool no_clock;     /* it cannot tell the time: no reboot check */
+    bool in_traceback; /* the board's output outside samples is in a traceback */
 };
 
 struct calib {
@@ -478,6 +479,7 @@ static void start_session(struct live *l)
 {
     l->c.last_rx = l->c.last_heard = now_ms();
     l->c.busy_until = 0;
+    l->c.in_traceback = false;
     if (!l->o->listen)
         repl_connect(l->c.repl, now_ms());
 }
@@ -495,10 +497,24 @@ static int open_first(struct live *l, struct hw_err *err)
 }
 
 static void pump_err(struct live *l);
+static void feed_sample(struct live *l, const char *out, size_t n);
+
+/* The board went away in the middle of a sample's answer (the micro:bit
+ * under QEMU killed after "GC memory layout; from 200004a0:" and one map
+ * line): what it sent is in the capture, so it is a sample too, kept and
+ * marked cut, as analyze of the capture reads it. */
+static void keep_cut_sample(struct live *l)
+{
+    const char *out;
+    size_t n = repl_partial_output(l->c.repl, &out);
+    if (l->smp.in_flight == EX_SAMPLE && n)
+        feed_sample(l, out, n);
+}
 
 static void lost(struct live *l, const struct hw_err *why)
 {
     pump_err(l); /* an exec: command's last words say why it went */
+    keep_cut_sample(l);
     transport_close(l->c.t);
     l->c.t = NULL;
     l->smp.gc_step = GC_IDLE;
@@ -591,17 +607,24 @@ static void gc_next(struct sampler *p, bool got)
         p->gc_step = GC_IDLE;
 }
 
+/* A sample's answer to the reader, at the time and line of its first
+ * line, as the capture has them. */
+static void feed_sample(struct live *l, const char *out, size_t n)
+{
+    struct sampler *p = &l->smp;
+    memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
+    memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
+    memparse_feed(l->mp, out, n);
+    memparse_flush(l->mp);
+}
+
 static void sample_result(struct live *l, const struct repl_event *ev, enum exec_kind kind)
 {
     struct sampler *p = &l->smp;
     bool got = kind == EX_GC; /* the collection prints nothing */
     if (kind == EX_SAMPLE) {
         long before = p->samples;
-        /* the time and line of its first line, as the capture has them */
-        memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
-        memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
-        memparse_feed(l->mp, ev->out, ev->out_len);
-        memparse_flush(l->mp);
+        feed_sample(l, ev->out, ev->out_len);
         got = p->samples > before;
         after_sample(l, got);
     }
@@ -696,6 +719,35 @@ static void show_noise(struct live *l, const struct repl_event *ev)
     say(l, HW_OK, "board: %s", line);
 }
 
+/* "Traceback (most recent call last):" ... its last line, the exception
+ * ("MemoryError: memory allocation failed, allocating 512 bytes" from the
+ * micro:bit, "KeyboardInterrupt: " after heapwatch's Ctrl-C), from the
+ * board's output outside any sample: the program on the board died of it.
+ * An event and a message, once each: a heap monitor that kept quiet about
+ * a MemoryError between its samples would hide what it is there for. */
+static void watch_traceback(struct live *l, const char *line, size_t n)
+{
+    static const char head[] = "Traceback (most recent call last):";
+    if (memmem(line, n, head, sizeof(head) - 1)) {
+        l->c.in_traceback = true; /* after "OK\x04" when the program ran in the raw REPL */
+        return;
+    }
+    if (!l->c.in_traceback || !n || line[0] == ' ' || line[0] == '\r' || line[0] == '\n')
+        return; /* "  File "<stdin>", line 1, in <module>" */
+    l->c.in_traceback = false;
+    while (n && strchr("\r\n :", line[n - 1]))
+        n--;
+    char raw[160], esc[640];
+    snprintf(raw, sizeof(raw), "%.*s", (int)n, line);
+    fmt_escape(raw, strlen(raw), esc, sizeof(esc));
+    event(l, "traceback", raw); /* the capture and the JSON escape it their way */
+    if (!strcmp(raw, "KeyboardInterrupt"))
+        say(l, HW_OK, "the program running on %s was stopped (KeyboardInterrupt) to sample it",
+            l->c.spec);
+    else
+        say(l, HW_OK, "the program on %s raised %s", l->c.spec, esc);
+}
+
 static void repl_events(struct live *l)
 {
     struct repl_event ev;
@@ -722,6 +774,7 @@ static void repl_events(struct live *l)
             say(l, ev.code, "%s: %s", l->c.spec, ev.msg);
             break;
         case REPL_EV_NOISE:
+            watch_traceback(l, ev.out, ev.out_len);
             if (l->o->verbose)
                 show_noise(l, &ev);
             break;
