@@ -8,6 +8,7 @@ PKGS       := libserialport ncursesw libcjson
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANPREFIX  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 
@@ -30,7 +31,7 @@ endif
 LAYERS      := base model parse link out ui session
 INCLUDES    := -Isrc $(LAYERS:%=-Isrc/%)
 HW_CPPFLAGS := $(INCLUDES) -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE \
-               $(shell $(PKG_CONFIG) --cflags $(PKGS))
+               $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 HW_CFLAGS   := -std=c11 $(WARN) $(SAN) $(CFLAGS) -MMD -MP
 HW_LDFLAGS  := $(SAN) $(LDFLAGS)
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
@@ -147,16 +148,23 @@ bench: $(BIN) $(BUILD)/bench_frame
 	@bench/replay.sh $(BIN)
 
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/heapwatch
 	install -m 644 man/heapwatch.1 $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+	install -m 644 completion/heapwatch $(DESTDIR)$(COMPLETIONDIR)/heapwatch
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/heapwatch $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+	rm -f $(DESTDIR)$(BINDIR)/heapwatch $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1 \
+	      $(DESTDIR)$(COMPLETIONDIR)/heapwatch
+
+# package: build the Debian package from the tracked files and test it
+# (lintian, hardening-check, a dpkg install into a scratch root)
+package: $(BIN)
+	@tests/package.sh $(BIN)
 
 clean:
 	rm -rf build
 
-.PHONY: all unit golden e2e check fixtures-update lint format format-check headercheck fuzz bench install uninstall clean
+.PHONY: all unit golden e2e check fixtures-update lint format format-check headercheck fuzz bench install uninstall package clean
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
