@@ -15,6 +15,7 @@
 #include "report_cmd.h"
 #include "stream.h"
 #include "util.h"
+#include "track.h"
 #include "verdict.h"
 
 #include <stdbool.h>
@@ -39,11 +40,18 @@ static void report(const struct hw_err *e)
  * (a usage error: the command line is what is wrong). */
 static int check_paths(const struct hw_options *o)
 {
-    struct path_use uses[3 + 64];
+    struct path_use uses[7 + 64];
     size_t n = 0;
     uses[n++] = (struct path_use){o->json_path, "--json", "{\"heapwatch\":", "JSON"};
     uses[n++] = (struct path_use){o->output_path, "--output", REPORT_MAGIC, "an HTML report"};
     uses[n++] = (struct path_use){o->record_path, "--record", NULL, NULL};
+    uses[n++] = (struct path_use){o->junit_path, "--junit", JUNIT_MAGIC, "JUnit XML"};
+    uses[n++] = (struct path_use){o->metrics_path, "--metrics", TRACK_OPENMETRICS_MAGIC,
+                                  "OpenMetrics text"};
+    uses[n++] = (struct path_use){o->bench_smaller_path, "--bench-smaller", TRACK_BENCH_MAGIC,
+                                  "benchmark JSON"};
+    uses[n++] = (struct path_use){o->bench_bigger_path, "--bench-bigger", TRACK_BENCH_MAGIC,
+                                  "benchmark JSON"};
     for (int i = 0; i < o->n_files && n < ARRAY_LEN(uses); i++)
         uses[n++] = (struct path_use){o->files[i], NULL, NULL, NULL};
     struct hw_err err = {0};
@@ -76,6 +84,18 @@ static struct sink *messages_sink(void)
     return s;
 }
 
+/* The figures for dashboards, when asked for. */
+static int tracked(const struct hw_options *o, const struct judge *j, struct hw_err *err)
+{
+    if (o->metrics_path && track_openmetrics(j, o->metrics_path, err) != HW_OK)
+        return err->code;
+    if (o->bench_smaller_path && track_bench(j, o->bench_smaller_path, false, err) != HW_OK)
+        return err->code;
+    if (o->bench_bigger_path && track_bench(j, o->bench_bigger_path, true, err) != HW_OK)
+        return err->code;
+    return HW_OK;
+}
+
 /* The run is over: say what the checks found, and whether they passed.
  * rc is the run's own exit status; checks only matter when it is 0. */
 static int judged(const struct hw_options *o, struct judge *j, int rc)
@@ -88,7 +108,8 @@ static int judged(const struct hw_options *o, struct judge *j, int rc)
         .annotations = o->annotate ? (json_stdout ? stderr : stdout) : NULL,
     };
     struct hw_err err = {0};
-    if (rc == HW_EXIT_OK && verdict_finish(j, &v, &err) != HW_OK) {
+    if (rc == HW_EXIT_OK &&
+        (verdict_finish(j, &v, &err) != HW_OK || tracked(o, j, &err) != HW_OK)) {
         report(&err);
         rc = HW_EXIT_RUNTIME;
     }

@@ -53,11 +53,14 @@ struct hw_options {
     int verbose;                        /* -v */
     struct check checks[HW_MAX_CHECKS]; /* --check, in order */
     int n_checks;
-    bool fail_fast;          /* --fail-fast */
-    const char *junit_path;  /* --junit */
-    bool annotate;           /* --annotate or GITHUB_ACTIONS=true */
-    const char *output_path; /* report -o */
-    long at[OPT_MAX_AT];     /* report --at SEQ, in the order given, no repeats */
+    bool fail_fast;                 /* --fail-fast */
+    const char *junit_path;         /* --junit */
+    bool annotate;                  /* --annotate or GITHUB_ACTIONS=true */
+    const char *metrics_path;       /* --metrics */
+    const char *bench_smaller_path; /* --bench-smaller */
+    const char *bench_bigger_path;  /* --bench-bigger */
+    const char *output_path;        /* report -o */
+    long at[OPT_MAX_AT];            /* report --at SEQ, in the order given, no repeats */
     int n_at;
     char msg[256]; /* usage error text */
 };
