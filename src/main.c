@@ -6,6 +6,7 @@
 #include "fmt.h"
 #include "hw.h"
 #include "judge.h"
+#include "list_cmd.h"
 #include "live.h"
 #include "transport.h"
 #include "options.h"
@@ -171,31 +172,13 @@ static int run_report(const struct hw_options *o)
     return judged(o, j, rc);
 }
 
-static int run_list(void)
+static int run_list(const char *json_path)
 {
-    struct port_info *ports;
-    size_t n;
     struct hw_err err = {0};
-    if (transport_list(&ports, &n, &err)) {
-        report(&err);
-        return HW_EXIT_RUNTIME;
-    }
-    printf("%-22s %-9s %-20s %s\n", "PORT", "VID:PID", "SERIAL", "DESCRIPTION");
-    for (size_t i = 0; i < n; i++) {
-        const struct port_info *p = &ports[i];
-        char id[16] = "-";
-        if (p->vid >= 0)
-            snprintf(id, sizeof(id), "%04x:%04x", p->vid, p->pid);
-        printf("%-22s %-9s %-20s %s%s\n", p->path, id, p->serial ? p->serial : "-",
-               p->description ? p->description : "-",
-               p->likely == 2   ? "  (MicroPython)"
-               : p->likely == 1 ? "  (USB serial bridge)"
-                                : "");
-    }
-    if (n == 0)
-        fprintf(stderr, "heapwatch: no serial ports found\n");
-    transport_list_free(ports, n);
-    return HW_EXIT_OK;
+    if (list_run(json_path, stdout, &err) == HW_OK)
+        return HW_EXIT_OK;
+    report(&err);
+    return HW_EXIT_RUNTIME;
 }
 
 static bool is_auto(const char *port)
@@ -244,7 +227,7 @@ static int run_live(const struct hw_options *o)
     if (!l.port && (rc == HW_ENOENT || rc == HW_EARG)) {
         /* no board, or several: show the candidates; several is for the
          * user to settle (name one), none is nothing to watch */
-        run_list();
+        run_list(NULL);
         return rc == HW_EARG ? HW_EXIT_USAGE : HW_EXIT_RUNTIME;
     }
     return HW_EXIT_RUNTIME;
@@ -296,7 +279,7 @@ int main(int argc, char **argv)
     case CMD_ANALYZE:
         return run_analyze(&o);
     case CMD_LIST:
-        return run_list();
+        return run_list(o.json_path);
     case CMD_LIVE:
         return run_live(&o);
     case CMD_REPLAY:

@@ -66,7 +66,7 @@ static const struct spec {
     {{"no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT}, LIVE | NOT_LISTEN},
     {{"timeout", required_argument, NULL, OPT_TIMEOUT}, LIVE},
     {{"record", required_argument, NULL, 'r'}, LIVE},
-    {{"json", required_argument, NULL, 'j'}, LIVE | ANALYZE | DIFF},
+    {{"json", required_argument, NULL, 'j'}, LIVE | ANALYZE | DIFF | LIST},
     {{"map", no_argument, NULL, OPT_MAP}, LIVE | ANALYZE},
     {{"no-tui", no_argument, NULL, OPT_NO_TUI}, LIVE},
     {{"no-color", no_argument, NULL, OPT_NO_COLOR}, LIVE | REPLAY},
@@ -97,7 +97,7 @@ static void options_usage(FILE *f)
           "       heapwatch replay FILE                the live UI over a capture\n"
           "       heapwatch diff [OPTIONS] A B         compare two captures, or two dumps\n"
           "       heapwatch report FILE... -o FILE     an HTML report of captured output\n"
-          "       heapwatch list                       list serial ports, boards first\n"
+          "       heapwatch list [--json FILE]         list serial ports, boards first\n"
           "\n"
           "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
           "(a command run on a fresh pty), a shortcut a0/u0/c0, or auto (the default).\n"
