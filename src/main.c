@@ -2,6 +2,7 @@
 /* main.c - picks the command, and is the only place that turns status
  * codes into messages on stderr and exit statuses. */
 #include "analyze.h"
+#include "config.h"
 #include "diff_cmd.h"
 #include "fmt.h"
 #include "hw.h"
@@ -19,6 +20,8 @@
 #include "track.h"
 #include "verdict.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +264,56 @@ static int run_diff(const struct hw_options *o)
     return HW_EXIT_RUNTIME;
 }
 
+/* The config file: $HEAPWATCH_CONFIG (which must exist), else
+ * $XDG_CONFIG_HOME/heapwatch/config, else ~/.config/heapwatch/config
+ * (either may be missing). Its text and entries live as long as the
+ * options that point into them: the whole run. */
+enum { CONFIG_MAX = 64 * 1024, CONFIG_ENTRIES = 256 };
+static char config_path[PATH_MAX], config_text[CONFIG_MAX + 1];
+static struct config_entry config_entries[CONFIG_ENTRIES];
+
+static int load_config(struct hw_options *o)
+{
+    const char *env = getenv("HEAPWATCH_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME"),
+               *home = getenv("HOME");
+    if (env && *env)
+        snprintf(config_path, sizeof(config_path), "%s", env);
+    else if (xdg && *xdg)
+        snprintf(config_path, sizeof(config_path), "%s/heapwatch/config", xdg);
+    else if (home && *home)
+        snprintf(config_path, sizeof(config_path), "%s/.config/heapwatch/config", home);
+    else
+        return HW_EXIT_OK;
+    FILE *f = fopen(config_path, "r");
+    if (!f && errno == ENOENT && !(env && *env))
+        return HW_EXIT_OK;
+    if (!f) {
+        fprintf(stderr, "heapwatch: cannot read config %s: %s\n", config_path, strerror(errno));
+        return HW_EXIT_RUNTIME;
+    }
+    size_t n = fread(config_text, 1, CONFIG_MAX + 1, f);
+    bool bad = ferror(f) != 0;
+    int e = errno;
+    fclose(f);
+    if (bad || n > CONFIG_MAX) {
+        fprintf(stderr, "heapwatch: cannot read config %s: %s\n", config_path,
+                bad ? strerror(e) : "larger than 64 KB");
+        return HW_EXIT_RUNTIME;
+    }
+    config_text[n] = '\0';
+    char msg[200];
+    int got = config_parse(config_text, config_entries, CONFIG_ENTRIES, msg, sizeof(msg));
+    if (got < 0) {
+        fprintf(stderr, "heapwatch: config %s: %s\n", config_path, msg);
+        return HW_EXIT_USAGE;
+    }
+    if (options_configure(o, config_entries, (size_t)got, config_path) != CLI_OK) {
+        fprintf(stderr, "heapwatch: config %s\n", o->msg);
+        return HW_EXIT_USAGE;
+    }
+    return HW_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     struct hw_options o;
@@ -273,6 +326,9 @@ int main(int argc, char **argv)
     case CLI_OK:
         break;
     }
+    int rc = o.cmd == CMD_LIVE ? load_config(&o) : HW_EXIT_OK;
+    if (rc != HW_EXIT_OK)
+        return rc;
     if (check_paths(&o) != HW_OK)
         return HW_EXIT_USAGE;
     switch (o.cmd) {

@@ -5,6 +5,7 @@
 #define HW_OPTIONS_H
 
 #include "check.h"
+#include "config.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -62,10 +63,17 @@ struct hw_options {
     const char *output_path;        /* report -o */
     long at[OPT_MAX_AT];            /* report --at SEQ, in the order given, no repeats */
     int n_at;
-    char msg[256]; /* usage error text */
+    unsigned long long given; /* a bit per option set (command line or config) */
+    char msg[256];            /* usage error text */
 };
 
 /* Parse argv into o (defaults first). */
 enum cli_status options_parse(int argc, char **argv, struct hw_options *o);
+/* Live mode only: the config file's entries e[n] (from file, for
+ * messages; they must outlive o): [default], then the profile that o's
+ * port names, if a section has that name (its port then replaces the
+ * name). An option the command line gave is kept (--check adds). */
+enum cli_status options_configure(struct hw_options *o, const struct config_entry *e, size_t n,
+                                  const char *file);
 
 #endif

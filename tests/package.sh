@@ -140,6 +140,11 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
     has_words complete-dtr "heapwatch --dtr " on off
     # shellcheck disable=SC2046 # one word per port
     has_words complete-ports "heapwatch " $("$exe" list 2>/dev/null | awk 'NR > 1 { print $1 }')
+    # profiles of the config file are offered where a port goes
+    printf '[default]\ninterval = 1\n[ pico ]\nport = /dev/ttyACM0\n[microbit]\n' >"$TMP/config"
+    HEAPWATCH_CONFIG=$TMP/config has_words complete-profiles "heapwatch " pico microbit
+    HEAPWATCH_CONFIG=$TMP/config comp_words "heapwatch " | grep -qx default &&
+        fail complete-no-default "[default] is offered as a port" || pass complete-no-default
     # every option --help names is offered, none is invented
     want=$("$exe" --help | grep -oE '(^|[ ,])--[a-z][-a-z]*' | tr -d ' ,' | sort -u)
     got=$(comp_words "heapwatch --" | sort -u)
