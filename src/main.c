@@ -198,6 +198,7 @@ static int run_live(const struct hw_options *o)
         .count = o->count,
         .duration_s = o->duration_s,
         .gc = o->gc,
+        .share_path = o->share_path,
         .no_map = o->no_map,
         .listen = o->listen,
         .interrupt = o->interrupt,

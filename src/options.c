@@ -32,6 +32,7 @@ enum {
     OPT_METRICS,
     OPT_BENCH_SMALLER,
     OPT_BENCH_BIGGER,
+    OPT_SHARE,
 };
 
 /* Which commands take an option. An option of another command is a usage
@@ -65,6 +66,7 @@ static const struct spec {
     {{"listen", no_argument, NULL, OPT_LISTEN}, LIVE},
     {{"no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT}, LIVE | NOT_LISTEN},
     {{"timeout", required_argument, NULL, OPT_TIMEOUT}, LIVE},
+    {{"share", required_argument, NULL, OPT_SHARE}, LIVE},
     {{"record", required_argument, NULL, 'r'}, LIVE},
     {{"json", required_argument, NULL, 'j'}, LIVE | ANALYZE | DIFF | LIST},
     {{"map", no_argument, NULL, OPT_MAP}, LIVE | ANALYZE},
@@ -116,6 +118,7 @@ static void options_usage(FILE *f)
           "      --listen            never write to the board; read the dumps it prints\n"
           "      --no-interrupt      never send Ctrl-C; report a running program as busy\n"
           "      --timeout SECONDS   how long the board may stay silent (default: 5)\n"
+          "      --share PATH        offer the board to another program on a pty at PATH\n"
           "  -r, --record FILE       append the raw transcript with timestamps to FILE\n"
           "  -j, --json FILE         write snapshots as JSON to FILE (- for stdout)\n"
           "      --map               include block maps in the JSON\n"
@@ -311,6 +314,9 @@ static enum cli_status apply(struct hw_options *o, int c, const char *arg, const
         break;
     case OPT_ANNOTATE:
         o->annotate = true;
+        break;
+    case OPT_SHARE:
+        o->share_path = arg;
         break;
     case OPT_METRICS:
         o->metrics_path = arg;

@@ -44,6 +44,7 @@ struct hw_options {
     bool listen;                        /* --listen */
     bool interrupt;                     /* !--no-interrupt */
     double timeout_s;                   /* --timeout; 5 */
+    const char *share_path;             /* --share */
     const char *record_path;            /* -r */
     const char *json_path;              /* -j */
     bool with_map;                      /* --map */

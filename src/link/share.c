@@ -38,9 +38,9 @@ static int free_link(const char *link, struct hw_err *err)
 {
     struct stat st;
     if (lstat(link, &st) != 0)
-        return errno == ENOENT ? HW_OK
-                               : hw_err_set(err, hw_from_errno(errno), "--share %s: %s", link,
-                                            strerror(errno));
+        return errno == ENOENT
+                   ? HW_OK
+                   : hw_err_set(err, hw_from_errno(errno), "--share %s: %s", link, strerror(errno));
     if (!S_ISLNK(st.st_mode))
         return hw_err_set(err, HW_EARG, "--share %s: exists and is not a symlink; not replaced",
                           link);
