@@ -565,13 +565,15 @@ static void on_line(const struct line *l, void *ctx)
 {
     struct capture_reader *r = ctx;
     static const char magic[] = "#heapwatch-record ";
-    if (!l->too_long && l->n >= sizeof(magic) - 1 && l->p[0] == '#' &&
-        !memcmp(l->p, magic, sizeof(magic) - 1)) {
+    /* nearly every line is stamped: its first byte decides (a line too
+     * long to keep comes empty) */
+    char first = l->n ? l->p[0] : '\0';
+    if (first == '+' && stamped_line(r, l))
+        return;
+    if (first == '#' && l->n >= sizeof(magic) - 1 && !memcmp(l->p, magic, sizeof(magic) - 1)) {
         session(r, l->p, l->n);
         return;
     }
-    if (!l->too_long && l->n && l->p[0] == '+' && stamped_line(r, l))
-        return;
     memparse_line(r->mp, l);
 }
 
