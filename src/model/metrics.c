@@ -230,14 +230,14 @@ static const vec32 ramp_hi = {32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44
 /* The letters of one chunk's 64 symbols, lo and hi, into the counters. */
 #define COUNT_LETTERS(lo, hi)                                                                      \
     do {                                                                                           \
-        a0 -= (vec32)(lo == letters[0]) + (vec32)(hi == letters[0]);                               \
-        a1 -= (vec32)(lo == letters[1]) + (vec32)(hi == letters[1]);                               \
-        a2 -= (vec32)(lo == letters[2]) + (vec32)(hi == letters[2]);                               \
-        a3 -= (vec32)(lo == letters[3]) + (vec32)(hi == letters[3]);                               \
-        a4 -= (vec32)(lo == letters[4]) + (vec32)(hi == letters[4]);                               \
-        a5 -= (vec32)(lo == letters[5]) + (vec32)(hi == letters[5]);                               \
-        a6 -= (vec32)(lo == letters[6]) + (vec32)(hi == letters[6]);                               \
-        a7 -= (vec32)(lo == letters[7]) + (vec32)(hi == letters[7]);                               \
+        a0 -= (vec32)(lo == lt[0]) + (vec32)(hi == lt[0]);                                         \
+        a1 -= (vec32)(lo == lt[1]) + (vec32)(hi == lt[1]);                                         \
+        a2 -= (vec32)(lo == lt[2]) + (vec32)(hi == lt[2]);                                         \
+        a3 -= (vec32)(lo == lt[3]) + (vec32)(hi == lt[3]);                                         \
+        a4 -= (vec32)(lo == lt[4]) + (vec32)(hi == lt[4]);                                         \
+        a5 -= (vec32)(lo == lt[5]) + (vec32)(hi == lt[5]);                                         \
+        a6 -= (vec32)(lo == lt[6]) + (vec32)(hi == lt[6]);                                         \
+        a7 -= (vec32)(lo == lt[7]) + (vec32)(hi == lt[7]);                                         \
     } while (0)
 
 /* The counters of walk_area() into m, and back to zero. */
@@ -293,6 +293,11 @@ HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct tally 
     struct open_run o = {.any = false};
     size_t free_blocks = 0, unknown = 0, heads = 0;
     const vec32 zero = {0};
+    /* The letters read from memory as compare operands: known to the
+     * compiler, it builds each one again (three instructions) in every
+     * chunk, as the counters leave no register to keep them in. */
+    const vec32 *lt = letters;
+    __asm__("" : "+r"(lt));
     vec32 a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
     int counted = 0;
     t.largest_free = 0;
