@@ -53,25 +53,20 @@ static inline unsigned kind_at(const struct map_chunk *c, unsigned k)
 
 /* The top of nested masks m0 >= m1 >= ... >= m5 (each a subset of the
  * one before: the last that is not empty) and a bound on the runs it
- * counts: bucket b holds runs shorter than 2^(b+1). No branch. */
+ * counts: bucket b holds runs shorter than 2^(b+1). No branch: which
+ * buckets a chunk fills is anyone's guess, and a select written as ?:
+ * became one; the selects are masks here, and b the count of non-empty. */
 static inline uint64_t top_of(uint64_t m0, uint64_t m1, uint64_t m2, uint64_t m3, uint64_t m4,
                               uint64_t m5, size_t *bound)
 {
-    /* one select after another (cmov), each on a mask already in a
-     * register: no array on the stack to index */
     uint64_t top = m0;
-    size_t b = 1;
-    top = m1 ? m1 : top;
-    b = m1 ? 3 : b;
-    top = m2 ? m2 : top;
-    b = m2 ? 7 : b;
-    top = m3 ? m3 : top;
-    b = m3 ? 15 : b;
-    top = m4 ? m4 : top;
-    b = m4 ? 31 : b;
-    top = m5 ? m5 : top;
-    b = m5 ? 63 : b;
-    *bound = b;
+    top ^= (top ^ m1) & (0 - (uint64_t)(m1 != 0));
+    top ^= (top ^ m2) & (0 - (uint64_t)(m2 != 0));
+    top ^= (top ^ m3) & (0 - (uint64_t)(m3 != 0));
+    top ^= (top ^ m4) & (0 - (uint64_t)(m4 != 0));
+    top ^= (top ^ m5) & (0 - (uint64_t)(m5 != 0));
+    unsigned b = (m1 != 0) + (m2 != 0) + (m3 != 0) + (m4 != 0) + (m5 != 0);
+    *bound = ((size_t)2 << b) - 1;
     return top;
 }
 
