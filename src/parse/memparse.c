@@ -523,7 +523,10 @@ static void process_line(struct memparse *mp, const struct line *l, const char *
     int digits;
     const char *sym;
     size_t pl = mp->map_col;
-    if (mp->phase == PH_MAP && pl < n && memline_map(p + pl, p + n, &off, &digits, &sym)) {
+    /* a map line starts with a hex digit: the other lines of a map ("(7
+     * lines all free)", the next sample's "OKstack: ") are not looked at */
+    if (mp->phase == PH_MAP && pl < n && memline_hexval(p[pl]) >= 0 &&
+        memline_map(p + pl, p + n, &off, &digits, &sym)) {
         map_line(mp, off, digits, sym, p + n);
         mp->noise = 0;
         return;
