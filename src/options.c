@@ -5,6 +5,7 @@
 #include "check.h"
 #include "diff_cmd.h"
 #include "hw.h"
+#include "transport.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -94,7 +95,9 @@ static void options_usage(FILE *f)
           "       heapwatch list                       list serial ports, boards first\n"
           "\n"
           "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
-          "(a command run on a fresh pty), a shortcut a0/u0/c0, or auto (the default).\n"
+          "(a command run on a fresh pty), a shortcut a0/u0/c0, id:SERIAL (the board with\n"
+          "that USB serial number), port:PATH, rfc2217://HOST:PORT (an RFC 2217 server:\n"
+          "Wokwi, ser2net), socket://HOST:PORT (raw TCP), or auto (the default).\n"
           "\n"
           "Live options:\n"
           "  -i, --interval SECONDS  time between samples (default: 1; 0 = back to back)\n"
@@ -368,6 +371,17 @@ static enum cli_status diff_operands(struct hw_options *o, int n, char **args)
     return CLI_OK;
 }
 
+/* A port name that cannot be right (rfc2217://nohost, socket://:0, id:)
+ * is the user's to fix, before anything is opened. */
+static enum cli_status live_port(struct hw_options *o)
+{
+    struct hw_err e = {0};
+
+    if (o->port && transport_check_spec(o->port, &e) != HW_OK)
+        return usage_error(o, "%s", e.msg);
+    return CLI_OK;
+}
+
 static enum cli_status positional(struct hw_options *o, int argc, char **argv, int first)
 {
     int n = argc - first;
@@ -377,7 +391,7 @@ static enum cli_status positional(struct hw_options *o, int argc, char **argv, i
             return usage_error(o, "one port at a time ('%s' and '%s')", argv[first],
                                argv[first + 1]);
         o->port = n ? argv[first] : NULL;
-        break;
+        return live_port(o);
     case CMD_ANALYZE:
         if (n < 1)
             return usage_error(o, "analyze needs at least one FILE (- for standard input)");
