@@ -31,14 +31,14 @@ enum state {
 struct telnet {
     struct telnet_cfg cfg;
     enum state state;
-    uint8_t verb;                /* WILL/WONT/DO/DONT of S_OPTION */
-    uint8_t us[256], him[256];   /* option enabled on our side / the server's */
-    uint8_t asked_us[256];       /* we sent WILL and wait for DO/DONT */
-    uint8_t asked_him[256];      /* we sent DO and wait for WILL/WONT */
-    uint8_t sb[TELNET_SB_CAP];   /* the subnegotiation being read */
+    uint8_t verb;              /* WILL/WONT/DO/DONT of S_OPTION */
+    uint8_t us[256], him[256]; /* option enabled on our side / the server's */
+    uint8_t asked_us[256];     /* we sent WILL and wait for DO/DONT */
+    uint8_t asked_him[256];    /* we sent DO and wait for WILL/WONT */
+    uint8_t sb[TELNET_SB_CAP]; /* the subnegotiation being read */
     size_t sb_len;
-    bool sb_long;                /* it did not fit: ignore it */
-    bool settings_sent;          /* once per connection */
+    bool sb_long;       /* it did not fit: ignore it */
+    bool settings_sent; /* once per connection */
     long server_baud;
     uint8_t out[TELNET_OUT_CAP]; /* replies to send */
     size_t out_len, dropped;
@@ -194,8 +194,8 @@ static void subnegotiation(struct telnet *tn)
         return;
     }
     if (s[1] == RFC2217_SERVER + RFC2217_SET_BAUDRATE && tn->sb_len == 6) {
-        tn->server_baud = (long)((uint32_t)s[2] << 24 | (uint32_t)s[3] << 16 |
-                                 (uint32_t)s[4] << 8 | (uint32_t)s[5]);
+        tn->server_baud = (long)((uint32_t)s[2] << 24 | (uint32_t)s[3] << 16 | (uint32_t)s[4] << 8 |
+                                 (uint32_t)s[5]);
     }
 }
 

@@ -12,7 +12,7 @@
 #include "transport.h"
 
 struct sp_port; /* only transport_serial.c looks inside */
-struct telnet; /* telnet.c: rfc2217:// only */
+struct telnet;  /* telnet.c: rfc2217:// only */
 
 enum transport_kind {
     TRANSPORT_SERIAL, /* libserialport owns the fd (sp_close closes it) */
@@ -24,14 +24,14 @@ enum transport_kind {
 struct transport {
     enum transport_kind kind;
     int fd;
-    char *path;           /* xstrdup'd, never NULL */
-    char *usb_serial;     /* xstrdup'd or NULL */
-    int clear_lines;      /* opts raised DTR or RTS: clear RTS, DTR on close */
-    struct sp_port *port; /* TRANSPORT_SERIAL only */
-    long child;           /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
-    int reaped;           /* the child has been waited for; never signal it again */
-    int child_status;     /* its waitpid() status once reaped */
-    int err_fd;           /* TRANSPORT_EXEC: read end of the child's stderr, else -1 */
+    char *path;            /* xstrdup'd, never NULL */
+    char *usb_serial;      /* xstrdup'd or NULL */
+    int clear_lines;       /* opts raised DTR or RTS: clear RTS, DTR on close */
+    struct sp_port *port;  /* TRANSPORT_SERIAL only */
+    long child;            /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
+    int reaped;            /* the child has been waited for; never signal it again */
+    int child_status;      /* its waitpid() status once reaped */
+    int err_fd;            /* TRANSPORT_EXEC: read end of the child's stderr, else -1 */
     struct telnet *telnet; /* TRANSPORT_NET over rfc2217://, else NULL */
 };
 

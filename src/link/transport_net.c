@@ -162,8 +162,7 @@ static int connect_wait(int fd, int64_t deadline)
 /* One address: a connected non-blocking socket, or -1 with *e set. */
 static int connect_one(const struct addrinfo *ai, int64_t deadline, int *e)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     int one = 1;
 
     if (fd < 0) {
@@ -186,7 +185,8 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int *e)
 
 static int net_connect(const char *spec, const struct net_name *nm, int *fd, struct hw_err *err)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV},
                     *res, *ai;
     int64_t deadline = now_ms() + TRANSPORT_NET_CONNECT_MS;
@@ -256,8 +256,8 @@ static int gone(const struct transport *t, const char *action, int e, struct hw_
         return hw_err_set(err, HW_EDISCONNECTED, "cannot %s %s: connection closed by the server",
                           action, t->path);
     }
-    return hw_err_set(err, HW_EDISCONNECTED, "cannot %s %s: connection lost (%s)", action,
-                      t->path, strerror(e));
+    return hw_err_set(err, HW_EDISCONNECTED, "cannot %s %s: connection lost (%s)", action, t->path,
+                      strerror(e));
 }
 
 static bool is_gone(int e)
@@ -282,9 +282,9 @@ static int send_all(struct transport *t, const uint8_t *buf, size_t len, int64_t
             continue;
         }
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            return is_gone(errno) ? gone(t, "write", errno, err)
-                                  : hw_err_set(err, HW_EIO, "cannot write %s: %s", t->path,
-                                               strerror(errno));
+            return is_gone(errno)
+                       ? gone(t, "write", errno, err)
+                       : hw_err_set(err, HW_EIO, "cannot write %s: %s", t->path, strerror(errno));
         }
         struct pollfd p = {.fd = t->fd, .events = POLLOUT};
         int64_t left = deadline < 0 ? -1 : deadline - now_ms();
