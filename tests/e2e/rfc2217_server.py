@@ -6,19 +6,19 @@
 # pyserial's examples/rfc2217_server.py (C) 2009-2015 Chris Liechti
 # <cliechti@gmx.net>, BSD-3-Clause.
 #
-#   rfc2217_server.py [--port N] [--port-file FILE] [--raw] SERIALPORT
+#   rfc2217_server.py [--port N] [--port-file FILE] SERIALPORT
 #
 # Changes from the example: --port 0 picks a free port and --port-file
 # says which (so parallel runs never collide); ptys (the simulator's and
 # QEMU's socat links) have no modem lines, so reading them gives "off" and
 # setting DTR/RTS is logged and skipped instead of ending the connection;
 # the PortManager's log (every SET-BAUDRATE, SET-CONTROL, option) goes to
-# stderr at INFO, which is what the suite checks; --raw serves plain TCP
-# without telnet (a server that does not speak RFC 2217, for the negative
-# check). One client at a time; the next is accepted when it goes.
+# stderr at INFO, which is what the suite checks. One client at a time; the
+# next is accepted when it goes.
 import argparse
 import errno
 import logging
+import os
 import socket
 import sys
 import threading
@@ -57,16 +57,13 @@ class PtySerial(serial.Serial):
 
 
 class Redirector:
-    def __init__(self, ser, sock, raw):
+    def __init__(self, ser, sock):
         self.serial = ser
         self.socket = sock
-        self.raw = raw
         self.alive = True
         self._write_lock = threading.Lock()
-        self.rfc2217 = None
-        if not raw:
-            self.rfc2217 = serial.rfc2217.PortManager(
-                ser, self, logger=logging.getLogger("rfc2217.server"))
+        self.rfc2217 = serial.rfc2217.PortManager(
+            ser, self, logger=logging.getLogger("rfc2217.server"))
 
     def shortcircuit(self):
         self.thread_read = threading.Thread(target=self.reader, daemon=True)
@@ -79,8 +76,7 @@ class Redirector:
             try:
                 data = self.serial.read(self.serial.in_waiting or 1)
                 if data:
-                    if self.rfc2217:
-                        data = b"".join(self.rfc2217.escape(data))
+                    data = b"".join(self.rfc2217.escape(data))
                     self.write(data)
             except (OSError, serial.SerialException) as e:
                 logging.error("serial->socket: %s", e)
@@ -99,8 +95,7 @@ class Redirector:
                 data = self.socket.recv(1024)
                 if not data:
                     break
-                if self.rfc2217:
-                    data = b"".join(self.rfc2217.filter(data))
+                data = b"".join(self.rfc2217.filter(data))
                 self.serial.write(data)
             except (OSError, serial.SerialException) as e:
                 logging.error("socket->serial: %s", e)
@@ -114,7 +109,6 @@ def main():
     ap.add_argument("SERIALPORT")
     ap.add_argument("--port", type=int, default=2217)
     ap.add_argument("--port-file")
-    ap.add_argument("--raw", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -134,14 +128,13 @@ def main():
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write("%d\n" % port)
-        import os
         os.rename(args.port_file + ".tmp", args.port_file)
     while True:
         client, addr = srv.accept()
         logging.info("connected by %s:%d", addr[0], addr[1])
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            Redirector(ser, client, args.raw).shortcircuit()
+            Redirector(ser, client).shortcircuit()
         finally:
             logging.info("disconnected")
             client.close()
