@@ -187,6 +187,12 @@ if server_start rfc "$LINK"; then
     # --dtr/--rts go out as SET-CONTROL, RTS first; with a line raised,
     # closing clears RTS then DTR (as on a serial port)
     expect_status 0 rfc2217-lines-exit-0 -- "$BIN" --no-tui -n 1 --dtr 1 --rts 0 "$URL"
+    # the server reads what heapwatch sent before it closed in its own time:
+    # wait until it has seen this client go
+    for i in $(seq 50); do
+        [ "$(grep -c 'root: connected by' "$TMP/rfc.srv.log")" = "$(grep -c 'root: disconnected' "$TMP/rfc.srv.log")" ] && break
+        sleep 0.1
+    done
     lines=$(awk '/connected by/ { s = "" } /changed (RTS|DTR) to/ { s = s $NF "-" $4 " " } END { print s }' \
         "$TMP/rfc.srv.log")
     if [ "$lines" = "inactive-RTS active-DTR inactive-RTS inactive-DTR " ]; then
