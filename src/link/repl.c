@@ -784,6 +784,20 @@ bool repl_poll_event(struct repl *r, struct repl_event *ev)
     return true;
 }
 
+size_t repl_partial_output(const struct repl *r, const char **data)
+{
+    size_t n = 0;
+    if (r->state == REPL_RUNNING && !r->overflow && r->frame) {
+        if (r->phase == PH_STDOUT) {
+            n = r->data_len;
+        } else if (r->phase == PH_STDERR || r->phase == PH_PROMPT) {
+            n = r->out_len;
+        }
+    }
+    *data = n ? r->frame : NULL;
+    return n;
+}
+
 enum repl_state repl_state(const struct repl *r)
 {
     return r->state;

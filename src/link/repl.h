@@ -138,6 +138,14 @@ void repl_output_done(struct repl *r, size_t n);
  * event. */
 bool repl_poll_event(struct repl *r, struct repl_event *ev);
 
+/* The stdout of the exec in flight received so far (its "OK" came, its
+ * frame has not ended): stores a borrowed pointer in *data (NULL if none)
+ * and returns the count; 0 when no exec is in flight, before its "OK", or
+ * when its output went over the cap. Valid until the next call on r other
+ * than this one. For a caller whose link broke mid-answer: what the board
+ * did send of a dump cut by an unplug. */
+size_t repl_partial_output(const struct repl *r, const char **data);
+
 /* Current state, for the status line. */
 enum repl_state repl_state(const struct repl *r);
 
