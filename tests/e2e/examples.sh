@@ -44,10 +44,11 @@ SIM_WAIT_S=30 "$ROOT/tests/sim/sim.sh" "$BOARD" --workload fragmenting --print-e
     >"$TMP/sim.out" 2>&1 || { fail sim "no simulated board"; hw_finish; }
 
 # ---- the examples, from the documents
-# README: the lines of the sh block after "## Using it" that run heapwatch
+# README: the lines of the sh blocks of "## Using it" (up to its first
+# subsection) that run heapwatch; the package's apt-get block comes first
 readme_examples() {
-    awk '/^## Using it/ { u = 1 } u && /^```sh/ { b = 1; next } b && /^```/ { exit }
-         b && /^heapwatch/ { sub(/[ ]+# .*$/, ""); print }' "$ROOT/README.md"
+    awk '/^## Using it/ { u = 1; next } u && /^##/ { exit } u && /^```sh/ { b = 1; next }
+         b && /^```/ { b = 0; next } b && /^heapwatch/ { sub(/[ ]+# .*$/, ""); print }' "$ROOT/README.md"
 }
 # man: each .EX block of EXAMPLES, its lines joined where one ends in "|"
 man_examples() {
