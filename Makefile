@@ -60,14 +60,16 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text check diff report track config floor
+UNIT_TESTS := memparse metrics repl fmt capture agreement transport transport_net telnet heatmap history fmt_ui ui_stats json_text check diff report track config floor
 test_deps_memparse := memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_metrics  := metrics blockmap snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
 test_deps_agreement := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util export_json json_text summary history text ui_stats fmt_ui verdict judge leak check
 test_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
-test_deps_transport := transport transport_serial transport_tty transport_exec transport_io util
+test_deps_transport := transport transport_serial transport_tty transport_exec transport_io transport_net telnet util
+test_deps_telnet   := telnet util
+test_deps_transport_net := $(test_deps_transport)
 test_deps_heatmap  := heatmap blockmap snapshot metrics util
 test_deps_history  := history blockmap snapshot metrics util
 test_deps_fmt_ui   := fmt_ui fmt snapshot util
@@ -121,11 +123,12 @@ headercheck:
 
 # ---- fuzzing (clang, libFuzzer); FUZZ_SECONDS bounds each run
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := memparse repl capture check
+FUZZ_TARGETS := memparse repl capture check telnet
 fuzz_deps_memparse := memparse lines blockmap memline mapsym snapshot metrics util
 fuzz_deps_repl     := repl util
 fuzz_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
 fuzz_deps_check    := check fmt util
+fuzz_deps_telnet   := telnet util
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE
 
 build/fuzz:

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "diff_cmd.h"
 #include "hw.h"
+#include "transport.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -103,7 +104,9 @@ static void options_usage(FILE *f)
           "       heapwatch list [--json FILE]         list serial ports, boards first\n"
           "\n"
           "PORT is a serial device (/dev/ttyACM0, COM3), a pty or socat link, exec:CMD\n"
-          "(a command run on a fresh pty), a shortcut a0/u0/c0, or auto (the default).\n"
+          "(a command run on a fresh pty), a shortcut a0/u0/c0, id:SERIAL (the board with\n"
+          "that USB serial number), port:PATH, rfc2217://HOST:PORT (an RFC 2217 server:\n"
+          "Wokwi, ser2net), socket://HOST:PORT (raw TCP), or auto (the default).\n"
           "A profile of ~/.config/heapwatch/config ([NAME]) gives a port and its options.\n"
           "\n"
           "Live options:\n"
@@ -401,6 +404,17 @@ static enum cli_status diff_operands(struct hw_options *o, int n, char **args)
     return CLI_OK;
 }
 
+/* A port name that cannot be right (rfc2217://nohost, socket://:0, id:)
+ * is the user's to fix, before anything is opened. */
+static enum cli_status live_port(struct hw_options *o)
+{
+    struct hw_err e = {0};
+
+    if (o->port && transport_check_spec(o->port, &e) != HW_OK)
+        return usage_error(o, "%s", e.msg);
+    return CLI_OK;
+}
+
 static enum cli_status positional(struct hw_options *o, int argc, char **argv, int first)
 {
     int n = argc - first;
@@ -410,7 +424,7 @@ static enum cli_status positional(struct hw_options *o, int argc, char **argv, i
             return usage_error(o, "one port at a time ('%s' and '%s')", argv[first],
                                argv[first + 1]);
         o->port = n ? argv[first] : NULL;
-        break;
+        return live_port(o);
     case CMD_ANALYZE:
         if (n < 1)
             return usage_error(o, "analyze needs at least one FILE (- for standard input)");
@@ -630,5 +644,8 @@ enum cli_status options_configure(struct hw_options *o, const struct config_entr
                 return st;
         }
     }
+    struct hw_err pe = {0}; /* a profile's port is checked as the command line's */
+    if (o->port && transport_check_spec(o->port, &pe) != HW_OK)
+        return usage_error(o, "%.96s: %.150s", file, pe.msg);
     return check_modes(o);
 }

@@ -140,6 +140,8 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
     has_words complete-dtr "heapwatch --dtr " on off
     # shellcheck disable=SC2046 # one word per port
     has_words complete-ports "heapwatch " $("$exe" list 2>/dev/null | awk 'NR > 1 { print $1 }')
+    # the network and mpremote forms (heapwatch(1), live mode's PORT)
+    has_words complete-port-forms "heapwatch " port: rfc2217://localhost:4000 socket://
     # profiles of the config file are offered where a port goes
     printf '[default]\ninterval = 1\n[ pico ]\nport = /dev/ttyACM0\n[microbit]\n' >"$TMP/config"
     HEAPWATCH_CONFIG=$TMP/config has_words complete-profiles "heapwatch " pico microbit

@@ -19,6 +19,8 @@
 #define DEFAULT_BAUD 115200
 #define PATH_CAP 1024 /* longer than any device path; longer specs are refused */
 #define EXEC_PREFIX "exec:"
+#define ID_PREFIX "id:"     /* mpremote's id:SERIAL: the board with that USB serial number */
+#define PORT_PREFIX "port:" /* mpremote's port:PATH: PATH, never a shortcut */
 
 /* ---- names ---- */
 
@@ -100,7 +102,40 @@ static int resolve(const char *spec, char *path, size_t cap, struct hw_err *err)
     if (strlen(spec) >= cap) {
         return hw_err_set(err, HW_EARG, "cannot open %.40s...: name too long", spec);
     }
+    rc = transport_check_spec(spec, err);
+    if (rc != HW_OK) {
+        return rc;
+    }
+    if (strncmp(spec, ID_PREFIX, strlen(ID_PREFIX)) == 0) {
+        rc = transport_find_serial(spec + strlen(ID_PREFIX), path, cap, err);
+        if (rc == HW_ENOENT) {
+            hw_err_hint(err, "heapwatch list shows the ports and their serial numbers");
+        }
+        return rc;
+    }
+    if (strncmp(spec, PORT_PREFIX, strlen(PORT_PREFIX)) == 0) {
+        snprintf(path, cap, "%s", spec + strlen(PORT_PREFIX));
+        return HW_OK;
+    }
     transport_expand(spec, path, cap);
+    return HW_OK;
+}
+
+int transport_check_spec(const char *spec, struct hw_err *err)
+{
+    static const char *const prefixes[] = {ID_PREFIX, PORT_PREFIX};
+
+    if (transport_net_kind(spec)) {
+        return transport_net_check(spec, err);
+    }
+    for (size_t i = 0; spec && i < ARRAY_LEN(prefixes); i++) {
+        size_t len = strlen(prefixes[i]);
+        if (strncmp(spec, prefixes[i], len) == 0 && spec[len] == '\0') {
+            hw_err_set(err, HW_EARG, "cannot open %s: nothing after '%s'", spec, prefixes[i]);
+            hw_err_hint(err, "write id:SERIAL (heapwatch list shows them) or port:PATH");
+            return HW_EARG;
+        }
+    }
     return HW_OK;
 }
 
@@ -127,11 +162,29 @@ static void backend_close(struct transport *t)
 {
     if (t->kind == TRANSPORT_SERIAL) {
         transport_serial_close(t);
+    } else if (t->kind == TRANSPORT_NET) {
+        transport_net_close(t);
     } else if (t->kind == TRANSPORT_EXEC) {
         transport_exec_close(t);
     } else {
         transport_tty_close(t);
     }
+}
+
+static int open_net(const char *spec, const struct transport_opts *o, struct transport **out,
+                    struct hw_err *err)
+{
+    struct transport *t = transport_new(spec);
+    int rc = transport_net_open(t, spec, o, err);
+
+    if (rc != HW_OK) {
+        transport_free(t);
+        return rc;
+    }
+    /* DTR/RTS went out as SET-CONTROL; transport_net_close() clears them */
+    t->clear_lines = o->dtr == 1 || o->rts == 1;
+    *out = t;
+    return HW_OK;
 }
 
 static int open_exec(const char *spec, struct transport **out, struct hw_err *err)
@@ -169,6 +222,9 @@ int transport_open(const char *spec, const struct transport_opts *opts, struct t
     if (spec && strncmp(spec, EXEC_PREFIX, strlen(EXEC_PREFIX)) == 0) {
         return open_exec(spec, out, err);
     }
+    if (transport_net_kind(spec)) {
+        return open_net(spec, &o, out, err);
+    }
     rc = resolve(spec, path, sizeof path, err);
     if (rc != HW_OK) {
         return rc;
@@ -201,7 +257,7 @@ void transport_close(struct transport *t)
     if (!t) {
         return;
     }
-    if (t->clear_lines && t->fd >= 0) {
+    if (t->clear_lines && t->fd >= 0 && t->kind != TRANSPORT_NET) {
         /* best effort: the device may already be gone */
         (void)transport_fd_lines(t->fd, t->path, 0, 0, NULL);
     }

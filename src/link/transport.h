@@ -2,7 +2,8 @@
 /* transport.h - bytes to and from a MicroPython board.
  *
  * Owns opening a port (libserialport for real serial ports, a termios
- * fallback for ptys and socat links, "exec:CMD" on a fresh pty), non-blocking
+ * fallback for ptys and socat links, "exec:CMD" on a fresh pty, TCP for
+ * socket:// and rfc2217://), non-blocking
  * reads, bounded writes, hangup detection and port enumeration. It knows
  * nothing about the raw REPL: the caller polls transport_fd() and feeds the
  * bytes to repl.c. Never prints, never exits. */
@@ -32,6 +33,19 @@ struct transport_opts {
  *    stdin and stdout on a fresh raw pty, stderr on a pipe (transport_err_fd),
  *    so its diagnostics never land on the terminal or in the byte stream.
  *    A command that cannot start shows up as HW_EDISCONNECTED on the first read.
+ *  - "socket://HOST:PORT": raw TCP (socat TCP-LISTEN, esptool's socket://).
+ *  - "rfc2217://HOST:PORT": TCP with telnet and RFC 2217 COM-PORT-OPTION
+ *    (Wokwi, ser2net, pyserial's server): baud as SET-BAUDRATE, 8N1, no flow
+ *    control, then the DTR/RTS overrides as SET-CONTROL; 0xFF escaped both
+ *    ways. HOST may be a name, an IPv4 or a bracketed IPv6 address
+ *    ("[::1]:4000"). Connecting gives up after TRANSPORT_NET_CONNECT_MS
+ *    (transport_impl.h). Refused or unknown host: HW_ENOENT "cannot connect
+ *    to rfc2217://127.0.0.1:4000: Connection refused" and a hint; a bad
+ *    name: HW_EARG. The server closing the connection reads as an unplug:
+ *    HW_EDISCONNECTED "connection closed by the server".
+ *  - "id:SERIAL": the port of the board with that USB serial number (mpremote's
+ *    form); HW_ENOENT "cannot find board SERIAL: not connected".
+ *  - "port:PATH": PATH itself, never read as a shortcut (mpremote's form).
  *  - "a0".."a9", "u0".."u9", "c0".."c9": /dev/ttyACM<n>, /dev/ttyUSB<n>, COM<n>.
  *  - anything else is a path. Real serial ports go through libserialport; ttys
  *    it refuses (ptys, socat links) through termios. Both: 8N1, no flow
@@ -73,8 +87,14 @@ int transport_read(struct transport *t, void *buf, size_t cap, size_t *n, struct
 int transport_write(struct transport *t, const void *buf, size_t len, int timeout_ms,
                     struct hw_err *err);
 
-/* The resolved spec: "/dev/ttyACM0" after shortcut or auto expansion, the
- * path as the user gave it (symlinks are not resolved), or "exec:CMD".
+/* Check a port name's syntax without opening anything (the net forms'
+ * HOST:PORT, a non-empty id: or port:): HW_OK, or HW_EARG with the reason
+ * and a hint. Names it does not know are left to transport_open(). */
+int transport_check_spec(const char *spec, struct hw_err *err);
+
+/* The resolved spec: "/dev/ttyACM0" after shortcut, id: or auto expansion,
+ * the path as the user gave it (symlinks are not resolved), "exec:CMD", or
+ * the socket:// or rfc2217:// name as given (what reconnecting opens again).
  * Never NULL; owned by t, valid until transport_close(). */
 const char *transport_path(const struct transport *t);
 

@@ -12,24 +12,27 @@
 #include "transport.h"
 
 struct sp_port; /* only transport_serial.c looks inside */
+struct telnet;  /* telnet.c: rfc2217:// only */
 
 enum transport_kind {
     TRANSPORT_SERIAL, /* libserialport owns the fd (sp_close closes it) */
     TRANSPORT_TTY,    /* termios fallback; we own the fd */
     TRANSPORT_EXEC,   /* pty master of a child process; we own fd and child */
+    TRANSPORT_NET,    /* a TCP socket (socket://, rfc2217://); we own the fd */
 };
 
 struct transport {
     enum transport_kind kind;
     int fd;
-    char *path;           /* xstrdup'd, never NULL */
-    char *usb_serial;     /* xstrdup'd or NULL */
-    int clear_lines;      /* opts raised DTR or RTS: clear RTS, DTR on close */
-    struct sp_port *port; /* TRANSPORT_SERIAL only */
-    long child;           /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
-    int reaped;           /* the child has been waited for; never signal it again */
-    int child_status;     /* its waitpid() status once reaped */
-    int err_fd;           /* TRANSPORT_EXEC: read end of the child's stderr, else -1 */
+    char *path;            /* xstrdup'd, never NULL */
+    char *usb_serial;      /* xstrdup'd or NULL */
+    int clear_lines;       /* opts raised DTR or RTS: clear RTS, DTR on close */
+    struct sp_port *port;  /* TRANSPORT_SERIAL only */
+    long child;            /* TRANSPORT_EXEC: the child's pid (also its pgid), else -1 */
+    int reaped;            /* the child has been waited for; never signal it again */
+    int child_status;      /* its waitpid() status once reaped */
+    int err_fd;            /* TRANSPORT_EXEC: read end of the child's stderr, else -1 */
+    struct telnet *telnet; /* TRANSPORT_NET over rfc2217://, else NULL */
 };
 
 /* A backend's "not mine, try the next one" answer (not an HW_E* code). */
@@ -60,6 +63,26 @@ void transport_tty_close(struct transport *t);
 int transport_exec_open(struct transport *t, const char *cmd, struct hw_err *err);
 void transport_exec_close(struct transport *t);
 void transport_exec_status(struct transport *t, char *buf, size_t cap);
+
+/* transport_net.c: "socket://HOST:PORT" and "rfc2217://HOST:PORT".
+ * transport_net_kind: 1 socket://, 2 rfc2217://, 0 neither. check: the
+ * name's syntax only (HW_EARG, no I/O). open: connect within
+ * TRANSPORT_NET_CONNECT_MS (refused: HW_ENOENT "cannot connect to ...:
+ * Connection refused" + hint) and, for rfc2217, start the negotiation.
+ * read/write: as transport_read()/transport_write(), through the telnet
+ * layer for rfc2217; the server closing is HW_EDISCONNECTED. flush: send
+ * the telnet layer's queued replies. close: lines off if asked, then close. */
+#define TRANSPORT_NET_CONNECT_MS 3000
+#define TRANSPORT_NET_CLOSE_MS 500
+int transport_net_kind(const char *spec);
+int transport_net_check(const char *spec, struct hw_err *err);
+int transport_net_open(struct transport *t, const char *spec, const struct transport_opts *o,
+                       struct hw_err *err);
+void transport_net_close(struct transport *t);
+int transport_net_read(struct transport *t, void *buf, size_t cap, size_t *n, struct hw_err *err);
+int transport_net_write(struct transport *t, const void *buf, size_t len, int timeout_ms,
+                        struct hw_err *err);
+int transport_net_flush(struct transport *t, int timeout_ms, struct hw_err *err);
 
 /* Shared by both tty backends, on an already open fd: */
 /* TIOCEXCL plus flock(LOCK_EX|LOCK_NB); HW_EBUSY "port is busy" on failure. */

@@ -62,6 +62,9 @@ int transport_read(struct transport *t, void *buf, size_t cap, size_t *n, struct
     if (cap == 0) {
         return HW_OK;
     }
+    if (t->kind == TRANSPORT_NET) {
+        return transport_net_read(t, buf, cap, n, err);
+    }
     for (;;) {
         ssize_t r = read(t->fd, buf, cap);
         if (r > 0) {
@@ -127,6 +130,9 @@ int transport_write(struct transport *t, const void *buf, size_t len, int timeou
     int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     int rc;
 
+    if (t->kind == TRANSPORT_NET) {
+        return transport_net_write(t, buf, len, timeout_ms, err);
+    }
     while (len > 0) {
         ssize_t w = write(t->fd, p, len);
         if (w > 0) {

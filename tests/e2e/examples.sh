@@ -6,7 +6,8 @@
 # now reads), in order, in one working directory that holds the files they
 # name (capture.log, log.txt, *.log) copied from the fixtures. A board's
 # port (/dev/ttyACM0, /dev/ttyUSB0, a0) is the one thing replaced: by a
-# simulated board on a pty link. Full-screen examples run in tmux until
+# simulated board on a pty link, and a network address by the board behind
+# a real server on a free port. Full-screen examples run in tmux until
 # they show their first screen, then q. An example that names no port
 # looks for a board: on a machine without one it must say so and exit 1.
 
@@ -43,10 +44,11 @@ SIM_WAIT_S=30 "$ROOT/tests/sim/sim.sh" "$BOARD" --workload fragmenting --print-e
     >"$TMP/sim.out" 2>&1 || { fail sim "no simulated board"; hw_finish; }
 
 # ---- the examples, from the documents
-# README: the lines of the sh block after "## Using it" that run heapwatch
+# README: the lines of the sh blocks of "## Using it" (up to its first
+# subsection) that run heapwatch; the package's apt-get block comes first
 readme_examples() {
-    awk '/^## Using it/ { u = 1 } u && /^```sh/ { b = 1; next } b && /^```/ { exit }
-         b && /^heapwatch/ { sub(/[ ]+# .*$/, ""); print }' "$ROOT/README.md"
+    awk '/^## Using it/ { u = 1; next } u && /^##/ { exit } u && /^```sh/ { b = 1; next }
+         b && /^```/ { b = 0; next } b && /^heapwatch/ { sub(/[ ]+# .*$/, ""); print }' "$ROOT/README.md"
 }
 # man: each .EX block of EXAMPLES, its lines joined where one ends in "|"
 man_examples() {
@@ -60,6 +62,48 @@ man_examples() {
 board_port() {
     sed -e "s#/dev/ttyACM0#$BOARD#g; s#/dev/ttyUSB0#$BOARD#g; s# a0\$# $BOARD#"
 }
+
+# ---- the network examples: the board behind a real server on a free
+# port (pyserial's RFC 2217 server, or the example's own socat); the
+# address (localhost:4000, thathost:4000) is the port replaced there
+PY=${HW_PYTHON:-/usr/bin/python3} # Debian's python3-serial
+NET_PID= NET_PORT=
+net_stop() {
+    if [ -n "$NET_PID" ]; then
+        kill -TERM -- "-$NET_PID" 2>/dev/null || kill -TERM "$NET_PID" 2>/dev/null
+        wait "$NET_PID" 2>/dev/null
+    fi
+    NET_PID=
+}
+# listening PORT: something listens on 127.0.0.1:PORT or *:PORT (no probe
+# connection: a socat fork would read the board's answers meanwhile)
+listening() {
+    grep -qE ":$(printf %04X "$1") 00000000:0000 0A " /proc/net/tcp
+}
+net_addr() {
+    sed -E "s#(rfc2217|socket)://[^ :/]+:4000#\\1://127.0.0.1:$NET_PORT#g; s#TCP-LISTEN:4000#TCP-LISTEN:$NET_PORT#g"
+}
+# net_start NAME CMD: start the server an example needs (CMD itself, for
+# the socat line); NET_PORT is where it listens
+net_start() {
+    local name=$1 cmd=$2 i
+    net_stop
+    NET_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    if [[ $cmd == socat\ * ]]; then
+        setsid sh -c "exec $(net_addr <<<"${cmd%%#*}")" 2>"$TMP/$name.net.log" &
+    else
+        setsid "$PY" "$ROOT/tests/e2e/rfc2217_server.py" --port "$NET_PORT" "$BOARD" 2>"$TMP/$name.net.log" &
+    fi
+    NET_PID=$!
+    for i in $(seq 100); do
+        listening "$NET_PORT" && return 0
+        sleep 0.1
+    done
+    fail "$name-server" "no server listening on $NET_PORT for: $cmd"
+    show_log "$TMP/$name.net.log"
+    return 1
+}
+trap 'hw_rc=$?; net_stop; cleanup_examples; (exit $hw_rc); hw_cleanup' EXIT
 
 TM() { timeout 20 tmux -L "hwex-$$" -f /dev/null "$@"; }
 TM new-session -d -s keep -x 100 -y 30 -- sleep 3600
@@ -106,6 +150,26 @@ run_example() {
         # the dump that command prints, from the simulated board
         echo "NOTE examples/$name: mpremote is not installed here; its output is replaced by the board's own dump"
         cmd="cat $WD/capture.log | ${cmd#*| }"
+        ;;
+    esac
+    case $cmd in
+    socat\ * | *rfc2217://* | *socket://*)
+        cmd=$(sed -E 's/[ ]+# .*$//' <<<"$cmd") # "# there", "# here"
+        ;;
+    esac
+    case $cmd in
+    socat\ TCP-LISTEN:*)
+        # a bridge the next example connects to; it runs until that one ends
+        net_start "$name" "$cmd" && pass "$name"
+        return
+        ;;
+    *rfc2217://*)
+        net_start "$name" "$cmd" || return
+        ;;&
+    *rfc2217://* | *socket://*)
+        in_tmux "$name" "$(net_addr <<<"$cmd")"
+        net_stop
+        return
         ;;
     esac
     if [[ $cmd =~ ^heapwatch(\ +-i\ [0-9.]+)?$ ]]; then
