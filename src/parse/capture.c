@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* capture.c - the capture format both ways; see capture.h and heapwatch(1)
  * FILES. The writer cuts what the board sends at '\n' (dropping '\r', so
- * CRLF and LF boards record alike); the reader cuts its input once, strips
+ * CRLF and LF boards record alike; a '\r' with no '\n' after it ends a line,
+ * as the reader and the live parser take it); the reader cuts its input once, strips
  * the "+S.mmm " stamps, decodes the escapes, turns "#kind" lines into
  * events and hands the board's own text to the mem_info reader. */
 #include "capture.h"
@@ -38,6 +39,7 @@ struct capture_writer {
     long lines;    /* complete lines in the file */
     int failed_errno;
     bool said; /* the failure was reported */
+    bool cr;   /* the last byte was a '\r': a line end unless '\n' follows */
 };
 
 size_t capture_escape(const char *in, size_t n, char *out, size_t cap)
@@ -166,7 +168,15 @@ void capture_writer_bytes(struct capture_writer *w, double t, const void *buf, s
         if (c == '\n') {
             put_line(w, t, w->line, w->len, false); /* stamped when complete */
             w->len = 0;
-        } else if (c != '\r') {
+            w->cr = false;
+        } else if (c == '\r') {
+            w->cr = true; /* "\r\n" and "\r\r\n" (a doubled CR) end one line */
+        } else {
+            if (w->cr) { /* "...hAA\r00000c00: ..." when the '\n' was lost on the wire */
+                put_line(w, t, w->line, w->len, false);
+                w->len = 0;
+                w->cr = false;
+            }
             if (w->len == sizeof(w->line)) { /* a babbling device: cut, don't grow */
                 put_line(w, t, w->line, w->len, false);
                 w->len = 0;
@@ -189,6 +199,7 @@ int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err)
     if (w->len) {
         put_line(w, t, w->line, w->len, false);
         w->len = 0;
+        w->cr = false; /* that line is written: a '\r' that ended it ends nothing more */
     }
     if (w->f && fflush(w->f) != 0 && !w->failed_errno)
         w->failed_errno = errno ? errno : EIO;
