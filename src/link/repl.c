@@ -392,6 +392,34 @@ static void sync_fire(struct repl *r, int64_t now)
     }
 }
 
+static void frame_put(struct repl *r, char c);
+
+/* The stdout an exec in flight has sent so far (0 before its "OK", or when
+ * it overflowed the cap): a dump cut by a timeout or an unplug. */
+static size_t partial_len(const struct repl *r)
+{
+    if (r->state != REPL_RUNNING || r->overflow || r->phase == PH_OK || r->phase == PH_NONE) {
+        return 0;
+    }
+    return r->phase == PH_STDOUT ? r->data_len : r->out_len;
+}
+
+/* Hand the exec's partial stdout to a TIMEOUT event, NUL-terminated. */
+static void give_partial(struct repl *r, struct qev *q)
+{
+    size_t n = partial_len(r);
+    if (!n) {
+        return;
+    }
+    if (r->phase == PH_STDOUT) {
+        frame_put(r, '\0');
+    }
+    q->buf = r->frame;
+    q->ev.out = r->frame;
+    q->ev.out_len = n;
+    r->frame = NULL;
+}
+
 static void exec_fire(struct repl *r, int64_t now)
 {
     char d[32];
@@ -418,6 +446,7 @@ static void exec_fire(struct repl *r, int64_t now)
         fmt_dur(d, sizeof(d), r->exec_timeout_ms);
         ev_msg(q, "exec not finished after %s (%zu bytes received)", d, r->exec_rx);
     }
+    give_partial(r, q);
     start_sync(r, now);
 }
 
@@ -671,6 +700,13 @@ int repl_exec(struct repl *r, const char *code, int64_t now_ms)
     r->exec_timeout_ms = r->cfg.exec_timeout_ms;
     r->exec_deadline = add_ms(now_ms, r->exec_timeout_ms);
     return HW_OK;
+}
+
+size_t repl_partial_output(const struct repl *r, const char **out)
+{
+    size_t n = partial_len(r);
+    *out = n ? r->frame : NULL;
+    return n;
 }
 
 void repl_set_exec_timeout(struct repl *r, int timeout_ms)

@@ -59,8 +59,10 @@ struct repl_event {
     int code;        /* HW_OK; TIMEOUT: HW_ETIMEDOUT (exec) or HW_EBUSY (sync);
                       * ERROR: HW_EPROTO */
     const char *msg; /* never NULL; "" for READY, RESULT, NOISE and LEFT */
-    const char *out; /* RESULT: stdout; NOISE: the bytes; else NULL. NUL-terminated,
-                      * but may contain NULs itself: out_len is authoritative */
+    const char *out; /* RESULT: stdout; NOISE: the bytes; TIMEOUT of an exec: the stdout
+                      * it sent before it stalled (a cut dump; NULL if none); else
+                      * NULL. NUL-terminated, but may contain NULs itself: out_len
+                      * is authoritative */
     size_t out_len;
     const char *err; /* RESULT: stderr, NUL-terminated ("" when the code succeeded;
                       * a traceback such as MemoryError is a result, not a failure);
@@ -101,6 +103,11 @@ void repl_connect(struct repl *r, int64_t now_ms);
  * written, a Ctrl-A clears the board's raw line before the next READY. A
  * caller that prefers to reopen the port calls repl_connect() afterwards. */
 int repl_exec(struct repl *r, const char *code, int64_t now_ms);
+
+/* The stdout the exec in flight has sent so far (*out borrowed until the
+ * next call on r), or 0 and NULL: what the caller keeps of a dump when the
+ * port goes away mid-answer. */
+size_t repl_partial_output(const struct repl *r, const char **out);
 
 /* Set exec_timeout_ms for later execs (the caller scales it with the heap
  * size); <= 0 restores the default. */

@@ -495,10 +495,14 @@ static int open_first(struct live *l, struct hw_err *err)
 }
 
 static void pump_err(struct live *l);
+static void keep_cut(struct live *l, const char *out, size_t n);
 
 static void lost(struct live *l, const struct hw_err *why)
 {
-    pump_err(l); /* an exec: command's last words say why it went */
+    const char *part;
+    size_t n = l->c.repl ? repl_partial_output(l->c.repl, &part) : 0;
+    keep_cut(l, part, n); /* a dump cut by the unplug is kept, marked cut */
+    pump_err(l);          /* an exec: command's last words say why it went */
     transport_close(l->c.t);
     l->c.t = NULL;
     l->smp.gc_step = GC_IDLE;
@@ -511,7 +515,7 @@ static void lost(struct live *l, const struct hw_err *why)
         stop_with(l, &e);
         return;
     }
-    memparse_end_dump(l->mp); /* a dump cut by the unplug is kept, marked cut */
+    memparse_end_dump(l->mp); /* --listen: the dump the unplug cut */
     event(l, "gap", why->msg);
     say(l, why->code, "%s; waiting for the board to come back", why->msg);
     l->c.retry_at = now_ms() + RETRY_MS;
@@ -591,6 +595,21 @@ static void gc_next(struct sampler *p, bool got)
         p->gc_step = GC_IDLE;
 }
 
+/* A sample's dump as far as it came before the board stalled or went
+ * away: kept, and marked cut by the reader, as the capture has it. */
+static void keep_cut(struct live *l, const char *out, size_t n)
+{
+    struct sampler *p = &l->smp;
+    if (p->in_flight != EX_SAMPLE || !n)
+        return;
+    memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
+    memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
+    memparse_feed(l->mp, out, n);
+    if (out[n - 1] != '\n')
+        memparse_feed(l->mp, "\n", 1); /* its half line ends there, as in the capture */
+    memparse_end_dump(l->mp);
+}
+
 static void sample_result(struct live *l, const struct repl_event *ev, enum exec_kind kind)
 {
     struct sampler *p = &l->smp;
@@ -659,6 +678,7 @@ static void on_ready(struct live *l)
 
 static void on_timeout(struct live *l, const struct repl_event *ev)
 {
+    keep_cut(l, ev->out, ev->out_len);
     l->smp.in_flight = EX_NONE;
     l->smp.gc_step = GC_IDLE;
     l->calibrating = l->calibrating && repl_state(l->c.repl) != REPL_IDLE;
