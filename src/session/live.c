@@ -38,8 +38,10 @@ enum {
     CALIB_RETRY_MS = 500,  /* after the first failed probe; doubles */
     FAIL_BACKOFF_MS = 250, /* a sample without a dump delays the next; doubles */
     FAIL_BACKOFF_MAX_MS = 5000,
-    CLOCK_SLACK_MS = 250, /* the board's clock may lag the host's by this much, */
-    CLOCK_DRIFT = 100,    /* ... plus 1/100 of the time since it was read */
+    CLOCK_SLACK_MS = 250,   /* the board's clock may lag the host's by this much, */
+    CLOCK_DRIFT = 100,      /* ... plus 1/100 of the time since it was read */
+    RATE_MIN_MS = 50,       /* answers spread over less than this: a fast link */
+    SLOW_SAMPLE_MS = 10000, /* a sample this long (and over 2 intervals) is said */
 };
 
 /* The board's clock, read once per connection: after a reconnect a clock
@@ -100,6 +102,11 @@ struct calib {
     uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
     bool has_alloc;
     uint64_t heap_total; /* GC: total:, to size the exec deadline */
+    /* the link's rate, from the probes' answers: bytes after each answer's
+     * first read, over the time from that read to its last one */
+    int64_t rx_first, rx_last;
+    uint64_t rx_bytes, wire_bytes;
+    int64_t wire_ms;
 };
 
 struct sampler {
@@ -112,6 +119,8 @@ struct sampler {
     bool paused, one_sample, gc_pending;
     enum gc_step gc_step;
     struct ui_gc_compare gc; /* the figures before the collection */
+    int64_t sent_at;         /* the command in flight was sent */
+    bool slow_said;          /* "each sample takes ..." was said */
     bool first_line;         /* the answer's first line has arrived */
     double line_t;           /* ...at this time */
     long line_no;            /* ...as this line of the capture */
@@ -276,17 +285,52 @@ static void calibrate_snapshot(const struct snapshot *s, void *ctx)
     }
 }
 
+/* Bytes per second the link carries: --baud (115200 if not given), or
+ * what the probes' answers measured when that is slower (a pty or exec:
+ * has no baud rate of its own, the UART behind it has). */
+static double link_rate(const struct live *l)
+{
+    const struct calib *c = &l->cal;
+    double bps = (l->o->topts.baud > 0 ? l->o->topts.baud : 115200) / 10.0;
+    if (c->wire_ms >= RATE_MIN_MS) {
+        double measured = (double)c->wire_bytes * 1000.0 / (double)c->wire_ms;
+        if (measured > 0 && measured < bps)
+            bps = measured;
+    }
+    return bps;
+}
+
 /* A sample's deadline grows with the heap: a map prints about 75 bytes per
  * 64 blocks of 16 bytes, so an 8 MiB PSRAM heap is ~600 KB, almost a
- * minute at 115200 baud. Allow twice the wire time of a map with no
- * "(N lines all free)" abbreviation, and never less than the default. */
+ * minute at 115200 baud and over ten at 9600. Allow twice the wire time of
+ * a map with no "(N lines all free)" abbreviation at the link's rate, and
+ * never less than the default. */
 static void size_exec_deadline(struct live *l, uint64_t heap_total)
 {
-    int baud = l->o->topts.baud > 0 ? l->o->topts.baud : 115200;
     double map_bytes = (double)heap_total / 16.0 / 64.0 * 75.0;
-    double ms = 2.0 * map_bytes * 10.0 / baud * 1000.0;
+    double ms = 2.0 * map_bytes / link_rate(l) * 1000.0;
     if (ms > 30000)
         repl_set_exec_timeout(l->c.repl, ms > 3600000 ? 3600000 : (int)ms);
+}
+
+/* The probes' answers, read by read: the link's rate (see link_rate). */
+static void measure_rate(struct live *l, size_t n, int64_t now)
+{
+    struct calib *c = &l->cal;
+    if (!c->rx_first) {
+        c->rx_first = now;
+    } else {
+        c->wire_bytes += n;
+    }
+    c->rx_last = now;
+    c->rx_bytes += n;
+}
+
+static void rate_exec_done(struct calib *c)
+{
+    if (c->rx_first)
+        c->wire_ms += c->rx_last - c->rx_first;
+    c->rx_first = 0;
 }
 
 /* The probe that calibrates is the one that is sent (with its
@@ -300,6 +344,7 @@ static const char *calib_code(const struct live *l)
 static void exec(struct live *l, enum exec_kind kind, const char *code)
 {
     if (repl_exec(l->c.repl, code, now_ms()) == HW_OK) {
+        l->smp.sent_at = now_ms();
         l->smp.in_flight = kind;
         l->smp.first_line = false;
     }
@@ -610,6 +655,25 @@ static void keep_cut(struct live *l, const char *out, size_t n)
     memparse_end_dump(l->mp);
 }
 
+/* A sample that takes minutes on a slow link (an 8 MiB heap's map at 9600
+ * baud) works, but the user should know why the rate is not -i's, once. */
+static void slow_sample(struct live *l, size_t bytes)
+{
+    struct sampler *p = &l->smp;
+    int64_t took = now_ms() - p->sent_at;
+    if (p->slow_said || l->o->no_map || took < SLOW_SAMPLE_MS ||
+        took < (int64_t)(2000 * l->o->interval_s))
+        return;
+    char d[16], b[16], r[16];
+    p->slow_said = true;
+    say(l, HW_OK,
+        "each sample of %s takes %s: %s of block map at %s/s; --no-map samples the totals "
+        "only, in a fraction of that",
+        l->c.spec, fmt_duration(d, sizeof(d), (double)took / 1000.0),
+        fmt_bytes(b, sizeof(b), bytes),
+        fmt_bytes(r, sizeof(r), (uint64_t)((double)bytes * 1000.0 / (double)took)));
+}
+
 static void sample_result(struct live *l, const struct repl_event *ev, enum exec_kind kind)
 {
     struct sampler *p = &l->smp;
@@ -622,6 +686,8 @@ static void sample_result(struct live *l, const struct repl_event *ev, enum exec
         memparse_feed(l->mp, ev->out, ev->out_len);
         memparse_flush(l->mp);
         got = p->samples > before;
+        if (got)
+            slow_sample(l, ev->out_len);
         after_sample(l, got);
     }
     if (p->gc_step != GC_IDLE)
@@ -644,6 +710,7 @@ static void on_result(struct live *l, const struct repl_event *ev)
         break;
     case EX_CALIB: {
         int before = l->cal.n;
+        rate_exec_done(&l->cal);
         memparse_feed(l->cal_mp, ev->out, ev->out_len);
         memparse_flush(l->cal_mp);
         calibrate_result(l, ev, l->cal.n > before);
@@ -772,6 +839,8 @@ static void received(struct live *l, const char *buf, size_t n)
     l->c.last_rx = l->c.last_heard = now_ms();
     l->c.silent_said = false;
     note_first_line(l, buf, n, t);
+    if (l->smp.in_flight == EX_CALIB)
+        measure_rate(l, n, now_ms());
     /* the clock and the calibration probes stay out of the transcript: a
      * reader of the capture must not count them as samples */
     if (l->smp.in_flight != EX_CLOCK && l->smp.in_flight != EX_CALIB) {
