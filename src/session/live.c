@@ -84,6 +84,7 @@ struct link {
     int64_t last_rx;    /* --listen: last bytes, to end a dump on silence */
     int64_t last_heard; /* --listen: last bytes, to report silence */
     bool silent_said;
+    int64_t stalled_from; /* a command timed out: the last byte before; 0 = none */
     char err_line[256]; /* a partial line of the exec: child's stderr */
     size_t err_len;
     bool has_clock; /* the board's clock at the first connection */
@@ -728,6 +729,12 @@ static void on_result(struct live *l, const struct repl_event *ev)
 static void on_ready(struct live *l)
 {
     l->c.busy_until = 0;
+    if (l->c.stalled_from) { /* the timeouts were said; say that they are over, once */
+        char d[16];
+        say(l, HW_OK, "%s answers again, after %s of silence", l->c.spec,
+            fmt_duration(d, sizeof(d), (double)(now_ms() - l->c.stalled_from) / 1000.0));
+        l->c.stalled_from = 0;
+    }
     /* every connection reads the board's clock first: after a reconnect,
      * a clock that went back is a reboot */
     if (!l->c.no_clock) {
@@ -765,6 +772,8 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
     }
     event(l, "timeout", ev->msg);
     say(l, ev->code, "%s: %s", l->c.spec, ev->msg);
+    if (!l->c.stalled_from)
+        l->c.stalled_from = l->c.last_heard;
     if (repl_state(l->c.repl) == REPL_IDLE)
         l->c.busy_until = now_ms() + BUSY_RETRY_MS;
 }
