@@ -84,8 +84,10 @@ struct link {
     int64_t last_rx;    /* --listen: last bytes, to end a dump on silence */
     int64_t last_heard; /* --listen: last bytes, to report silence */
     bool silent_said;
-    int64_t stalled_from; /* a command timed out: the last byte before; 0 = none */
-    char err_line[256]; /* a partial line of the exec: child's stderr */
+    int64_t stalled_from;           /* a command timed out: the last byte before; 0 = none */
+    char said_last[96];             /* before the first prompt: the last line it sent, escaped */
+    size_t text_bytes, other_bytes; /* ...and how much of it was text */
+    char err_line[256];             /* a partial line of the exec: child's stderr */
     size_t err_len;
     bool has_clock; /* the board's clock at the first connection */
     uint64_t clock_ms;
@@ -762,9 +764,14 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
         if (!ev->received)
             hw_err_hint(&e, "nothing came back: is the board powered and running MicroPython, "
                             "and is this its port?");
+        else if (l->c.other_bytes * 4 > l->c.text_bytes)
+            hw_err_hint(&e, "what it sends is not text: the wrong baud rate? (--baud; "
+                            "MicroPython boards mostly use 115200)");
         else if (l->o->interrupt)
-            hw_err_hint(&e, "it sends output but no prompt: a program that ignores Ctrl-C, "
-                            "or the wrong baud rate (--baud)");
+            hw_err_hint(&e,
+                        "it sends text but no prompt (a program that ignores Ctrl-C, or no "
+                        "MicroPython); its last line: %s",
+                        l->c.said_last);
         else
             hw_err_hint(&e, "a program is running; allow Ctrl-C (drop --no-interrupt)");
         stop_with(l, &e);
@@ -790,6 +797,25 @@ static void show_noise(struct live *l, const struct repl_event *ev)
         return;
     fmt_escape(ev->out, n, line, sizeof(line));
     say(l, HW_OK, "board: %s", line);
+}
+
+/* What a device that never gave a prompt sent: a GPS's "$GPGGA,...", a
+ * modem's "OK", a shell's prompt, or bytes at the wrong baud rate. */
+static void note_stranger(struct live *l, const struct repl_event *ev)
+{
+    struct link *c = &l->c;
+    size_t n = ev->out_len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)ev->out[i];
+        if ((b >= 0x20 && b < 0x7f) || b == '\r' || b == '\n' || b == '\t')
+            c->text_bytes++;
+        else
+            c->other_bytes++;
+    }
+    while (n && (ev->out[n - 1] == '\n' || ev->out[n - 1] == '\r'))
+        n--;
+    if (n)
+        fmt_escape(ev->out, n < 60 ? n : 60, c->said_last, sizeof(c->said_last));
 }
 
 static void repl_events(struct live *l)
@@ -818,6 +844,8 @@ static void repl_events(struct live *l)
             say(l, ev.code, "%s: %s", l->c.spec, ev.msg);
             break;
         case REPL_EV_NOISE:
+            if (!l->c.ever_ready)
+                note_stranger(l, &ev);
             if (l->o->verbose)
                 show_noise(l, &ev);
             break;
