@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __SSE2__
@@ -74,9 +75,14 @@ static void put_line(struct capture_writer *w, double t, const char *body, size_
         w->failed_errno = errno ? errno : EIO;
 }
 
-/* Lines already in a file appended to. */
+/* Lines already in a file appended to. Only a regular file has them:
+ * --record /dev/full (or a FIFO) would be read forever, before a byte is
+ * written. */
 static long count_lines(const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
