@@ -220,6 +220,12 @@ long capture_writer_next_line(const struct capture_writer *w)
     return w->lines + 1;
 }
 
+long capture_writer_line_for(const struct capture_writer *w, char next)
+{
+    /* after a '\r', anything but '\n' or '\r' starts a line of its own */
+    return w->lines + 1 + (w->cr && next != '\n' && next != '\r' ? 1 : 0);
+}
+
 const char *capture_writer_path(const struct capture_writer *w)
 {
     return w->path;

@@ -866,7 +866,7 @@ static void note_first_line(struct live *l, const char *buf, size_t n, double t)
         return;
     p->first_line = true;
     p->line_t = t;
-    p->line_no = capture_writer_next_line(l->w);
+    p->line_no = capture_writer_line_for(l->w, buf[0]);
 }
 
 static void received(struct live *l, const char *buf, size_t n)
