@@ -8,6 +8,7 @@ PKGS       := libserialport ncursesw libcjson
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANPREFIX  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 
@@ -30,7 +31,7 @@ endif
 LAYERS      := base model parse link out ui session
 INCLUDES    := -Isrc $(LAYERS:%=-Isrc/%)
 HW_CPPFLAGS := $(INCLUDES) -D_POSIX_C_SOURCE=200809L -D_GNU_SOURCE \
-               $(shell $(PKG_CONFIG) --cflags $(PKGS))
+               $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 HW_CFLAGS   := -std=c11 $(WARN) $(SAN) $(CFLAGS) -MMD -MP
 HW_LDFLAGS  := $(SAN) $(LDFLAGS)
 LIBS        := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
@@ -59,7 +60,7 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text check diff report
+UNIT_TESTS := memparse metrics repl fmt capture agreement transport heatmap history fmt_ui ui_stats json_text check diff report track config floor
 test_deps_memparse := memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_metrics  := metrics blockmap snapshot util
 test_deps_repl     := repl util
@@ -74,6 +75,9 @@ test_deps_ui_stats := ui_stats fmt_ui fmt snapshot metrics blockmap util
 test_deps_json_text := json_text export_json summary memparse lines memline mapsym snapshot metrics blockmap util judge leak check stream fmt
 test_deps_check    := check judge leak summary blockmap snapshot metrics fmt util
 test_deps_diff     := diff summary metrics blockmap snapshot util
+test_deps_config   := config
+test_deps_floor    := floor
+test_deps_track    := track verdict json_text judge leak check summary snapshot metrics blockmap fmt util
 test_deps_report   := report report_html svg html trend advice text heatmap stream summary snapshot metrics blockmap fmt util verdict judge leak check
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
@@ -147,16 +151,23 @@ bench: $(BIN) $(BUILD)/bench_frame
 	@bench/replay.sh $(BIN)
 
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/heapwatch
 	install -m 644 man/heapwatch.1 $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+	install -m 644 completion/heapwatch $(DESTDIR)$(COMPLETIONDIR)/heapwatch
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/heapwatch $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1
+	rm -f $(DESTDIR)$(BINDIR)/heapwatch $(DESTDIR)$(MANPREFIX)/man1/heapwatch.1 \
+	      $(DESTDIR)$(COMPLETIONDIR)/heapwatch
+
+# package: build the Debian package from the tracked files and test it
+# (lintian, hardening-check, a dpkg install into a scratch root)
+package: $(BIN)
+	@tests/package.sh $(BIN)
 
 clean:
 	rm -rf build
 
-.PHONY: all unit golden e2e check fixtures-update lint format format-check headercheck fuzz bench install uninstall clean
+.PHONY: all unit golden e2e check fixtures-update lint format format-check headercheck fuzz bench install uninstall package clean
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

@@ -3,8 +3,9 @@
 # test.sh - set up and run every test: strict build, the simulated board's
 # own self-test, unit tests (cmocka), golden fixtures, man page lint,
 # end-to-end tests against the simulator (CLI, analyze, live, the UI in
-# tmux), the unit and golden tests again under ASan+UBSan, and a short
-# fuzz run of the reader and the raw-REPL machine.
+# tmux), the Debian package (built, lintian, hardening-check, installed in
+# a scratch root), the unit and golden tests again under ASan+UBSan, and a
+# short fuzz run of the reader and the raw-REPL machine.
 set -eu
 cd "$(dirname "$0")"
 scripts/deps.sh
@@ -13,6 +14,7 @@ make -s clean
 make -s WERROR=1
 tests/sim/selftest.sh
 make -s WERROR=1 check
+tests/package.sh build/heapwatch
 make -s WERROR=1 SANITIZE=1 unit
 make -s WERROR=1 SANITIZE=1 golden
 make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"

@@ -7,7 +7,8 @@
 set -eu
 PKGS="build-essential pkg-config libserialport-dev libcjson-dev libncurses-dev libcmocka-dev
       socat tmux jq groff-base bc time clang libclang-rt-14-dev python3 linux-perf strace
-      qemu-system-arm firmware-microbit-micropython clang-format python3-jsonschema libxml2-utils chromium"
+      qemu-system-arm firmware-microbit-micropython clang-format python3-jsonschema libxml2-utils chromium
+      mandoc debhelper lintian devscripts bash-completion fakeroot python3-prometheus-client"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -2,10 +2,12 @@
 /* main.c - picks the command, and is the only place that turns status
  * codes into messages on stderr and exit statuses. */
 #include "analyze.h"
+#include "config.h"
 #include "diff_cmd.h"
 #include "fmt.h"
 #include "hw.h"
 #include "judge.h"
+#include "list_cmd.h"
 #include "live.h"
 #include "transport.h"
 #include "options.h"
@@ -15,8 +17,11 @@
 #include "report_cmd.h"
 #include "stream.h"
 #include "util.h"
+#include "track.h"
 #include "verdict.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +44,18 @@ static void report(const struct hw_err *e)
  * (a usage error: the command line is what is wrong). */
 static int check_paths(const struct hw_options *o)
 {
-    struct path_use uses[3 + 64];
+    struct path_use uses[7 + 64];
     size_t n = 0;
     uses[n++] = (struct path_use){o->json_path, "--json", "{\"heapwatch\":", "JSON"};
     uses[n++] = (struct path_use){o->output_path, "--output", REPORT_MAGIC, "an HTML report"};
     uses[n++] = (struct path_use){o->record_path, "--record", NULL, NULL};
+    uses[n++] = (struct path_use){o->junit_path, "--junit", JUNIT_MAGIC, "JUnit XML"};
+    uses[n++] = (struct path_use){o->metrics_path, "--metrics", TRACK_OPENMETRICS_MAGIC,
+                                  "OpenMetrics text"};
+    uses[n++] = (struct path_use){o->bench_smaller_path, "--bench-smaller", TRACK_BENCH_MAGIC,
+                                  "benchmark JSON"};
+    uses[n++] = (struct path_use){o->bench_bigger_path, "--bench-bigger", TRACK_BENCH_MAGIC,
+                                  "benchmark JSON"};
     for (int i = 0; i < o->n_files && n < ARRAY_LEN(uses); i++)
         uses[n++] = (struct path_use){o->files[i], NULL, NULL, NULL};
     struct hw_err err = {0};
@@ -76,6 +88,18 @@ static struct sink *messages_sink(void)
     return s;
 }
 
+/* The figures for dashboards, when asked for. */
+static int tracked(const struct hw_options *o, const struct judge *j, struct hw_err *err)
+{
+    if (o->metrics_path && track_openmetrics(j, o->metrics_path, err) != HW_OK)
+        return err->code;
+    if (o->bench_smaller_path && track_bench(j, o->bench_smaller_path, false, err) != HW_OK)
+        return err->code;
+    if (o->bench_bigger_path && track_bench(j, o->bench_bigger_path, true, err) != HW_OK)
+        return err->code;
+    return HW_OK;
+}
+
 /* The run is over: say what the checks found, and whether they passed.
  * rc is the run's own exit status; checks only matter when it is 0. */
 static int judged(const struct hw_options *o, struct judge *j, int rc)
@@ -88,7 +112,8 @@ static int judged(const struct hw_options *o, struct judge *j, int rc)
         .annotations = o->annotate ? (json_stdout ? stderr : stdout) : NULL,
     };
     struct hw_err err = {0};
-    if (rc == HW_EXIT_OK && verdict_finish(j, &v, &err) != HW_OK) {
+    if (rc == HW_EXIT_OK &&
+        (verdict_finish(j, &v, &err) != HW_OK || tracked(o, j, &err) != HW_OK)) {
         report(&err);
         rc = HW_EXIT_RUNTIME;
     }
@@ -150,31 +175,13 @@ static int run_report(const struct hw_options *o)
     return judged(o, j, rc);
 }
 
-static int run_list(void)
+static int run_list(const char *json_path)
 {
-    struct port_info *ports;
-    size_t n;
     struct hw_err err = {0};
-    if (transport_list(&ports, &n, &err)) {
-        report(&err);
-        return HW_EXIT_RUNTIME;
-    }
-    printf("%-22s %-9s %-20s %s\n", "PORT", "VID:PID", "SERIAL", "DESCRIPTION");
-    for (size_t i = 0; i < n; i++) {
-        const struct port_info *p = &ports[i];
-        char id[16] = "-";
-        if (p->vid >= 0)
-            snprintf(id, sizeof(id), "%04x:%04x", p->vid, p->pid);
-        printf("%-22s %-9s %-20s %s%s\n", p->path, id, p->serial ? p->serial : "-",
-               p->description ? p->description : "-",
-               p->likely == 2   ? "  (MicroPython)"
-               : p->likely == 1 ? "  (USB serial bridge)"
-                                : "");
-    }
-    if (n == 0)
-        fprintf(stderr, "heapwatch: no serial ports found\n");
-    transport_list_free(ports, n);
-    return HW_EXIT_OK;
+    if (list_run(json_path, stdout, &err) == HW_OK)
+        return HW_EXIT_OK;
+    report(&err);
+    return HW_EXIT_RUNTIME;
 }
 
 static bool is_auto(const char *port)
@@ -191,6 +198,7 @@ static int run_live(const struct hw_options *o)
         .count = o->count,
         .duration_s = o->duration_s,
         .gc = o->gc,
+        .share_path = o->share_path,
         .no_map = o->no_map,
         .listen = o->listen,
         .interrupt = o->interrupt,
@@ -223,7 +231,7 @@ static int run_live(const struct hw_options *o)
     if (!l.port && (rc == HW_ENOENT || rc == HW_EARG)) {
         /* no board, or several: show the candidates; several is for the
          * user to settle (name one), none is nothing to watch */
-        run_list();
+        run_list(NULL);
         return rc == HW_EARG ? HW_EXIT_USAGE : HW_EXIT_RUNTIME;
     }
     return HW_EXIT_RUNTIME;
@@ -257,6 +265,56 @@ static int run_diff(const struct hw_options *o)
     return HW_EXIT_RUNTIME;
 }
 
+/* The config file: $HEAPWATCH_CONFIG (which must exist), else
+ * $XDG_CONFIG_HOME/heapwatch/config, else ~/.config/heapwatch/config
+ * (either may be missing). Its text and entries live as long as the
+ * options that point into them: the whole run. */
+enum { CONFIG_MAX = 64 * 1024, CONFIG_ENTRIES = 256 };
+static char config_path[PATH_MAX], config_text[CONFIG_MAX + 1];
+static struct config_entry config_entries[CONFIG_ENTRIES];
+
+static int load_config(struct hw_options *o)
+{
+    const char *env = getenv("HEAPWATCH_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME"),
+               *home = getenv("HOME");
+    if (env && *env)
+        snprintf(config_path, sizeof(config_path), "%s", env);
+    else if (xdg && *xdg)
+        snprintf(config_path, sizeof(config_path), "%s/heapwatch/config", xdg);
+    else if (home && *home)
+        snprintf(config_path, sizeof(config_path), "%s/.config/heapwatch/config", home);
+    else
+        return HW_EXIT_OK;
+    FILE *f = fopen(config_path, "r");
+    if (!f && errno == ENOENT && !(env && *env))
+        return HW_EXIT_OK;
+    if (!f) {
+        fprintf(stderr, "heapwatch: cannot read config %s: %s\n", config_path, strerror(errno));
+        return HW_EXIT_RUNTIME;
+    }
+    size_t n = fread(config_text, 1, CONFIG_MAX + 1, f);
+    bool bad = ferror(f) != 0;
+    int e = errno;
+    fclose(f);
+    if (bad || n > CONFIG_MAX) {
+        fprintf(stderr, "heapwatch: cannot read config %s: %s\n", config_path,
+                bad ? strerror(e) : "larger than 64 KB");
+        return HW_EXIT_RUNTIME;
+    }
+    config_text[n] = '\0';
+    char msg[200];
+    int got = config_parse(config_text, config_entries, CONFIG_ENTRIES, msg, sizeof(msg));
+    if (got < 0) {
+        fprintf(stderr, "heapwatch: config %s: %s\n", config_path, msg);
+        return HW_EXIT_USAGE;
+    }
+    if (options_configure(o, config_entries, (size_t)got, config_path) != CLI_OK) {
+        fprintf(stderr, "heapwatch: config %s\n", o->msg);
+        return HW_EXIT_USAGE;
+    }
+    return HW_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     struct hw_options o;
@@ -269,13 +327,16 @@ int main(int argc, char **argv)
     case CLI_OK:
         break;
     }
+    int rc = o.cmd == CMD_LIVE ? load_config(&o) : HW_EXIT_OK;
+    if (rc != HW_EXIT_OK)
+        return rc;
     if (check_paths(&o) != HW_OK)
         return HW_EXIT_USAGE;
     switch (o.cmd) {
     case CMD_ANALYZE:
         return run_analyze(&o);
     case CMD_LIST:
-        return run_list();
+        return run_list(o.json_path);
     case CMD_LIVE:
         return run_live(&o);
     case CMD_REPLAY:

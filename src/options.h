@@ -5,6 +5,7 @@
 #define HW_OPTIONS_H
 
 #include "check.h"
+#include "config.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -43,6 +44,7 @@ struct hw_options {
     bool listen;                        /* --listen */
     bool interrupt;                     /* !--no-interrupt */
     double timeout_s;                   /* --timeout; 5 */
+    const char *share_path;             /* --share */
     const char *record_path;            /* -r */
     const char *json_path;              /* -j */
     bool with_map;                      /* --map */
@@ -53,16 +55,26 @@ struct hw_options {
     int verbose;                        /* -v */
     struct check checks[HW_MAX_CHECKS]; /* --check, in order */
     int n_checks;
-    bool fail_fast;          /* --fail-fast */
-    const char *junit_path;  /* --junit */
-    bool annotate;           /* --annotate or GITHUB_ACTIONS=true */
-    const char *output_path; /* report -o */
-    long at[OPT_MAX_AT];     /* report --at SEQ, in the order given, no repeats */
+    bool fail_fast;                 /* --fail-fast */
+    const char *junit_path;         /* --junit */
+    bool annotate;                  /* --annotate or GITHUB_ACTIONS=true */
+    const char *metrics_path;       /* --metrics */
+    const char *bench_smaller_path; /* --bench-smaller */
+    const char *bench_bigger_path;  /* --bench-bigger */
+    const char *output_path;        /* report -o */
+    long at[OPT_MAX_AT];            /* report --at SEQ, in the order given, no repeats */
     int n_at;
-    char msg[256]; /* usage error text */
+    unsigned long long given; /* a bit per option set (command line or config) */
+    char msg[256];            /* usage error text */
 };
 
 /* Parse argv into o (defaults first). */
 enum cli_status options_parse(int argc, char **argv, struct hw_options *o);
+/* Live mode only: the config file's entries e[n] (from file, for
+ * messages; they must outlive o): [default], then the profile that o's
+ * port names, if a section has that name (its port then replaces the
+ * name). An option the command line gave is kept (--check adds). */
+enum cli_status options_configure(struct hw_options *o, const struct config_entry *e, size_t n,
+                                  const char *file);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # tests/lint.sh BIN - the man page is documentation that is tested:
-#  - groff -man -ww -z and man --warnings print nothing;
+#  - groff -man -ww -z, mandoc -Tlint and man --warnings print nothing;
 #  - every option of `BIN --help` is in man/heapwatch.1 (escaped as \-\-name),
 #    with the same short form and argument, and the same default; and every
 #    option the OPTIONS section documents is in --help;
@@ -12,7 +12,7 @@
 
 . "$(dirname "$0")/e2e/lib.sh"
 hw_suite lint "$@"
-need groff awk sed sort
+need groff mandoc awk sed sort
 
 MAN=$ROOT/man/heapwatch.1
 cd "$ROOT" || exit 2
@@ -44,6 +44,15 @@ if groff -man -ww -z "$MAN" >"$TMP/groff.out" 2>&1 && [ ! -s "$TMP/groff.out" ];
 else
     fail groff-ww "groff -man -ww -z printed warnings"
     show_log "$TMP/groff.out"
+fi
+
+# mandoc is a second, stricter reader of man(7) (what lintian and the BSDs
+# use): not even a style note
+if mandoc -Tlint "$MAN" >"$TMP/mandoc.out" 2>&1 && [ ! -s "$TMP/mandoc.out" ]; then
+    pass mandoc-lint
+else
+    fail mandoc-lint "mandoc -Tlint printed warnings"
+    show_log "$TMP/mandoc.out"
 fi
 
 if man --version 2>/dev/null | grep -q '^man '; then

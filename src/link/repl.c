@@ -394,20 +394,12 @@ static void sync_fire(struct repl *r, int64_t now)
 
 static void frame_put(struct repl *r, char c);
 
-/* The stdout an exec in flight has sent so far (0 before its "OK", or when
- * it overflowed the cap): a dump cut by a timeout or an unplug. */
-static size_t partial_len(const struct repl *r)
-{
-    if (r->state != REPL_RUNNING || r->overflow || r->phase == PH_OK || r->phase == PH_NONE) {
-        return 0;
-    }
-    return r->phase == PH_STDOUT ? r->data_len : r->out_len;
-}
-
-/* Hand the exec's partial stdout to a TIMEOUT event, NUL-terminated. */
+/* Hand the stdout an exec in flight has sent so far (a dump cut by the
+ * timeout) to its TIMEOUT event, NUL-terminated. */
 static void give_partial(struct repl *r, struct qev *q)
 {
-    size_t n = partial_len(r);
+    const char *data;
+    size_t n = repl_partial_output(r, &data);
     if (!n) {
         return;
     }
@@ -702,13 +694,6 @@ int repl_exec(struct repl *r, const char *code, int64_t now_ms)
     return HW_OK;
 }
 
-size_t repl_partial_output(const struct repl *r, const char **out)
-{
-    size_t n = partial_len(r);
-    *out = n ? r->frame : NULL;
-    return n;
-}
-
 void repl_set_exec_timeout(struct repl *r, int timeout_ms)
 {
     r->cfg.exec_timeout_ms = timeout_ms > 0 ? timeout_ms : r->default_exec_timeout_ms;
@@ -818,6 +803,20 @@ bool repl_poll_event(struct repl *r, struct repl_event *ev)
     *ev = q->ev;
     r->handed = q;
     return true;
+}
+
+size_t repl_partial_output(const struct repl *r, const char **data)
+{
+    size_t n = 0;
+    if (r->state == REPL_RUNNING && !r->overflow && r->frame) {
+        if (r->phase == PH_STDOUT) {
+            n = r->data_len;
+        } else if (r->phase == PH_STDERR || r->phase == PH_PROMPT) {
+            n = r->out_len;
+        }
+    }
+    *data = n ? r->frame : NULL;
+    return n;
 }
 
 enum repl_state repl_state(const struct repl *r)

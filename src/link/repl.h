@@ -104,11 +104,6 @@ void repl_connect(struct repl *r, int64_t now_ms);
  * caller that prefers to reopen the port calls repl_connect() afterwards. */
 int repl_exec(struct repl *r, const char *code, int64_t now_ms);
 
-/* The stdout the exec in flight has sent so far (*out borrowed until the
- * next call on r), or 0 and NULL: what the caller keeps of a dump when the
- * port goes away mid-answer. */
-size_t repl_partial_output(const struct repl *r, const char **out);
-
 /* Set exec_timeout_ms for later execs (the caller scales it with the heap
  * size); <= 0 restores the default. */
 void repl_set_exec_timeout(struct repl *r, int timeout_ms);
@@ -144,6 +139,14 @@ void repl_output_done(struct repl *r, size_t n);
  * clear *ev, msg "") if there is none. Frees the data of the previously polled
  * event. */
 bool repl_poll_event(struct repl *r, struct repl_event *ev);
+
+/* The stdout of the exec in flight received so far (its "OK" came, its
+ * frame has not ended): stores a borrowed pointer in *data (NULL if none)
+ * and returns the count; 0 when no exec is in flight, before its "OK", or
+ * when its output went over the cap. Valid until the next call on r other
+ * than this one. For a caller whose link broke mid-answer: what the board
+ * did send of a dump cut by an unplug. */
+size_t repl_partial_output(const struct repl *r, const char **data);
 
 /* Current state, for the status line. */
 enum repl_state repl_state(const struct repl *r);

@@ -21,6 +21,8 @@ struct source {
     struct leak leak;
     struct suspects *sus; /* NULL unless tracked */
     struct check_state *cs;
+    struct judge_area areas[JUDGE_MAX_AREAS];
+    size_t n_areas;
 };
 
 struct judge {
@@ -150,10 +152,42 @@ static void track_checks(struct judge *j, struct source *src, const struct snaps
     }
 }
 
+/* Areas are told apart by their base address: the same heap prints the
+ * same bases dump after dump. */
+static struct judge_area *area_of(struct source *src, const char *base)
+{
+    for (size_t k = 0; k < src->n_areas; k++)
+        if (!strcmp(src->areas[k].base, base))
+            return &src->areas[k];
+    if (src->n_areas == JUDGE_MAX_AREAS)
+        return NULL;
+    struct judge_area *a = &src->areas[src->n_areas++];
+    snprintf(a->base, sizeof(a->base), "%s", base);
+    a->min_free = a->min_largest_free = UINT64_MAX;
+    return a;
+}
+
+static void fold_areas(struct source *src, const struct snapshot *s)
+{
+    if (s->n_areas < 2)
+        return;
+    for (size_t i = 0; i < s->n_areas; i++) {
+        struct judge_area *a = area_of(src, s->areas[i].base);
+        if (!a)
+            continue;
+        uint64_t f = snapshot_area_free_bytes(s, i), l = snapshot_area_largest_free_bytes(s, i);
+        if (f < a->min_free)
+            a->min_free = f;
+        if (l < a->min_largest_free)
+            a->min_largest_free = l;
+    }
+}
+
 static void on_snapshot(struct judge *j, const struct snapshot *s)
 {
     struct source *src = current(j);
     summary_add(&src->sum, s);
+    fold_areas(src, s);
     leak_add(&src->leak, s);
     if (src->sus)
         suspects_add(src->sus, s);
@@ -289,6 +323,29 @@ void judge_result(const struct judge *j, int source, size_t i, struct check_resu
         r->has_dump = true;
         r->dump = src->cs[i].since;
     }
+}
+
+const char *judge_source_label(const struct judge *j, int i, char *buf, size_t cap)
+{
+    int seen = 0;
+    for (int k = 0; k < i; k++)
+        seen += !strcmp(j->src[k].name, j->src[i].name);
+    if (seen)
+        snprintf(buf, cap, "%s #%d", j->src[i].name, seen + 1);
+    else
+        snprintf(buf, cap, "%s", j->src[i].name);
+    return buf;
+}
+
+const struct summary *judge_summary(const struct judge *j, int i)
+{
+    return &j->src[i].sum;
+}
+
+size_t judge_areas(const struct judge *j, int i, const struct judge_area **out)
+{
+    *out = j->src[i].areas;
+    return j->src[i].n_areas;
 }
 
 size_t judge_source_failures(const struct judge *j, int s)

@@ -66,6 +66,24 @@ size_t judge_suspects(const struct judge *j, int i, struct leak_suspect *out, si
                       uint64_t *total);
 bool judge_tracks_suspects(const struct judge *j);
 
+/* Source i's name, unique among the sources: the name, then " #2",
+ * " #3" for a name given again (`analyze a.log a.log`), so that a CI
+ * system keying results by name keeps them all. Into buf[cap]. */
+const char *judge_source_label(const struct judge *j, int i, char *buf, size_t cap);
+/* Source i's summary (summary.h), for the outputs that track figures. */
+const struct summary *judge_summary(const struct judge *j, int i);
+
+/* The areas of a heap of several areas, each with its own lowest free
+ * and lowest largest free run (UINT64_MAX: never known); the first
+ * JUDGE_MAX_AREAS by base address. A heap of one area has none here:
+ * its summary says it all. */
+enum { JUDGE_MAX_AREAS = 8 };
+struct judge_area {
+    char base[24]; /* as printed: lowercase hex without "0x" */
+    uint64_t min_free, min_largest_free;
+};
+size_t judge_areas(const struct judge *j, int i, const struct judge_area **out);
+
 /* Checks: n of them per source. */
 size_t judge_checks(const struct judge *j);
 void judge_result(const struct judge *j, int source, size_t check, struct check_result *r);

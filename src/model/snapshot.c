@@ -193,6 +193,20 @@ uint64_t snapshot_largest_free_bytes(const struct snapshot *s)
     return blocks == UINT64_MAX || !s->block_size ? UINT64_MAX : blocks * s->block_size;
 }
 
+uint64_t snapshot_area_free_bytes(const struct snapshot *s, size_t i)
+{
+    if (!whole_map(s) || !s->block_size || i >= s->n_areas)
+        return UINT64_MAX;
+    return (uint64_t)s->areas[i].free_blocks * s->block_size;
+}
+
+uint64_t snapshot_area_largest_free_bytes(const struct snapshot *s, size_t i)
+{
+    if (!whole_map(s) || !s->block_size || i >= s->n_areas)
+        return UINT64_MAX;
+    return (uint64_t)s->areas[i].largest_free * s->block_size;
+}
+
 double snapshot_fragmentation(const struct snapshot *s)
 {
     if (whole_map(s))

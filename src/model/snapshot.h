@@ -172,5 +172,10 @@ uint64_t snapshot_free_bytes(const struct snapshot *s);
 uint64_t snapshot_largest_free_blocks(const struct snapshot *s);
 uint64_t snapshot_largest_free_bytes(const struct snapshot *s);
 double snapshot_fragmentation(const struct snapshot *s);
+/* The same for area i of a heap of several areas (ESP32, PSRAM): from
+ * its map only, so known only when the map is complete and the block
+ * size is known; else UINT64_MAX. */
+uint64_t snapshot_area_free_bytes(const struct snapshot *s, size_t i);
+uint64_t snapshot_area_largest_free_bytes(const struct snapshot *s, size_t i);
 
 #endif

@@ -321,6 +321,16 @@ size_t json_text_clean(const char *in, char *out)
 }
 
 /* "mem", "stack", "gc", "reported": what the device printed. */
+void json_text_string(struct json_text *b, const char *s)
+{
+    size_t n = strlen(s);
+    char *clean = xmalloc(n + 1);
+    json_text_clean(s, clean);
+    char *o = put_string(room(b, b->n, 6 * n + 2), clean);
+    b->n = (size_t)(o - b->p);
+    free(clean);
+}
+
 static char *put_device(char *o, const struct snapshot *s)
 {
     o = LIT(o, ",\"mem\":");

@@ -31,6 +31,9 @@ void json_text_append(struct json_text *b, const char *text, size_t n);
 void json_text_snapshot(struct json_text *b, const struct snapshot *s, bool with_map,
                         const long *probe_bytes);
 
+/* Append s as a JSON string: cleaned to UTF-8 (json_text_clean), quoted
+ * and escaped as cJSON does. */
+void json_text_string(struct json_text *b, const char *s);
 /* Text from a device or a file name may be any bytes; JSON must be UTF-8:
  * in (NUL-terminated) into out (strlen(in) + 1 bytes), valid sequences
  * kept and every other byte as '?'. Returns the length. */

@@ -81,8 +81,9 @@ static void junit_case(FILE *f, const struct judge *j, int s, size_t i, size_t *
     struct check_result r;
     char line[512];
     judge_result(j, s, i, &r);
+    char label[512];
     fputs("    <testcase classname=\"heapwatch.", f);
-    xml_text(f, judge_source_name(j, s));
+    xml_text(f, judge_source_label(j, s, label, sizeof(label)));
     fputs("\" name=\"", f);
     xml_text(f, r.check->expr);
     fputs("\" time=\"0\">\n", f);
@@ -108,8 +109,9 @@ int verdict_junit(const struct judge *j, const char *path, struct hw_err *err)
             "<testsuites name=\"heapwatch\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n",
             tests, failures);
     for (int s = 0; s < judge_sources(j); s++) {
+        char label[512];
         fputs("  <testsuite name=\"", f);
-        xml_text(f, judge_source_name(j, s));
+        xml_text(f, judge_source_label(j, s, label, sizeof(label)));
         fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n",
                 judge_checks(j), judge_source_failures(j, s));
         size_t n = 0;
@@ -143,27 +145,52 @@ static void gh_text(FILE *f, const char *s, bool property)
     }
 }
 
-void verdict_annotate(const struct judge *j, FILE *f)
+/* GitHub shows at most 10 error annotations of a step and drops the
+ * rest: past 9, one more line says what the others are. */
+enum { GH_MAX_ANNOTATIONS = 10 };
+
+static void annotate_one(FILE *f, const struct judge *j, const struct check_result *r)
 {
     char line[512];
+    fputs("::error file=", f);
+    gh_text(f, judge_source_name(j, r->source), true);
+    if (r->has_dump)
+        fprintf(f, ",line=%ld", r->dump.line);
+    fputs(",title=", f);
+    gh_text(f, "heapwatch check ", true);
+    gh_text(f, r->check->expr, true);
+    fputs("::", f);
+    gh_text(f, verdict_line(j, r, line, sizeof(line)), false);
+    fputc('\n', f);
+}
+
+void verdict_annotate(const struct judge *j, FILE *f)
+{
+    size_t failed = judge_failures(j), shown = 0;
+    size_t own = failed > GH_MAX_ANNOTATIONS ? GH_MAX_ANNOTATIONS - 1 : failed;
     for (int s = 0; s < judge_sources(j); s++) {
         for (size_t i = 0; i < judge_checks(j); i++) {
             struct check_result r;
             judge_result(j, s, i, &r);
             if (r.pass)
                 continue;
-            fputs("::error file=", f);
-            gh_text(f, judge_source_name(j, s), true);
-            if (r.has_dump)
-                fprintf(f, ",line=%ld", r.dump.line);
-            fputs(",title=", f);
-            gh_text(f, "heapwatch check ", true);
-            gh_text(f, r.check->expr, true);
-            fputs("::", f);
-            gh_text(f, verdict_line(j, &r, line, sizeof(line)), false);
-            fputc('\n', f);
+            if (shown < own) {
+                annotate_one(f, j, &r);
+            } else {
+                if (shown == own)
+                    fprintf(
+                        f, "::error title=heapwatch checks::%zu more checks failed:", failed - own);
+                fputc(' ', f);
+                gh_text(f, r.check->expr, false);
+                fputs(" (", f);
+                gh_text(f, judge_source_name(j, s), false);
+                fputc(')', f);
+            }
+            shown++;
         }
     }
+    if (shown > own)
+        fputc('\n', f);
     fflush(f);
 }
 

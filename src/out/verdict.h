@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* How a JUnit file begins: what may be overwritten (paths.h). */
+#define JUNIT_MAGIC "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"heapwatch\""
+
 /* What to write once the run is over. */
 struct verdict_opts {
     bool quiet;             /* only the failed checks' lines */

@@ -428,8 +428,9 @@ static __attribute__((noinline)) void event_line(struct capture_reader *r, const
 {
     const char *sp = memchr(p, ' ', n);
     size_t kn = sp ? (size_t)(sp - p) : n;
-    if (kn == 0)
-        return; /* "#" or "# ...": no kind, so no event (no writer makes one) */
+    if (kn == 0 || memchr(p, '\0', kn))
+        return; /* "#", "# ..." or a NUL in the kind: no kind, so no event
+                 * (no writer makes one; the fuzzer did) */
     char kind[64];
     snprintf(kind, sizeof(kind), "%.*s", (int)(kn < sizeof(kind) ? kn : sizeof(kind) - 1), p);
     char *detail = NULL;

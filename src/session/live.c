@@ -11,9 +11,11 @@
 #include "live.h"
 #include "capture.h"
 #include "export_json.h"
+#include "floor.h"
 #include "fmt.h"
 #include "memparse.h"
 #include "repl.h"
+#include "share.h"
 #include "text.h"
 #include "tui.h"
 #include "util.h"
@@ -70,7 +72,8 @@ enum conn {
     CONN_SAMPLING,
     CONN_LISTENING,
     CONN_LOST,
-    CONN_BUSY
+    CONN_BUSY,
+    CONN_SHARED /* --share: the other program has the board */
 };
 
 struct link {
@@ -92,7 +95,8 @@ struct link {
     bool has_clock; /* the board's clock at the first connection */
     uint64_t clock_ms;
     int64_t clock_host;
-    bool no_clock; /* it cannot tell the time: no reboot check */
+    bool no_clock;     /* it cannot tell the time: no reboot check */
+    bool in_traceback; /* the board's output outside samples is in a traceback */
 };
 
 struct calib {
@@ -141,6 +145,10 @@ struct live {
     struct capture_writer *w; /* the transcript: counts lines, writes when recording;
                                * owned by st */
     struct tui *tui;          /* NULL without the full-screen UI */
+    struct share *sh;         /* --share's pty; NULL without */
+    struct floor fl;          /* who talks to the board, with --share */
+    char *held;               /* their bytes while heapwatch finishes its exchange */
+    size_t held_n, held_cap;
     struct hw_probe probe;
     int64_t t0;
     int64_t ended; /* when the loop ended (before the board is given back) */
@@ -183,6 +191,8 @@ static enum conn conn_state(const struct live *l)
         return CONN_LOST;
     if (l->o->listen)
         return CONN_LISTENING;
+    if (l->fl.state == FLOOR_THEIRS)
+        return CONN_SHARED;
     if (l->calibrating)
         return CONN_CALIBRATING;
     switch (repl_state(l->c.repl)) {
@@ -526,6 +536,7 @@ static void start_session(struct live *l)
 {
     l->c.last_rx = l->c.last_heard = now_ms();
     l->c.busy_until = 0;
+    l->c.in_traceback = false;
     if (!l->o->listen)
         repl_connect(l->c.repl, now_ms());
 }
@@ -543,14 +554,24 @@ static int open_first(struct live *l, struct hw_err *err)
 }
 
 static void pump_err(struct live *l);
-static void keep_cut(struct live *l, const char *out, size_t n);
+static void feed_sample(struct live *l, const char *out, size_t n);
+
+/* The board went away in the middle of a sample's answer (the micro:bit
+ * under QEMU killed after "GC memory layout; from 200004a0:" and one map
+ * line): what it sent is in the capture, so it is a sample too, kept and
+ * marked cut, as analyze of the capture reads it. */
+static void keep_cut_sample(struct live *l)
+{
+    const char *out;
+    size_t n = repl_partial_output(l->c.repl, &out);
+    if (l->smp.in_flight == EX_SAMPLE && n)
+        feed_sample(l, out, n);
+}
 
 static void lost(struct live *l, const struct hw_err *why)
 {
-    const char *part;
-    size_t n = l->c.repl ? repl_partial_output(l->c.repl, &part) : 0;
-    keep_cut(l, part, n); /* a dump cut by the unplug is kept, marked cut */
-    pump_err(l);          /* an exec: command's last words say why it went */
+    pump_err(l); /* an exec: command's last words say why it went */
+    keep_cut_sample(l);
     transport_close(l->c.t);
     l->c.t = NULL;
     l->smp.gc_step = GC_IDLE;
@@ -563,7 +584,9 @@ static void lost(struct live *l, const struct hw_err *why)
         stop_with(l, &e);
         return;
     }
-    memparse_end_dump(l->mp); /* --listen: the dump the unplug cut */
+    memparse_end_dump(l->mp); /* a dump cut by the unplug is kept, marked cut */
+    l->fl.state = FLOOR_OURS; /* a board that comes back is heapwatch's to sync */
+    l->held_n = 0;
     event(l, "gap", why->msg);
     say(l, why->code, "%s; waiting for the board to come back", why->msg);
     l->c.retry_at = now_ms() + RETRY_MS;
@@ -643,19 +666,15 @@ static void gc_next(struct sampler *p, bool got)
         p->gc_step = GC_IDLE;
 }
 
-/* A sample's dump as far as it came before the board stalled or went
- * away: kept, and marked cut by the reader, as the capture has it. */
-static void keep_cut(struct live *l, const char *out, size_t n)
+/* A sample's answer to the reader, at the time and line of its first
+ * line, as the capture has them. */
+static void feed_sample(struct live *l, const char *out, size_t n)
 {
     struct sampler *p = &l->smp;
-    if (p->in_flight != EX_SAMPLE || !n)
-        return;
     memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
     memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
     memparse_feed(l->mp, out, n);
-    if (out[n - 1] != '\n')
-        memparse_feed(l->mp, "\n", 1); /* its half line ends there, as in the capture */
-    memparse_end_dump(l->mp);
+    memparse_flush(l->mp);
 }
 
 /* A sample that takes minutes on a slow link (an 8 MiB heap's map at 9600
@@ -683,11 +702,7 @@ static void sample_result(struct live *l, const struct repl_event *ev, enum exec
     bool got = kind == EX_GC; /* the collection prints nothing */
     if (kind == EX_SAMPLE) {
         long before = p->samples;
-        /* the time and line of its first line, as the capture has them */
-        memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
-        memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
-        memparse_feed(l->mp, ev->out, ev->out_len);
-        memparse_flush(l->mp);
+        feed_sample(l, ev->out, ev->out_len);
         got = p->samples > before;
         if (got)
             slow_sample(l, ev->out_len);
@@ -754,7 +769,10 @@ static void on_ready(struct live *l)
 
 static void on_timeout(struct live *l, const struct repl_event *ev)
 {
-    keep_cut(l, ev->out, ev->out_len);
+    if (l->smp.in_flight == EX_SAMPLE && ev->out_len) { /* a dump the stall cut: kept, cut */
+        feed_sample(l, ev->out, ev->out_len);
+        memparse_end_dump(l->mp);
+    }
     l->smp.in_flight = EX_NONE;
     l->smp.gc_step = GC_IDLE;
     l->calibrating = l->calibrating && repl_state(l->c.repl) != REPL_IDLE;
@@ -818,6 +836,35 @@ static void note_stranger(struct live *l, const struct repl_event *ev)
         fmt_escape(ev->out, n < 60 ? n : 60, c->said_last, sizeof(c->said_last));
 }
 
+/* "Traceback (most recent call last):" ... its last line, the exception
+ * ("MemoryError: memory allocation failed, allocating 512 bytes" from the
+ * micro:bit, "KeyboardInterrupt: " after heapwatch's Ctrl-C), from the
+ * board's output outside any sample: the program on the board died of it.
+ * An event and a message, once each: a heap monitor that kept quiet about
+ * a MemoryError between its samples would hide what it is there for. */
+static void watch_traceback(struct live *l, const char *line, size_t n)
+{
+    static const char head[] = "Traceback (most recent call last):";
+    if (memmem(line, n, head, sizeof(head) - 1)) {
+        l->c.in_traceback = true; /* after "OK\x04" when the program ran in the raw REPL */
+        return;
+    }
+    if (!l->c.in_traceback || !n || line[0] == ' ' || line[0] == '\r' || line[0] == '\n')
+        return; /* "  File "<stdin>", line 1, in <module>" */
+    l->c.in_traceback = false;
+    while (n && strchr("\r\n :", line[n - 1]))
+        n--;
+    char raw[160], esc[640];
+    snprintf(raw, sizeof(raw), "%.*s", (int)n, line);
+    fmt_escape(raw, strlen(raw), esc, sizeof(esc));
+    event(l, "traceback", raw); /* the capture and the JSON escape it their way */
+    if (!strcmp(raw, "KeyboardInterrupt"))
+        say(l, HW_OK, "the program running on %s was stopped (KeyboardInterrupt) to sample it",
+            l->c.spec);
+    else
+        say(l, HW_OK, "the program on %s raised %s", l->c.spec, esc);
+}
+
 static void repl_events(struct live *l)
 {
     struct repl_event ev;
@@ -846,6 +893,9 @@ static void repl_events(struct live *l)
         case REPL_EV_NOISE:
             if (!l->c.ever_ready)
                 note_stranger(l, &ev);
+            watch_traceback(l, ev.out, ev.out_len);
+            if (l->sh) /* what the board prints outside heapwatch's exchanges is theirs */
+                share_write(l->sh, ev.out, ev.out_len);
             if (l->o->verbose)
                 show_noise(l, &ev);
             break;
@@ -887,6 +937,11 @@ static void received(struct live *l, const char *buf, size_t n)
     if (l->o->listen) {
         memparse_set_time(l->mp, t);
         memparse_feed(l->mp, buf, n);
+        if (l->sh)
+            share_write(l->sh, buf, n);
+    } else if (l->fl.state == FLOOR_THEIRS) {
+        share_write(l->sh, buf, n); /* their exchange: the bytes are theirs, as they came */
+        floor_board_output(&l->fl, buf, n, now_ms());
     } else {
         repl_feed(l->c.repl, buf, n, now_ms());
     }
@@ -956,6 +1011,79 @@ static void pump_err(struct live *l)
         err_line(l); /* its last line, without a newline */
 }
 
+/* ---- --share: the board for another program too (floor.h) ---- */
+
+static void to_board(struct live *l, const char *buf, size_t n)
+{
+    struct hw_err e = {0};
+    if (l->c.t && transport_write(l->c.t, buf, n, (int)(l->o->timeout_s * 1000), &e))
+        lost(l, &e);
+}
+
+/* Bytes the other program wrote: to the board when it has the floor (or
+ * heapwatch only listens), else held until heapwatch's exchange is over. */
+static void their_bytes(struct live *l, const char *buf, size_t n)
+{
+    floor_their_input(&l->fl, now_ms());
+    if (l->o->listen || l->fl.state == FLOOR_THEIRS) {
+        to_board(l, buf, n);
+        return;
+    }
+    if (l->held_n + n > l->held_cap) {
+        l->held_cap = l->held_n + n > 2 * l->held_cap ? l->held_n + n : 2 * l->held_cap;
+        l->held = xrealloc(l->held, l->held_cap);
+    }
+    memcpy(l->held + l->held_n, buf, n);
+    l->held_n += n;
+}
+
+static void pump_share(struct live *l)
+{
+    char buf[4096];
+    for (int rounds = 0; rounds < 16; rounds++) {
+        size_t n = 0;
+        struct hw_err e = {0};
+        if (share_read(l->sh, buf, sizeof(buf), &n, &e) != HW_OK) {
+            say(l, e.code, "%s", e.msg);
+            return;
+        }
+        if (!n)
+            return;
+        their_bytes(l, buf, n);
+    }
+}
+
+/* They asked, and heapwatch's exchange is over: leave its raw REPL (unless
+ * they left the board in theirs, which heapwatch's raw REPL then is), and
+ * let their bytes go. What the board answers to the Ctrl-B is theirs. */
+static void hand_over(struct live *l)
+{
+    if (!l->fl.their_raw) {
+        repl_leave(l->c.repl, now_ms());
+        pump_out(l);
+    }
+    floor_handed(&l->fl, now_ms());
+    event(l, "shared", share_link(l->sh));
+    if (l->fl.handovers == 1) /* said once: a tool that runs often would flood the log */
+        say(l, HW_OK, "%s: another program has the board; sampling pauses while it does",
+            share_link(l->sh));
+    to_board(l, l->held, l->held_n);
+    l->held_n = 0;
+}
+
+static void share_step(struct live *l, int64_t now)
+{
+    if (!l->sh || l->o->listen || !l->c.t)
+        return;
+    if (l->fl.state == FLOOR_HANDING && l->smp.in_flight == EX_NONE && !l->calibrating &&
+        repl_state(l->c.repl) != REPL_RUNNING && repl_state(l->c.repl) != REPL_SYNCING)
+        hand_over(l);
+    else if (floor_take_back(&l->fl, now)) {
+        event(l, "unshared", share_link(l->sh));
+        repl_connect(l->c.repl, now);
+    }
+}
+
 /* ---- the loop ---- */
 
 static bool wants_exec(const struct live *l, int64_t now)
@@ -976,7 +1104,9 @@ static int64_t next_wake(const struct live *l, int64_t now)
     } while (0)
     if (l->c.repl && l->c.t)
         SOONER(repl_deadline(l->c.repl));
-    if (st == CONN_READY && wants_exec(l, now))
+    if (st == CONN_READY && l->fl.state == FLOOR_HANDING)
+        SOONER(now);
+    else if (st == CONN_READY && wants_exec(l, now))
         SOONER(now);
     else if (st == CONN_READY)
         SOONER(l->smp.next);
@@ -990,6 +1120,8 @@ static int64_t next_wake(const struct live *l, int64_t now)
         SOONER(l->c.last_heard + (int64_t)(l->o->timeout_s * 1000));
     if (st == CONN_CALIBRATING && l->cal.retry_at)
         SOONER(l->cal.retry_at);
+    if (st == CONN_SHARED)
+        SOONER(floor_deadline(&l->fl));
     if (l->o->duration_s > 0)
         SOONER(l->t0 + (int64_t)(l->o->duration_s * 1000));
     if (l->tui) {
@@ -1058,15 +1190,19 @@ static void wait_io(struct live *l)
 {
     int64_t now = now_ms();
     int64_t wake = next_wake(l, now);
-    struct pollfd p[4] = {
-        {.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}, {.fd = -1}, {.fd = -1}};
+    struct pollfd p[5] = {
+        {.fd = sig_pipe[0], .events = POLLIN}, {.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}};
     if (l->c.t) {
         p[1] = (struct pollfd){.fd = transport_fd(l->c.t), .events = POLLIN};
         p[3] = (struct pollfd){.fd = transport_err_fd(l->c.t), .events = POLLIN};
     }
     if (l->tui)
         p[2] = (struct pollfd){.fd = ui_input_fd(), .events = POLLIN};
-    int rc = poll(p, 4, wake > now ? (int)(wake - now) : 0);
+    if (l->sh)
+        p[4] =
+            (struct pollfd){.fd = share_fd(l->sh),
+                            .events = (short)(POLLIN | (share_wants_write(l->sh) ? POLLOUT : 0))};
+    int rc = poll(p, 5, wake > now ? (int)(wake - now) : 0);
     if (l->tui) /* keys, and KEY_RESIZE after a SIGWINCH interrupted poll */
         for (enum ui_action a; (a = ui_read_key(false)) != UI_NONE;)
             on_key(l, a);
@@ -1081,6 +1217,10 @@ static void wait_io(struct live *l)
         pump_err(l);
     if (l->c.t && p[1].revents)
         pump_in(l);
+    if (l->sh && (p[4].revents & POLLOUT))
+        share_flush(l->sh);
+    if (l->sh && (p[4].revents & POLLIN))
+        pump_share(l);
 }
 
 static bool finished(const struct live *l, int64_t now)
@@ -1113,10 +1253,13 @@ static void show_link(struct live *l)
         [CONN_SYNCING] = UI_LINK_CONNECTING,  [CONN_CALIBRATING] = UI_LINK_CONNECTING,
         [CONN_READY] = UI_LINK_READY,         [CONN_SAMPLING] = UI_LINK_READY,
         [CONN_LISTENING] = UI_LINK_LISTENING, [CONN_LOST] = UI_LINK_RECONNECTING,
-        [CONN_BUSY] = UI_LINK_BUSY,
+        [CONN_BUSY] = UI_LINK_BUSY,           [CONN_SHARED] = UI_LINK_SHARED,
     };
     enum conn st = conn_state(l);
-    tui_set_link(l->tui, links[st], st == CONN_LOST ? "waiting for the board to come back" : "");
+    tui_set_link(l->tui, links[st],
+                 st == CONN_LOST     ? "waiting for the board to come back"
+                 : st == CONN_SHARED ? "another program has it; sampling paused"
+                                     : "");
 }
 
 static void step(struct live *l)
@@ -1129,9 +1272,10 @@ static void step(struct live *l)
     now = now_ms(); /* the events may have taken a while, and scheduled "now" */
     if (finished(l, now))
         return;
+    share_step(l, now);
     switch (conn_state(l)) {
     case CONN_READY:
-        if (wants_exec(l, now))
+        if (l->fl.state == FLOOR_OURS && wants_exec(l, now))
             begin_sample(l, !l->smp.paused && now >= l->smp.next && l->smp.gc_step == GC_IDLE &&
                                 !l->smp.gc_pending);
         break;
@@ -1172,8 +1316,8 @@ static void step(struct live *l)
  * what the board answers still goes to the capture. */
 static void leave(struct live *l)
 {
-    if (!l->c.t || !l->c.repl)
-        return;
+    if (!l->c.t || !l->c.repl || l->fl.state == FLOOR_THEIRS)
+        return; /* theirs: the board is as the other program left it */
     repl_leave(l->c.repl, now_ms());
     const uint8_t *data;
     if (!repl_output(l->c.repl, &data))
@@ -1271,6 +1415,7 @@ static void no_samples(struct live *l)
         [CONN_LISTENING] = "nothing it printed was a mem_info dump",
         [CONN_LOST] = "the port was gone",
         [CONN_BUSY] = "the board was busy",
+        [CONN_SHARED] = "another program had it (--share)",
     };
     enum conn st = conn_state(l);
     hw_err_set(&l->fatal, HW_ETIMEDOUT, "no sample from %s in %s", l->c.spec,
@@ -1323,13 +1468,17 @@ int live_run(const struct live_opts *o, struct sink *messages, struct hw_err *er
         stream_close(&l.st, NULL);
         return hw_err_set(err, rc, "cannot create a pipe: %s", strerror(errno));
     }
-    rc = open_first(&l, err);
+    floor_init(&l.fl);
+    rc = o->share_path ? share_open(o->share_path, &l.sh, err) : HW_OK;
+    if (rc == HW_OK)
+        rc = open_first(&l, err);
     if (rc == HW_OK)
         rc = wire(&l, err);
     if (rc) {
         stream_close(&l.st, NULL);
         tui_close(l.tui);
         transport_close(l.c.t);
+        share_close(l.sh);
         return rc;
     }
     l.mp = memparse_new(on_sample, &l);
@@ -1337,6 +1486,8 @@ int live_run(const struct live_opts *o, struct sink *messages, struct hw_err *er
     l.c.repl = o->listen ? NULL : new_repl(o);
     run(&l);
     transport_close(l.c.t);
+    share_close(l.sh);
+    free(l.held);
     if (!l.fatal.code && l.smp.samples == 0 && !l.st.failed)
         no_samples(&l);
     if (l.fatal.code)

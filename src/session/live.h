@@ -31,8 +31,9 @@ struct live_opts {
     bool tui;                /* the full-screen UI instead of sample lines */
     struct ui_opts ui;
     int verbose;
-    struct judge *judge; /* the checks and leaks: its sink goes first; the caller's */
-    bool fail_fast;      /* stop when a check has failed for good */
+    struct judge *judge;    /* the checks and leaks: its sink goes first; the caller's */
+    bool fail_fast;         /* stop when a check has failed for good */
+    const char *share_path; /* --share: the pty link for another program; NULL = none */
 };
 
 /* Run until count/duration is reached, q, or SIGINT/SIGTERM/SIGHUP, or

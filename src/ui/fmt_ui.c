@@ -466,10 +466,10 @@ char *fmt_ui_mismatches(char *buf, size_t cap, unsigned bits)
 
 const char *fmt_ui_link(enum ui_link l, int *tone)
 {
-    static const char *const names[] = {"connecting",   "ready",     "busy",
-                                        "reconnecting", "listening", "replay"};
-    static const int tones[] = {UI_TONE_WARN, UI_TONE_OK, UI_TONE_WARN,
-                                UI_TONE_BAD,  UI_TONE_OK, UI_TONE_OK};
+    static const char *const names[] = {"connecting", "ready",  "busy",  "reconnecting",
+                                        "listening",  "replay", "shared"};
+    static const int tones[] = {UI_TONE_WARN, UI_TONE_OK, UI_TONE_WARN, UI_TONE_BAD,
+                                UI_TONE_OK,   UI_TONE_OK, UI_TONE_WARN};
     unsigned i = (unsigned)l < ARRAY_LEN(names) ? (unsigned)l : 0;
     *tone = tones[i];
     return names[i];

@@ -23,6 +23,7 @@ enum ui_link {
     UI_LINK_RECONNECTING, /* the port went away */
     UI_LINK_LISTENING,    /* --listen */
     UI_LINK_REPLAY,       /* heapwatch replay */
+    UI_LINK_SHARED,       /* --share: the other program has the board; sampling paused */
 };
 
 /* The result of the last `g`: a gc.collect() and what it gave back. */

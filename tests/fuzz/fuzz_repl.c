@@ -208,6 +208,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (repl_state(f.r) == REPL_READY || repl_state(f.r) == REPL_IDLE) {
             CHECK(repl_deadline(f.r) == -1);
         }
+        /* the partial answer exists only while an exec runs, and is readable */
+        const char *part;
+        size_t plen = repl_partial_output(f.r, &part);
+        CHECK((plen == 0) == (part == NULL));
+        CHECK(plen == 0 || repl_state(f.r) == REPL_RUNNING);
+        if (plen) {
+            volatile char last = part[plen - 1];
+            (void)last;
+        }
     }
     write_out(&f, SIZE_MAX);
     repl_free(f.r);

@@ -1099,6 +1099,49 @@ static void test_noise_before_final_prompt(void **state)
     repl_free(r);
 }
 
+/* The micro:bit (MicroPython 1.9.2 under QEMU) unplugged mid-dump: what it
+ * sent of its answer is there to be kept as a cut dump; nothing before its
+ * "OK", none once the exec is over or dropped. */
+static void test_partial_output(void **state)
+{
+    static const char head[] = "OKstack: 528 out of 1800\r\n"
+                               "GC: total: 10048, used: 1808, free: 8240\r\n";
+    static const char rest[] =
+        " No. of 1-blocks: 26, 2-blocks: 6, max blk sz: 19, max free sz: 466\r\n"
+        "GC memory layout; from 200004a0:\r\n"
+        "00000: h=h==================BhhBh======Bhhh=BBBhhhhhh===hh====h==hh==h=\r\n";
+    struct repl *r = ready_repl(NULL);
+    struct repl_event ev;
+    const char *d = "x";
+    assert_int_equal(repl_partial_output(r, &d), 0); /* ready: no exec */
+    assert_null(d);
+    assert_int_equal(repl_exec(r, CODE, 300), HW_OK);
+    repl_output_done(r, SIZE_MAX);
+    repl_feed(r, "O", 1, 301);
+    assert_int_equal(repl_partial_output(r, &d), 0); /* before its OK */
+    repl_feed(r, head + 1, sizeof(head) - 2, 302);
+    assert_int_equal(repl_partial_output(r, &d), sizeof(head) - 3);
+    assert_memory_equal(d, head + 2, sizeof(head) - 3);
+    repl_feed(r, rest, sizeof(rest) - 1, 303);
+    size_t n = repl_partial_output(r, &d);
+    assert_int_equal(n, sizeof(head) - 3 + sizeof(rest) - 1);
+    assert_memory_equal(d + sizeof(head) - 3, rest, sizeof(rest) - 1);
+    repl_feed(r, "\x04", 1, 304); /* stdout ended: still the same stdout */
+    assert_int_equal(repl_partial_output(r, &d), n);
+    repl_feed(r, "\x04>", 2, 305);
+    assert_true(repl_poll_event(r, &ev));
+    assert_int_equal(ev.type, REPL_EV_RESULT);
+    assert_int_equal(ev.out_len, n);
+    assert_int_equal(repl_partial_output(r, &d), 0); /* over */
+    assert_int_equal(repl_exec(r, CODE, 400), HW_OK);
+    repl_output_done(r, SIZE_MAX);
+    repl_feed(r, head, sizeof(head) - 1, 401);
+    repl_connect(r, 402); /* the caller reopens: the exec is dropped */
+    assert_int_equal(repl_partial_output(r, &d), 0);
+    assert_null(d);
+    repl_free(r);
+}
+
 /* Event data stays valid across feeds and ticks until the next poll. */
 static void test_event_lifetime(void **state)
 {
@@ -1305,6 +1348,7 @@ int main(void)
         cmocka_unit_test(test_half_written_code),
         cmocka_unit_test(test_timeout_before_ctrl_c),
         cmocka_unit_test(test_noise_before_final_prompt),
+        cmocka_unit_test(test_partial_output),
         cmocka_unit_test(test_event_lifetime),
         cmocka_unit_test(test_noise_bounds),
         cmocka_unit_test(test_banner_text_in_output_is_not_reset),
