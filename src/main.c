@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Messages quote boards and files: never let their bytes drive the terminal. */
@@ -286,7 +287,10 @@ static int load_config(struct hw_options *o)
     else
         return HW_EXIT_OK;
     FILE *f = fopen(config_path, "r");
-    if (!f && errno == ENOENT && !(env && *env))
+    struct stat st;
+    /* the default place may be missing, or out of reach (sudo -u nobody
+     * with HOME=/root): no config. A file that is there must be read. */
+    if (!f && !(env && *env) && stat(config_path, &st) != 0)
         return HW_EXIT_OK;
     if (!f) {
         fprintf(stderr, "heapwatch: cannot read config %s: %s\n", config_path, strerror(errno));

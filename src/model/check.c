@@ -153,6 +153,8 @@ int check_parse(const char *text, struct check *c, char *msg, size_t cap)
     if (parse_unit(end, c, &mul, msg, cap))
         return HW_EARG;
     c->bound = v * mul;
+    if (!isfinite(c->bound)) /* "largest_free>1e305M": finite, until the unit */
+        return bad(msg, cap, "check '%s': the number is too large", c->expr);
     return HW_OK;
 }
 

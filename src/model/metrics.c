@@ -51,30 +51,55 @@ static inline unsigned kind_at(const struct map_chunk *c, unsigned k)
     return (1 - f) * (2 - al);
 }
 
-/* The top of nested masks m[0] >= m[1] >= ... >= m[5] (each a subset of
- * the one before) and a bound on the runs it counts: bucket b holds runs
- * shorter than 2^(b+1). No branch: the count of non-empty masks is b. */
-static inline uint64_t top_of(const uint64_t m[6], size_t *bound)
+/* The top of nested masks m0 >= m1 >= ... >= m5 (each a subset of the
+ * one before: the last that is not empty) and a bound on the runs it
+ * counts: bucket b holds runs shorter than 2^(b+1). No branch: which
+ * buckets a chunk fills is anyone's guess, and a select written as ?:
+ * became one; the selects are masks here, and b the count of non-empty. */
+static inline uint64_t top_of(uint64_t m0, uint64_t m1, uint64_t m2, uint64_t m3, uint64_t m4,
+                              uint64_t m5, size_t *bound)
 {
-    unsigned b = (m[1] != 0) + (m[2] != 0) + (m[3] != 0) + (m[4] != 0) + (m[5] != 0);
+    uint64_t top = m0;
+    top ^= (top ^ m1) & (0 - (uint64_t)(m1 != 0));
+    top ^= (top ^ m2) & (0 - (uint64_t)(m2 != 0));
+    top ^= (top ^ m3) & (0 - (uint64_t)(m3 != 0));
+    top ^= (top ^ m4) & (0 - (uint64_t)(m4 != 0));
+    top ^= (top ^ m5) & (0 - (uint64_t)(m5 != 0));
+    unsigned b = (m1 != 0) + (m2 != 0) + (m3 != 0) + (m4 != 0) + (m5 != 0);
     *bound = ((size_t)2 << b) - 1;
-    return m[b];
+    return top;
 }
 
+/* What walk_area() counts as it goes, in its own frame: the compiler
+ * keeps these in registers only if no store to the metrics or the area
+ * can be one to them, so they are copied in and out once an area rather
+ * than read back from memory after every store (a tenth of the walk on
+ * a small heap). Runs inside chunks are counted by "at least 2^k blocks"
+ * (k = 0..5: they are shorter than a chunk), one add per count; the log2
+ * buckets are the differences, taken once at the end. */
+struct tally {
+    size_t free_ge[6], alloc_ge[6];
+    size_t two;          /* allocations of two blocks */
+    size_t free_runs;    /* free runs closed one at a time (close_one) */
+    size_t largest_free; /* of the area */
+    size_t max_block;
+};
+
 /* A run closed one at a time: the few that cross a chunk's edge. */
-HW_INLINE void close_one(struct metrics *m, struct area *a, const struct open_run *o, size_t end)
+HW_INLINE void close_one(struct tally *t, struct metrics *m, const struct open_run *o, size_t end)
 {
     size_t len = end - o->at;
     if (!o->any || o->kind == RUN_UNKNOWN)
         return;
     if (o->kind == RUN_FREE) {
         m->free_hist[bucket_of(len)]++;
-        a->largest_free = len > a->largest_free ? len : a->largest_free;
+        t->free_runs++;
+        t->largest_free = len > t->largest_free ? len : t->largest_free;
         return;
     }
     m->alloc_hist[bucket_of(len)]++;
-    m->two_block += len == 2;
-    m->max_block = len > m->max_block ? len : m->max_block;
+    t->two += len == 2;
+    t->max_block = len > t->max_block ? len : t->max_block;
 }
 
 #define POP(x) ((size_t)__builtin_popcountll(x))
@@ -91,21 +116,14 @@ HW_INLINE size_t longest(uint64_t starts, uint64_t in)
     return best;
 }
 
-/* Runs inside chunks, counted by "at least 2^k blocks" (k = 0..5: they
- * are shorter than a chunk), one add per count; the log2 buckets are the
- * differences, taken once at the end. */
-struct inner {
-    size_t free_ge[6], alloc_ge[6], two;
-};
-
 /* The runs that start and end inside one chunk, all at once: a run of at
  * least L blocks starts where L blocks in a row are set, so AND-ing the
  * mask with itself shifted 1, 2, 4 ... gives the counts per log2 bucket.
  * An allocation of at least L blocks is a head followed by L-1 owned tails.
  * The longest run is looked for only in the top bucket, and only when that
  * bucket could beat the longest seen so far. */
-HW_INLINE void inner_runs(struct inner *in, struct metrics *m, struct area *a, uint64_t starts,
-                          uint64_t free, uint64_t head, uint64_t owned)
+HW_INLINE void inner_runs(struct tally *in, uint64_t starts, uint64_t free, uint64_t head,
+                          uint64_t owned)
 {
     /* free runs */
     uint64_t sf = starts & free, f2 = free & (free >> 1), f4 = f2 & (f2 >> 2), f8 = f4 & (f4 >> 4),
@@ -117,13 +135,12 @@ HW_INLINE void inner_runs(struct inner *in, struct metrics *m, struct area *a, u
     in->free_ge[3] += POP(s8);
     in->free_ge[4] += POP(s16);
     in->free_ge[5] += POP(s32);
-    if (a->largest_free < 63) {
-        const uint64_t ge[6] = {sf, s2, s4, s8, s16, s32};
+    if (in->largest_free < 63) {
         size_t bound;
-        uint64_t top = top_of(ge, &bound);
-        if (sf && bound > a->largest_free) {
+        uint64_t top = top_of(sf, s2, s4, s8, s16, s32, &bound);
+        if (sf && bound > in->largest_free) {
             size_t l = longest(top, free);
-            a->largest_free = l > a->largest_free ? l : a->largest_free;
+            in->largest_free = l > in->largest_free ? l : in->largest_free;
         }
     }
     /* allocations: w_n = n owned tails in a row; t_n heads with n or more */
@@ -139,25 +156,26 @@ HW_INLINE void inner_runs(struct inner *in, struct metrics *m, struct area *a, u
     in->alloc_ge[4] += POP(t16);
     in->alloc_ge[5] += POP(t32);
     in->two += POP(t2 & ~(w2 >> 1)); /* two blocks: one tail and no second */
-    if (m->max_block < 63) {
-        const uint64_t ge[6] = {head, t2, t4, t8, t16, t32};
+    if (in->max_block < 63) {
         size_t bound;
-        uint64_t top = top_of(ge, &bound);
-        if (head && bound > m->max_block) {
+        uint64_t top = top_of(head, t2, t4, t8, t16, t32, &bound);
+        if (head && bound > in->max_block) {
             size_t l = 1 + longest(top << 1, owned);
-            m->max_block = l > m->max_block ? l : m->max_block;
+            in->max_block = l > in->max_block ? l : in->max_block;
         }
     }
 }
 
 /* The buckets of what inner_runs() counted. */
-static void inner_fold(const struct inner *in, struct metrics *m)
+static void inner_fold(const struct tally *in, struct metrics *m)
 {
     for (int k = 0; k < 6; k++) {
         m->free_hist[k] += in->free_ge[k] - (k < 5 ? in->free_ge[k + 1] : 0);
         m->alloc_hist[k] += in->alloc_ge[k] - (k < 5 ? in->alloc_ge[k + 1] : 0);
     }
-    m->two_block += in->two;
+    m->two_block = in->two;
+    m->max_block = in->max_block;
+    m->free_runs = in->free_runs + in->free_ge[0];
 }
 
 /* Heads by type, from the symbols: for each letter, a vector of counters,
@@ -198,20 +216,23 @@ HW_INLINE void heads_sum(const vec32 acc[N_COUNTED], size_t all, struct metrics 
     m->heads[0] += all - others;
 }
 
-/* The letters of one chunk's 64 symbols at p into the counters. */
-#define COUNT_LETTERS(p)                                                                           \
+/* Byte k of these is k: with n, which bytes of a short line are in it. */
+static const vec32 ramp_lo = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                              16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+static const vec32 ramp_hi = {32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+                              48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+
+/* The letters of one chunk's 64 symbols, lo and hi, into the counters. */
+#define COUNT_LETTERS(lo, hi)                                                                      \
     do {                                                                                           \
-        vec32 lo, hi;                                                                              \
-        memcpy(&lo, (p), 32);                                                                      \
-        memcpy(&hi, (p) + 32, 32);                                                                 \
-        a0 -= (vec32)(lo == letters[0]) + (vec32)(hi == letters[0]);                               \
-        a1 -= (vec32)(lo == letters[1]) + (vec32)(hi == letters[1]);                               \
-        a2 -= (vec32)(lo == letters[2]) + (vec32)(hi == letters[2]);                               \
-        a3 -= (vec32)(lo == letters[3]) + (vec32)(hi == letters[3]);                               \
-        a4 -= (vec32)(lo == letters[4]) + (vec32)(hi == letters[4]);                               \
-        a5 -= (vec32)(lo == letters[5]) + (vec32)(hi == letters[5]);                               \
-        a6 -= (vec32)(lo == letters[6]) + (vec32)(hi == letters[6]);                               \
-        a7 -= (vec32)(lo == letters[7]) + (vec32)(hi == letters[7]);                               \
+        a0 -= (vec32)(lo == lt[0]) + (vec32)(hi == lt[0]);                                         \
+        a1 -= (vec32)(lo == lt[1]) + (vec32)(hi == lt[1]);                                         \
+        a2 -= (vec32)(lo == lt[2]) + (vec32)(hi == lt[2]);                                         \
+        a3 -= (vec32)(lo == lt[3]) + (vec32)(hi == lt[3]);                                         \
+        a4 -= (vec32)(lo == lt[4]) + (vec32)(hi == lt[4]);                                         \
+        a5 -= (vec32)(lo == lt[5]) + (vec32)(hi == lt[5]);                                         \
+        a6 -= (vec32)(lo == lt[6]) + (vec32)(hi == lt[6]);                                         \
+        a7 -= (vec32)(lo == lt[7]) + (vec32)(hi == lt[7]);                                         \
     } while (0)
 
 /* The counters of walk_area() into m, and back to zero. */
@@ -227,9 +248,8 @@ HW_INLINE void heads_sum(const vec32 acc[N_COUNTED], size_t all, struct metrics 
 /* One chunk: the run open from before ends at its first start; the runs
  * between its first and last start are counted at once; the last one
  * stays open (it may go on in the next chunk). */
-HW_INLINE void walk_chunk(struct inner *in, struct metrics *m, struct area *a,
-                          const struct map_chunk *c, struct open_run *o, size_t *free_blocks,
-                          size_t *unknown)
+HW_INLINE void walk_chunk(struct tally *in, struct metrics *m, const struct map_chunk *c,
+                          struct open_run *o, size_t *free_blocks, size_t *unknown)
 {
     size_t f = POP(c->free);
     *free_blocks += f;
@@ -238,10 +258,10 @@ HW_INLINE void walk_chunk(struct inner *in, struct metrics *m, struct area *a,
         return; /* all of it goes on with the open run */
     unsigned first = (unsigned)__builtin_ctzll(c->start);
     unsigned last = 63 - (unsigned)__builtin_clzll(c->start);
-    close_one(m, a, o, c->base + first);
+    close_one(in, m, o, c->base + first);
     if (first < last) {
         uint64_t inner = ((uint64_t)1 << last) - ((uint64_t)1 << first);
-        inner_runs(in, m, a, c->start & inner, c->free & inner, c->head & inner,
+        inner_runs(in, c->start & inner, c->free & inner, c->head & inner,
                    c->alloc & ~c->head & inner);
     }
     o->any = true;
@@ -260,40 +280,57 @@ HW_INLINE void walk_chunk(struct inner *in, struct metrics *m, struct area *a,
 /* Walk one area a chunk at a time (blockmap.h: what a run is), with the
  * chunk step inline, so that nothing in the loop calls out and the letter
  * counters stay in registers. */
-HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct inner *in)
+HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct tally *tally)
 {
+    struct tally t = *tally;
     struct map_walk w;
     struct map_chunk c;
     struct open_run o = {.any = false};
     size_t free_blocks = 0, unknown = 0, heads = 0;
     const vec32 zero = {0};
+    /* The letters read from memory as compare operands: known to the
+     * compiler, it builds each one again (three instructions) in every
+     * chunk, as the counters leave no register to keep them in. */
+    const vec32 *lt = letters;
+    __asm__("" : "+r"(lt));
     vec32 a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
     int counted = 0;
-    a->largest_free = 0;
+    t.largest_free = 0;
     blockmap_begin(&w, a);
     while (blockmap_chunk(&w, &c)) {
         if (c.span) {
             free_blocks += c.n;
             if (c.start & 1) { /* the span starts a free run; else it goes on with it */
-                close_one(m, a, &o, c.base);
+                close_one(&t, m, &o, c.base);
                 o = (struct open_run){true, RUN_FREE, c.base};
             }
             continue;
         }
-        walk_chunk(in, m, a, &c, &o, &free_blocks, &unknown);
+        walk_chunk(&t, m, &c, &o, &free_blocks, &unknown);
         heads += POP(c.head);
-        if (c.n == 64) {
-            COUNT_LETTERS(a->map + c.base);
-        } else { /* the last line of an area: nothing past its end counts */
+        vec32 lo, hi;
+        if (c.n == 64 || c.base + 64 <= a->cap) {
+            memcpy(&lo, a->map + c.base, 32);
+            memcpy(&hi, a->map + c.base + 32, 32);
+            if (c.n < 64) { /* the last line of an area: nothing past its end counts */
+                const vec32 n = (vec32){0} + (unsigned char)c.n;
+                lo &= (vec32)(ramp_lo < n);
+                hi &= (vec32)(ramp_hi < n);
+            }
+        } else { /* a map without room for a whole last line (a copy) */
             char buf[64] = {0};
             memcpy(buf, a->map + c.base, c.n);
-            COUNT_LETTERS(buf);
+            memcpy(&lo, buf, 32);
+            memcpy(&hi, buf + 32, 32);
         }
+        COUNT_LETTERS(lo, hi);
         if (++counted == HEAD_FLUSH)
             FLUSH_LETTERS();
     }
     FLUSH_LETTERS();
-    close_one(m, a, &o, a->n_blocks);
+    close_one(&t, m, &o, a->n_blocks);
+    *tally = t;
+    a->largest_free = t.largest_free;
     a->free_blocks = free_blocks;
     m->unknown_blocks += unknown;
 }
@@ -305,7 +342,7 @@ void metrics_compute(struct snapshot *s)
     s->has_metrics = s->has_map;
     if (!s->has_map)
         return;
-    struct inner in;
+    struct tally in;
     util_zero(&in, sizeof(in));
     for (size_t i = 0; i < s->n_areas; i++) {
         struct area *a = &s->areas[i];
@@ -318,8 +355,6 @@ void metrics_compute(struct snapshot *s)
             m->largest_free_blocks = a->largest_free;
     }
     inner_fold(&in, m);
-    for (int b = 0; b < SNAP_HIST_BUCKETS; b++)
-        m->free_runs += m->free_hist[b];
     m->one_block = m->alloc_hist[0]; /* bucket 0 is exactly one block */
     for (int k = 0; k < SNAP_N_HEADS; k++)
         m->allocations += m->heads[k];

@@ -53,8 +53,15 @@ void json_text_append(struct json_text *b, const char *text, size_t n)
     b->n += n;
 }
 
-/* s: a string literal (sizeof is its length + 1; "" s says so to the compiler) */
-#define LIT(o, s) (memcpy((o), "" s, sizeof(s) - 1), (o) + sizeof(s) - 1)
+/* s: a string literal (sizeof is its length + 1; "" s says so to the
+ * compiler). o is evaluated once: in LIT(put_u64(o, v), ",") a macro
+ * that named it twice wrote the number twice. */
+static inline __attribute__((always_inline)) char *lit(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+#define LIT(o, s) lit((o), "" s, sizeof(s) - 1)
 
 static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
                             "34353637383940414243444546474849505152535455565758596061626364656667"

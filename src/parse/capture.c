@@ -474,8 +474,10 @@ size_t capture_unescape(const char *p, size_t n, char *out)
     char *o = out;
     while (q < end) {
         const char *b = next_backslash(q, end);
-        memcpy(o, q, (size_t)(b - q));
-        o += b - q;
+        if (b > q) { /* "\x04\x04>" has nothing between: no call for it */
+            memcpy(o, q, (size_t)(b - q));
+            o += b - q;
+        }
         q = b;
         if (q == end)
             break;
@@ -570,7 +572,7 @@ static bool stamped_line(struct capture_reader *r, const struct line *l)
                       .number = l->number,
                       .offset = l->offset,
                       .marks = l->marks & MEMLINE_ESC}; /* decoding can only add ESCs: below */
-    if ((l->marks & MEMLINE_BACKSLASH) && memchr(body, '\\', n)) {
+    if (l->marks & MEMLINE_BACKSLASH) {                 /* in the body: a stamp holds none */
         dl.p = r->body;
         dl.n = capture_unescape(body, n, r->body);
         dl.marks |= MEMLINE_ESC; /* "\x1b" is how a record keeps colours */
@@ -586,13 +588,15 @@ static void on_line(const struct line *l, void *ctx)
 {
     struct capture_reader *r = ctx;
     static const char magic[] = "#heapwatch-record ";
-    if (!l->too_long && l->n >= sizeof(magic) - 1 && l->p[0] == '#' &&
-        !memcmp(l->p, magic, sizeof(magic) - 1)) {
+    /* nearly every line is stamped: its first byte decides (a line too
+     * long to keep comes empty) */
+    char first = l->n ? l->p[0] : '\0';
+    if (first == '+' && stamped_line(r, l))
+        return;
+    if (first == '#' && l->n >= sizeof(magic) - 1 && !memcmp(l->p, magic, sizeof(magic) - 1)) {
         session(r, l->p, l->n);
         return;
     }
-    if (!l->too_long && l->n && l->p[0] == '+' && stamped_line(r, l))
-        return;
     memparse_line(r->mp, l);
 }
 

@@ -95,10 +95,35 @@ static inline uint64_t load8(const char *p)
     return x;
 }
 
+/* The digits at *pp (< end, the first one a digit) one at a time: a
+ * number of 8 digits or more, or one that ends a line with nothing
+ * readable before it. 1 on success, 0 on overflow. */
+static __attribute__((noinline)) int parse_digits_slow(const char **pp, const char *end,
+                                                       uint64_t *v)
+{
+    const char *p = *pp;
+    uint64_t x = 0;
+    /* 19 digits cannot overflow: only longer numbers need the check */
+    const char *fast = (size_t)(end - p) > 19 ? p + 19 : end;
+    while (p < fast && is_digit(*p))
+        x = x * 10 + (uint64_t)(*p++ - '0');
+    for (; p < end && is_digit(*p); p++) {
+        if (x > (UINT64_MAX - 9) / 10)
+            return 0;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    *pp = p;
+    *v = x;
+    return 1;
+}
+
 /* Parse decimal digits at *pp (< end). 1 on success. back: the 8 bytes
  * before *pp may be read (a key was just matched there), so a number
- * that ends the line is read 8 bytes at a time too, from its end. */
-static int parse_digits(const char **pp, const char *end, uint64_t *v, bool back)
+ * that ends the line is read 8 bytes at a time too, from its end. Built
+ * into its callers (a dozen numbers a dump); the rare long number is
+ * read out of line. */
+static inline __attribute__((always_inline)) int parse_digits(const char **pp, const char *end,
+                                                              uint64_t *v, bool back)
 {
     const char *p = *pp;
     uint64_t x = 0;
@@ -115,19 +140,7 @@ static int parse_digits(const char **pp, const char *end, uint64_t *v, bool back
         *v = x;
         return 1;
     }
-    /* 19 digits cannot overflow: only longer numbers need the check */
-    x = 0;
-    const char *fast = len > 19 ? p + 19 : end;
-    while (p < fast && is_digit(*p))
-        x = x * 10 + (uint64_t)(*p++ - '0');
-    for (; p < end && is_digit(*p); p++) {
-        if (x > (UINT64_MAX - 9) / 10)
-            return 0;
-        x = x * 10 + (uint64_t)(*p - '0');
-    }
-    *pp = p;
-    *v = x;
-    return 1;
+    return parse_digits_slow(pp, end, v);
 }
 
 static int parse_u64(const char **pp, const char *end, uint64_t *v)

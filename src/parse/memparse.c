@@ -328,9 +328,10 @@ static void check_offset(struct memparse *mp, uint64_t off, int digits)
     mp->prev_idx = mp->line_idx;
 }
 
-/* Store one map line's symbols at the area's current line. */
-static void map_line(struct memparse *mp, uint64_t off, int digits, const char *sym,
-                     const char *end)
+/* Store one map line's symbols at the area's current line. Built into
+ * process_line(): it is the way of nearly every line of a map. */
+static inline __attribute__((always_inline)) void
+map_line(struct memparse *mp, uint64_t off, int digits, const char *sym, const char *end)
 {
     struct area *a = cur_area(mp);
     if (mp->last_short)
@@ -441,6 +442,24 @@ static bool frame_line(struct memparse *mp, const struct line *l, const char *p,
     return true;
 }
 
+/* A frame's label and time wait LABEL_TTL lines for their dump. */
+static void age_label(struct memparse *mp)
+{
+    if (mp->label_ttl && --mp->label_ttl == 0) {
+        mp->pending_label[0] = '\0';
+        mp->has_pending_time = false;
+    }
+}
+
+/* Whether a line is too short to be anything but noise: every line
+ * other_line() looks for is longer than 3 bytes ("0000:" is 5, "stack: N"
+ * 8), but for the bare frame "@@@". Such lines come once a sample: the
+ * raw REPL's "\x04\x04>" after every dump, a ">" or ">>>" prompt. */
+static bool short_noise(const char *p, size_t n)
+{
+    return n < 3 || (n == 3 && memcmp(p, "@@@", 3) != 0);
+}
+
 /* Any line but a map line inside a map: the header lines, free lines,
  * frames, noise. Out of line, so that the map lines' way through
  * process_line() stays short. */
@@ -448,6 +467,12 @@ static __attribute__((noinline)) void other_line(struct memparse *mp, const stru
                                                  const char *p, size_t n)
 {
     const char *end = p + n;
+    if (short_noise(p, n)) { /* what the searches below would conclude, without them */
+        if (mp->open && ++mp->noise > NOISE_LIMIT)
+            close_dump(mp);
+        age_label(mp);
+        return;
+    }
     if (mp->phase == PH_MAP && free_lines(mp, p, end)) {
         mp->noise = 0;
         return;
@@ -479,10 +504,7 @@ static __attribute__((noinline)) void other_line(struct memparse *mp, const stru
         close_dump(mp);
     if (frame_line(mp, l, p, n))
         return;
-    if (mp->label_ttl && --mp->label_ttl == 0) {
-        mp->pending_label[0] = '\0';
-        mp->has_pending_time = false;
-    }
+    age_label(mp);
     if (!mp->open)
         headless_map(mp, l, p, n);
 }
@@ -501,7 +523,10 @@ static void process_line(struct memparse *mp, const struct line *l, const char *
     int digits;
     const char *sym;
     size_t pl = mp->map_col;
-    if (mp->phase == PH_MAP && pl < n && memline_map(p + pl, p + n, &off, &digits, &sym)) {
+    /* a map line starts with a hex digit: the other lines of a map ("(7
+     * lines all free)", the next sample's "OKstack: ") are not looked at */
+    if (mp->phase == PH_MAP && pl < n && memline_hexval(p[pl]) >= 0 &&
+        memline_map(p + pl, p + n, &off, &digits, &sym)) {
         map_line(mp, off, digits, sym, p + n);
         mp->noise = 0;
         return;

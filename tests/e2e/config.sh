@@ -65,6 +65,21 @@ one_error env-config-missing-line "$TMP/env-config-missing.err" "cannot read con
 # no config at all is fine (the default place may be empty)
 XDG_CONFIG_HOME=$TMP/none expect_status 0 no-config -- "$BIN" --no-tui -n 1 "exec:$DEV"
 
+# a default place out of reach (sudo -u nobody with HOME=/root) is no
+# config; a config that is there but unreadable is an error
+if command -v su >/dev/null && id nobody >/dev/null 2>&1; then
+    expect_status 1 unreachable-home -- su nobody -s /bin/sh -c \
+        "HOME=/root XDG_CONFIG_HOME= '$BIN' -n 1 /dev/ttyNOPE"
+    one_error unreachable-home-line "$TMP/unreachable-home.err" 'cannot open /dev/ttyNOPE' 'heapwatch list'
+    mkdir -p "$TMP/locked/heapwatch" && chmod 755 "$TMP" "$TMP/locked" "$TMP/locked/heapwatch"
+    printf '[default]\n' >"$TMP/locked/heapwatch/config" && chmod 000 "$TMP/locked/heapwatch/config"
+    expect_status 1 unreadable-config -- su nobody -s /bin/sh -c \
+        "XDG_CONFIG_HOME='$TMP/locked' '$BIN' -n 1 /dev/ttyNOPE"
+    one_error unreadable-config-line "$TMP/unreadable-config.err" 'cannot read config .*: Permission denied'
+else
+    fail unprivileged "su and the user nobody are needed"
+fi
+
 # other commands do not read it: a broken config does not stop analyze
 printf 'this is not a config\n' >"$TMP/broken.conf"
 HEAPWATCH_CONFIG=$TMP/broken.conf expect_status 0 analyze-ignores -- "$BIN" analyze -q \

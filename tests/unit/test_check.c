@@ -85,6 +85,8 @@ static void test_parse_invalid(void **state)
     parse_bad("", "no metric");
     parse_bad(">5", "no metric");
     parse_bad("min_free>1e999", "no number");
+    /* found by fuzz_check: finite until the unit multiplies it */
+    parse_bad("largest_free >1e305M", "too large");
 }
 
 static void test_holds_and_format(void **state)

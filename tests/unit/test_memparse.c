@@ -402,6 +402,50 @@ static void test_noise_inside_dump(void **state)
     free(text);
 }
 
+/* Lines of 3 bytes or fewer (the raw REPL's "\x04\x04>" after every
+ * sample, prompts) are noise without being searched: three inside a map
+ * are tolerated like any other line, a fourth ends the dump; they age a
+ * frame's label; the bare frame "@@@" is still a frame, which does not. */
+static void test_short_lines_are_noise(void **state)
+{
+    (void)state;
+    struct got g;
+    size_t len;
+    char *text = slurp(RP2, &len);
+    char *three = edit(text, "00000800: ", "\x04\x04>\n>\n>>>\n00000800: ");
+    parse_one(&g, three);
+    assert_true(g.s[0].complete);
+    assert_int_equal(g.s[0].consistent, 1);
+    got_free(&g);
+    char *four = edit(text, "00000800: ", "\x04\x04>\nOK\n>\n>>>\n00000800: ");
+    parse(&g, four, strlen(four), 0);
+    assert_true(g.n >= 1);
+    assert_false(g.s[0].complete); /* ended before its map did: cut */
+    assert_true(g.s[0].problems & SNAP_P_CUT);
+    got_free(&g);
+    free(four);
+    free(three);
+    free(text);
+
+    const char *dump = "stack: 10\nGC: total: 1024, used: 0, free: 1024\n"
+                       "No. of 1-blocks: 0, 2-blocks: 0, max blk sz: 0\n";
+    char buf[1024];
+    int o = snprintf(buf, sizeof(buf), "*** kept ***\n");
+    for (int i = 0; i < 25; i++)
+        o += snprintf(buf + o, sizeof(buf) - (size_t)o, "@@@\n");
+    snprintf(buf + o, sizeof(buf) - (size_t)o, "%s", dump);
+    parse_one(&g, buf);
+    assert_string_equal(g.s[0].label, "kept");
+    got_free(&g);
+    o = snprintf(buf, sizeof(buf), "*** lost ***\n");
+    for (int i = 0; i < 25; i++)
+        o += snprintf(buf + o, sizeof(buf) - (size_t)o, ">\n");
+    snprintf(buf + o, sizeof(buf) - (size_t)o, "%s", dump);
+    parse_one(&g, buf);
+    assert_string_equal(g.s[0].label, "");
+    got_free(&g);
+}
+
 /* Numbers of every length, at the end of a line and before more of it
  * (read 8 digits at a time where 8 more bytes follow), up to the largest
  * that fits and one past it. */
@@ -560,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_headless_map),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_noise_inside_dump),
+        cmocka_unit_test(test_short_lines_are_noise),
         cmocka_unit_test(test_random_dumps),
         cmocka_unit_test(test_numbers_of_every_length),
         cmocka_unit_test(test_empty_map_lines),

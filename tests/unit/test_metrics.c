@@ -28,6 +28,45 @@ static void build(struct snapshot *s, const char *const *maps, size_t n)
     metrics_compute(s);
 }
 
+/* The last, short line of an area: its letters are counted from the map
+ * in place, masked by its length, so what the buffer holds past the end
+ * (a longer map of an earlier dump) is never counted; a map without room
+ * for a whole last line (cap exactly n_blocks) is read through a copy. */
+static void test_letters_past_the_end(void **state)
+{
+    (void)state;
+    char sym[128];
+    memset(sym, '.', 64);
+    memcpy(sym + 64, "hT=.B.", 6);
+    memset(sym + 70, 'T', sizeof(sym) - 70); /* stale: not part of the map */
+    for (int exact = 0; exact < 2; exact++) {
+        struct snapshot s;
+        memset(&s, 0, sizeof(s));
+        snapshot_clear(&s);
+        s.has_map = true;
+        s.block_size = 16;
+        struct area *a = snapshot_add_area(&s, "0", 1);
+        if (exact) {
+            a->map = malloc(70);
+            assert_non_null(a->map);
+            a->cap = 70;
+        } else {
+            area_reserve(a, sizeof(sym));
+        }
+        memcpy(a->map, sym, exact ? 70 : sizeof(sym));
+        a->n_blocks = 70;
+        metrics_compute(&s);
+        assert_int_equal(s.metrics.blocks, 70);
+        assert_int_equal(s.metrics.allocations, 3);
+        assert_int_equal(s.metrics.heads[0], 1); /* h */
+        assert_int_equal(s.metrics.heads[1], 1); /* T */
+        assert_int_equal(s.metrics.heads[7], 1); /* B */
+        assert_int_equal(s.metrics.free_blocks, 66);
+        assert_int_equal(s.metrics.free_runs, 3);
+        snapshot_fini(&s);
+    }
+}
+
 static void test_empty_heap(void **state)
 {
     (void)state;
@@ -256,6 +295,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_heap),
+        cmocka_unit_test(test_letters_past_the_end),
         cmocka_unit_test(test_fragmented),
         cmocka_unit_test(test_sizes_and_split_areas),
         cmocka_unit_test(test_unknown_blocks_break_runs),
