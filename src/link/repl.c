@@ -392,6 +392,26 @@ static void sync_fire(struct repl *r, int64_t now)
     }
 }
 
+static void frame_put(struct repl *r, char c);
+
+/* Hand the stdout an exec in flight has sent so far (a dump cut by the
+ * timeout) to its TIMEOUT event, NUL-terminated. */
+static void give_partial(struct repl *r, struct qev *q)
+{
+    const char *data;
+    size_t n = repl_partial_output(r, &data);
+    if (!n) {
+        return;
+    }
+    if (r->phase == PH_STDOUT) {
+        frame_put(r, '\0');
+    }
+    q->buf = r->frame;
+    q->ev.out = r->frame;
+    q->ev.out_len = n;
+    r->frame = NULL;
+}
+
 static void exec_fire(struct repl *r, int64_t now)
 {
     char d[32];
@@ -418,6 +438,7 @@ static void exec_fire(struct repl *r, int64_t now)
         fmt_dur(d, sizeof(d), r->exec_timeout_ms);
         ev_msg(q, "exec not finished after %s (%zu bytes received)", d, r->exec_rx);
     }
+    give_partial(r, q);
     start_sync(r, now);
 }
 

@@ -59,8 +59,10 @@ struct repl_event {
     int code;        /* HW_OK; TIMEOUT: HW_ETIMEDOUT (exec) or HW_EBUSY (sync);
                       * ERROR: HW_EPROTO */
     const char *msg; /* never NULL; "" for READY, RESULT, NOISE and LEFT */
-    const char *out; /* RESULT: stdout; NOISE: the bytes; else NULL. NUL-terminated,
-                      * but may contain NULs itself: out_len is authoritative */
+    const char *out; /* RESULT: stdout; NOISE: the bytes; TIMEOUT of an exec: the stdout
+                      * it sent before it stalled (a cut dump; NULL if none); else
+                      * NULL. NUL-terminated, but may contain NULs itself: out_len
+                      * is authoritative */
     size_t out_len;
     const char *err; /* RESULT: stderr, NUL-terminated ("" when the code succeeded;
                       * a traceback such as MemoryError is a result, not a failure);

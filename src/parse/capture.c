@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* capture.c - the capture format both ways; see capture.h and heapwatch(1)
  * FILES. The writer cuts what the board sends at '\n' (dropping '\r', so
- * CRLF and LF boards record alike); the reader cuts its input once, strips
+ * CRLF and LF boards record alike; a '\r' with no '\n' after it ends a line,
+ * as the reader and the live parser take it); the reader cuts its input once, strips
  * the "+S.mmm " stamps, decodes the escapes, turns "#kind" lines into
  * events and hands the board's own text to the mem_info reader. */
 #include "capture.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __SSE2__
@@ -38,6 +40,7 @@ struct capture_writer {
     long lines;    /* complete lines in the file */
     int failed_errno;
     bool said; /* the failure was reported */
+    bool cr;   /* the last byte was a '\r': a line end unless '\n' follows */
 };
 
 size_t capture_escape(const char *in, size_t n, char *out, size_t cap)
@@ -72,9 +75,14 @@ static void put_line(struct capture_writer *w, double t, const char *body, size_
         w->failed_errno = errno ? errno : EIO;
 }
 
-/* Lines already in a file appended to. */
+/* Lines already in a file appended to. Only a regular file has them:
+ * --record /dev/full (or a FIFO) would be read forever, before a byte is
+ * written. */
 static long count_lines(const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -166,7 +174,15 @@ void capture_writer_bytes(struct capture_writer *w, double t, const void *buf, s
         if (c == '\n') {
             put_line(w, t, w->line, w->len, false); /* stamped when complete */
             w->len = 0;
-        } else if (c != '\r') {
+            w->cr = false;
+        } else if (c == '\r') {
+            w->cr = true; /* "\r\n" and "\r\r\n" (a doubled CR) end one line */
+        } else {
+            if (w->cr) { /* "...hAA\r00000c00: ..." when the '\n' was lost on the wire */
+                put_line(w, t, w->line, w->len, false);
+                w->len = 0;
+                w->cr = false;
+            }
             if (w->len == sizeof(w->line)) { /* a babbling device: cut, don't grow */
                 put_line(w, t, w->line, w->len, false);
                 w->len = 0;
@@ -189,6 +205,7 @@ int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err)
     if (w->len) {
         put_line(w, t, w->line, w->len, false);
         w->len = 0;
+        w->cr = false; /* that line is written: a '\r' that ended it ends nothing more */
     }
     if (w->f && fflush(w->f) != 0 && !w->failed_errno)
         w->failed_errno = errno ? errno : EIO;
@@ -201,6 +218,12 @@ int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err)
 long capture_writer_next_line(const struct capture_writer *w)
 {
     return w->lines + 1;
+}
+
+long capture_writer_line_for(const struct capture_writer *w, char next)
+{
+    /* after a '\r', anything but '\n' or '\r' starts a line of its own */
+    return w->lines + 1 + (w->cr && next != '\n' && next != '\r' ? 1 : 0);
 }
 
 const char *capture_writer_path(const struct capture_writer *w)

@@ -61,6 +61,9 @@ int capture_writer_start(struct capture_writer *w, const char *path, const char 
 int capture_writer_stop(struct capture_writer *w, struct hw_err *err);
 /* The number the next complete line will have in the file. */
 long capture_writer_next_line(const struct capture_writer *w);
+/* The number in the file of the line that bytes beginning with next go to
+ * (the next line, or the one after it when a '\r' just ended a line). */
+long capture_writer_line_for(const struct capture_writer *w, char next);
 /* Its file, or NULL when it only counts. Owned by w. */
 const char *capture_writer_path(const struct capture_writer *w);
 /* Sync, close and free; NULL-safe. HW_EIO if any write failed. */

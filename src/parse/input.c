@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 enum { CHUNK = 1 << 20, WINDOW = 4 << 20 }; /* WINDOW: a multiple of the page size */
@@ -26,6 +27,18 @@ static int open_input(const char *path, int *fd, struct hw_err *err)
     if (strcmp(path, "-") == 0) {
         *fd = STDIN_FILENO;
         return HW_OK;
+    }
+    /* A device is no capture: /dev/zero never ends, and a serial port
+     * never ends either (and its open() may wait for a carrier). Only
+     * /dev/null, the empty input, passes. */
+    struct stat null_st;
+    if (stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+        !(stat("/dev/null", &null_st) == 0 && st.st_rdev == null_st.st_rdev)) {
+        *fd = -1;
+        hw_err_set(err, HW_EIO, "cannot read %s: a device, not a capture file", path);
+        if (major(st.st_rdev) != 1) /* not /dev/zero and its kin: maybe a serial port */
+            hw_err_hint(err, "to sample a board on it: heapwatch %s (or --listen %s)", path, path);
+        return HW_EIO;
     }
     *fd = open(path, O_RDONLY | O_CLOEXEC);
     if (*fd < 0)

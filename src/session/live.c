@@ -40,8 +40,10 @@ enum {
     CALIB_RETRY_MS = 500,  /* after the first failed probe; doubles */
     FAIL_BACKOFF_MS = 250, /* a sample without a dump delays the next; doubles */
     FAIL_BACKOFF_MAX_MS = 5000,
-    CLOCK_SLACK_MS = 250, /* the board's clock may lag the host's by this much, */
-    CLOCK_DRIFT = 100,    /* ... plus 1/100 of the time since it was read */
+    CLOCK_SLACK_MS = 250,   /* the board's clock may lag the host's by this much, */
+    CLOCK_DRIFT = 100,      /* ... plus 1/100 of the time since it was read */
+    RATE_MIN_MS = 50,       /* answers spread over less than this: a fast link */
+    SLOW_SAMPLE_MS = 10000, /* a sample this long (and over 2 intervals) is said */
 };
 
 /* The board's clock, read once per connection: after a reconnect a clock
@@ -85,7 +87,10 @@ struct link {
     int64_t last_rx;    /* --listen: last bytes, to end a dump on silence */
     int64_t last_heard; /* --listen: last bytes, to report silence */
     bool silent_said;
-    char err_line[256]; /* a partial line of the exec: child's stderr */
+    int64_t stalled_from;           /* a command timed out: the last byte before; 0 = none */
+    char said_last[96];             /* before the first prompt: the last line it sent, escaped */
+    size_t text_bytes, other_bytes; /* ...and how much of it was text */
+    char err_line[256];             /* a partial line of the exec: child's stderr */
     size_t err_len;
     bool has_clock; /* the board's clock at the first connection */
     uint64_t clock_ms;
@@ -104,6 +109,11 @@ struct calib {
     uint64_t alloc[2]; /* mem: total= (MEM_STATS ports) */
     bool has_alloc;
     uint64_t heap_total; /* GC: total:, to size the exec deadline */
+    /* the link's rate, from the probes' answers: bytes after each answer's
+     * first read, over the time from that read to its last one */
+    int64_t rx_first, rx_last;
+    uint64_t rx_bytes, wire_bytes;
+    int64_t wire_ms;
 };
 
 struct sampler {
@@ -116,6 +126,8 @@ struct sampler {
     bool paused, one_sample, gc_pending;
     enum gc_step gc_step;
     struct ui_gc_compare gc; /* the figures before the collection */
+    int64_t sent_at;         /* the command in flight was sent */
+    bool slow_said;          /* "each sample takes ..." was said */
     bool first_line;         /* the answer's first line has arrived */
     double line_t;           /* ...at this time */
     long line_no;            /* ...as this line of the capture */
@@ -286,17 +298,52 @@ static void calibrate_snapshot(const struct snapshot *s, void *ctx)
     }
 }
 
+/* Bytes per second the link carries: --baud (115200 if not given), or
+ * what the probes' answers measured when that is slower (a pty or exec:
+ * has no baud rate of its own, the UART behind it has). */
+static double link_rate(const struct live *l)
+{
+    const struct calib *c = &l->cal;
+    double bps = (l->o->topts.baud > 0 ? l->o->topts.baud : 115200) / 10.0;
+    if (c->wire_ms >= RATE_MIN_MS) {
+        double measured = (double)c->wire_bytes * 1000.0 / (double)c->wire_ms;
+        if (measured > 0 && measured < bps)
+            bps = measured;
+    }
+    return bps;
+}
+
 /* A sample's deadline grows with the heap: a map prints about 75 bytes per
  * 64 blocks of 16 bytes, so an 8 MiB PSRAM heap is ~600 KB, almost a
- * minute at 115200 baud. Allow twice the wire time of a map with no
- * "(N lines all free)" abbreviation, and never less than the default. */
+ * minute at 115200 baud and over ten at 9600. Allow twice the wire time of
+ * a map with no "(N lines all free)" abbreviation at the link's rate, and
+ * never less than the default. */
 static void size_exec_deadline(struct live *l, uint64_t heap_total)
 {
-    int baud = l->o->topts.baud > 0 ? l->o->topts.baud : 115200;
     double map_bytes = (double)heap_total / 16.0 / 64.0 * 75.0;
-    double ms = 2.0 * map_bytes * 10.0 / baud * 1000.0;
+    double ms = 2.0 * map_bytes / link_rate(l) * 1000.0;
     if (ms > 30000)
         repl_set_exec_timeout(l->c.repl, ms > 3600000 ? 3600000 : (int)ms);
+}
+
+/* The probes' answers, read by read: the link's rate (see link_rate). */
+static void measure_rate(struct live *l, size_t n, int64_t now)
+{
+    struct calib *c = &l->cal;
+    if (!c->rx_first) {
+        c->rx_first = now;
+    } else {
+        c->wire_bytes += n;
+    }
+    c->rx_last = now;
+    c->rx_bytes += n;
+}
+
+static void rate_exec_done(struct calib *c)
+{
+    if (c->rx_first)
+        c->wire_ms += c->rx_last - c->rx_first;
+    c->rx_first = 0;
 }
 
 /* The probe that calibrates is the one that is sent (with its
@@ -310,6 +357,7 @@ static const char *calib_code(const struct live *l)
 static void exec(struct live *l, enum exec_kind kind, const char *code)
 {
     if (repl_exec(l->c.repl, code, now_ms()) == HW_OK) {
+        l->smp.sent_at = now_ms();
         l->smp.in_flight = kind;
         l->smp.first_line = false;
     }
@@ -629,6 +677,25 @@ static void feed_sample(struct live *l, const char *out, size_t n)
     memparse_flush(l->mp);
 }
 
+/* A sample that takes minutes on a slow link (an 8 MiB heap's map at 9600
+ * baud) works, but the user should know why the rate is not -i's, once. */
+static void slow_sample(struct live *l, size_t bytes)
+{
+    struct sampler *p = &l->smp;
+    int64_t took = now_ms() - p->sent_at;
+    if (p->slow_said || l->o->no_map || took < SLOW_SAMPLE_MS ||
+        took < (int64_t)(2000 * l->o->interval_s))
+        return;
+    char d[16], b[16], r[16];
+    p->slow_said = true;
+    say(l, HW_OK,
+        "each sample of %s takes %s: %s of block map at %s/s; --no-map samples the totals "
+        "only, in a fraction of that",
+        l->c.spec, fmt_duration(d, sizeof(d), (double)took / 1000.0),
+        fmt_bytes(b, sizeof(b), bytes),
+        fmt_bytes(r, sizeof(r), (uint64_t)((double)bytes * 1000.0 / (double)took)));
+}
+
 static void sample_result(struct live *l, const struct repl_event *ev, enum exec_kind kind)
 {
     struct sampler *p = &l->smp;
@@ -637,6 +704,8 @@ static void sample_result(struct live *l, const struct repl_event *ev, enum exec
         long before = p->samples;
         feed_sample(l, ev->out, ev->out_len);
         got = p->samples > before;
+        if (got)
+            slow_sample(l, ev->out_len);
         after_sample(l, got);
     }
     if (p->gc_step != GC_IDLE)
@@ -659,6 +728,7 @@ static void on_result(struct live *l, const struct repl_event *ev)
         break;
     case EX_CALIB: {
         int before = l->cal.n;
+        rate_exec_done(&l->cal);
         memparse_feed(l->cal_mp, ev->out, ev->out_len);
         memparse_flush(l->cal_mp);
         calibrate_result(l, ev, l->cal.n > before);
@@ -676,6 +746,12 @@ static void on_result(struct live *l, const struct repl_event *ev)
 static void on_ready(struct live *l)
 {
     l->c.busy_until = 0;
+    if (l->c.stalled_from) { /* the timeouts were said; say that they are over, once */
+        char d[16];
+        say(l, HW_OK, "%s answers again, after %s of silence", l->c.spec,
+            fmt_duration(d, sizeof(d), (double)(now_ms() - l->c.stalled_from) / 1000.0));
+        l->c.stalled_from = 0;
+    }
     /* every connection reads the board's clock first: after a reconnect,
      * a clock that went back is a reboot */
     if (!l->c.no_clock) {
@@ -693,6 +769,10 @@ static void on_ready(struct live *l)
 
 static void on_timeout(struct live *l, const struct repl_event *ev)
 {
+    if (l->smp.in_flight == EX_SAMPLE && ev->out_len) { /* a dump the stall cut: kept, cut */
+        feed_sample(l, ev->out, ev->out_len);
+        memparse_end_dump(l->mp);
+    }
     l->smp.in_flight = EX_NONE;
     l->smp.gc_step = GC_IDLE;
     l->calibrating = l->calibrating && repl_state(l->c.repl) != REPL_IDLE;
@@ -702,9 +782,14 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
         if (!ev->received)
             hw_err_hint(&e, "nothing came back: is the board powered and running MicroPython, "
                             "and is this its port?");
+        else if (l->c.other_bytes * 4 > l->c.text_bytes)
+            hw_err_hint(&e, "what it sends is not text: the wrong baud rate? (--baud; "
+                            "MicroPython boards mostly use 115200)");
         else if (l->o->interrupt)
-            hw_err_hint(&e, "it sends output but no prompt: a program that ignores Ctrl-C, "
-                            "or the wrong baud rate (--baud)");
+            hw_err_hint(&e,
+                        "it sends text but no prompt (a program that ignores Ctrl-C, or no "
+                        "MicroPython); its last line: %s",
+                        l->c.said_last);
         else
             hw_err_hint(&e, "a program is running; allow Ctrl-C (drop --no-interrupt)");
         stop_with(l, &e);
@@ -712,6 +797,8 @@ static void on_timeout(struct live *l, const struct repl_event *ev)
     }
     event(l, "timeout", ev->msg);
     say(l, ev->code, "%s: %s", l->c.spec, ev->msg);
+    if (!l->c.stalled_from)
+        l->c.stalled_from = l->c.last_heard;
     if (repl_state(l->c.repl) == REPL_IDLE)
         l->c.busy_until = now_ms() + BUSY_RETRY_MS;
 }
@@ -728,6 +815,25 @@ static void show_noise(struct live *l, const struct repl_event *ev)
         return;
     fmt_escape(ev->out, n, line, sizeof(line));
     say(l, HW_OK, "board: %s", line);
+}
+
+/* What a device that never gave a prompt sent: a GPS's "$GPGGA,...", a
+ * modem's "OK", a shell's prompt, or bytes at the wrong baud rate. */
+static void note_stranger(struct live *l, const struct repl_event *ev)
+{
+    struct link *c = &l->c;
+    size_t n = ev->out_len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)ev->out[i];
+        if ((b >= 0x20 && b < 0x7f) || b == '\r' || b == '\n' || b == '\t')
+            c->text_bytes++;
+        else
+            c->other_bytes++;
+    }
+    while (n && (ev->out[n - 1] == '\n' || ev->out[n - 1] == '\r'))
+        n--;
+    if (n)
+        fmt_escape(ev->out, n < 60 ? n : 60, c->said_last, sizeof(c->said_last));
 }
 
 /* "Traceback (most recent call last):" ... its last line, the exception
@@ -785,6 +891,8 @@ static void repl_events(struct live *l)
             say(l, ev.code, "%s: %s", l->c.spec, ev.msg);
             break;
         case REPL_EV_NOISE:
+            if (!l->c.ever_ready)
+                note_stranger(l, &ev);
             watch_traceback(l, ev.out, ev.out_len);
             if (l->sh) /* what the board prints outside heapwatch's exchanges is theirs */
                 share_write(l->sh, ev.out, ev.out_len);
@@ -808,7 +916,7 @@ static void note_first_line(struct live *l, const char *buf, size_t n, double t)
         return;
     p->first_line = true;
     p->line_t = t;
-    p->line_no = capture_writer_next_line(l->w);
+    p->line_no = capture_writer_line_for(l->w, buf[0]);
 }
 
 static void received(struct live *l, const char *buf, size_t n)
@@ -818,6 +926,8 @@ static void received(struct live *l, const char *buf, size_t n)
     l->c.last_rx = l->c.last_heard = now_ms();
     l->c.silent_said = false;
     note_first_line(l, buf, n, t);
+    if (l->smp.in_flight == EX_CALIB)
+        measure_rate(l, n, now_ms());
     /* the clock and the calibration probes stay out of the transcript: a
      * reader of the capture must not count them as samples */
     if (l->smp.in_flight != EX_CLOCK && l->smp.in_flight != EX_CALIB) {

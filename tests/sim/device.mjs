@@ -34,7 +34,11 @@ const USAGE = `usage: node device.mjs [options]
                         is sent, and ends by itself after MS ms; the REPL then reads the rest
   --deaf                never answer anything
   --unplug-after N      exit (status 0) right after the N-th raw-REPL exec has been answered
+  --unplug-mid N        exit (status 0) in the middle of the N-th exec's map: half a map line, then gone
   --cut-after N         cut the N-th exec's stdout in the middle of a map line (frame still completes)
+  --drop N              lose each output byte with probability 1/N on the wire (default 0: none)
+  --silent-after N      right after answering the N-th exec, say nothing and drop all input...
+  --silent-for MS       ...for MS ms (default 60000), then answer again where it was
   --garbage N           inject bursts of N bytes of line noise at random moments between samples
   --garbage-every MS    mean time between noise bursts (default 1000)
   --baud N              pace output at N baud, 10 bits per byte (default: unthrottled)
@@ -50,11 +54,12 @@ function die(msg) {
 }
 
 const FLAGS = new Set(["banner", "busy", "deaf", "verbose", "no-crlf", "help"]);
-const NUMERIC = new Set(["heap", "tick", "gc-at", "stubborn", "unplug-after", "cut-after", "garbage",
-  "garbage-every", "baud", "print-every", "seed"]);
+const NUMERIC = new Set(["heap", "tick", "gc-at", "stubborn", "unplug-after", "unplug-mid", "cut-after",
+  "drop", "silent-after", "silent-for", "garbage", "garbage-every", "baud", "print-every", "seed"]);
 const opts = {
   heap: 65536, workload: "idle", tick: 200, "gc-at": 75, banner: false, busy: false, stubborn: 0,
-  deaf: false, "unplug-after": 0, "cut-after": 0, garbage: 0, "garbage-every": 1000,
+  deaf: false, "unplug-after": 0, "unplug-mid": 0, "cut-after": 0, drop: 0, "silent-after": 0,
+  "silent-for": 60000, garbage: 0, "garbage-every": 1000,
   baud: 0, "print-every": 0, seed: null, "no-crlf": false, verbose: false, help: false,
 };
 
@@ -135,8 +140,11 @@ const uart = {
   last: 0,
   timer: null,
   dead: false,
+  silent: false, // --silent-after: the transmitter sends nothing at all
   write(buf) {
-    if (this.dead || buf.length === 0) return;
+    if (this.dead || this.silent || buf.length === 0) return;
+    if (opts.drop > 0) buf = dropBytes(buf);
+    if (buf.length === 0) return;
     if (!this.bps) {
       process.stdout.write(buf);
       return;
@@ -186,6 +194,19 @@ const uart = {
     else this.drainWaiters.push(cb);
   },
 };
+
+// --drop N: each byte is lost on the wire with probability 1/N, as on a
+// noisy line or an overrun UART FIFO; the rest arrive in order.
+let dropped = 0;
+function dropBytes(buf) {
+  const keep = [];
+  for (const b of buf) {
+    if (rand() * opts.drop < 1) dropped++;
+    else keep.push(b);
+  }
+  if (keep.length < buf.length) log(`drop: ${buf.length - keep.length} byte(s) lost (${dropped} so far)`);
+  return Buffer.from(keep);
+}
 
 const emit = (s) => uart.write(typeof s === "string" ? Buffer.from(s, "latin1") : Buffer.from(s));
 
@@ -268,6 +289,7 @@ async function main() {
   let execCount = 0;
   let busy = opts.busy;
   let unplugged = false;
+  let silent = false; // --silent-after: deaf and dumb until silent-for has passed
   let workloadDead = false;
 
   const take = () => {
@@ -364,7 +386,7 @@ async function main() {
   }
 
   const midCommand = () => mode === "raw" && rawLen > 0 && Date.now() - rawSince < 1000;
-  const idle = () => vm !== null && !unplugged && !midCommand();
+  const idle = () => vm !== null && !unplugged && !silent && !midCommand();
 
   function tick() {
     if (!idle()) return;
@@ -431,6 +453,20 @@ async function main() {
     return "OK" + out.slice(0, cut) + s.slice(e1);
   }
 
+  // --silent-after: the board stops answering, not even echoes, and what
+  // it is sent meanwhile is lost (a board stalled in a long computation
+  // with its RX FIFO overflowing); then it carries on in the mode it was in.
+  function goSilent() {
+    silent = true;
+    uart.silent = true;
+    log(`silent after exec ${execCount} for ${opts["silent-for"]} ms`);
+    setTimeout(() => {
+      silent = false;
+      uart.silent = false;
+      log("silence over: answering again");
+    }, opts["silent-for"]);
+  }
+
   function unplug() {
     unplugged = true;
     log(`unplug after exec ${execCount}`);
@@ -465,6 +501,7 @@ async function main() {
 
   // One input byte; returns a Promise only when the board reboots.
   function handleByte(b) {
+    if (silent) return null; // lost, like everything sent while it is silent
     if (busy && opts.stubborn) {
       held.push(b); // nobody reads it yet, not even Ctrl-C
       return null;
@@ -499,11 +536,22 @@ async function main() {
         track(bytes);
         let s = Buffer.from(cook(bytes)).toString("latin1");
         if (execCount === opts["cut-after"]) s = cutStdout(s);
+        if (execCount === opts["unplug-mid"]) {
+          // gone halfway through the map: "OK", half the dump, no frame end
+          const cut = cutStdout(s);
+          emit(cut.slice(0, cut.indexOf("\x04", 2)));
+          unplug();
+          return null;
+        }
         emit(s);
         log(`exec ${execCount}: ${s.length} bytes in ${(performance.now() - t).toFixed(2)} ms`);
         if (ret !== 0) return softReset("raw"); // SystemExit: pyexec returns FORCED_EXIT
         if (opts["unplug-after"] && execCount >= opts["unplug-after"]) {
           unplug();
+          return null;
+        }
+        if (execCount === opts["silent-after"]) {
+          uart.drain(goSilent); // the answer itself still goes out whole
           return null;
         }
         setImmediate(() => { if (idle()) { autogc(); flushVm(); } });
@@ -565,6 +613,10 @@ async function main() {
   // Each queue entry is { buf, pos }: pos is where a reboot paused the chunk.
   process.stdin.on("data", (buf) => {
     if (unplugged) return;
+    if (silent) {
+      log(`silent: ${buf.length} input byte(s) lost`);
+      return;
+    }
     inq.push({ buf, pos: 0 });
     pumpInput();
   });

@@ -331,6 +331,60 @@ def _():
     c.close()
 
 
+@test("pipe: --unplug-mid 2 sends half of exec 2's map, then EOF and exit status 0")
+def _():
+    c = Conn.pipe("--unplug-mid", "2")
+    enter_raw(c)
+    sample(c)
+    c.write(SAMPLE)
+    got = c.read_until(None, 3)
+    check(c.hup, "no EOF after the half answer", got)
+    check(got.startswith(b"OK") and b"\x04" not in got, "not a frame without its end", got)
+    last = got.split(b"\r\n")[-1]
+    check(re.fullmatch(rb"[0-9a-f]{8}: [^\r\n]{1,63}", last) is not None, "not cut inside a map line", got)
+    check(c.proc.wait(3) == 0, "exit status %s" % c.proc.returncode)
+    c.close()
+
+
+@test("pipe: --drop 50 loses about 2% of the bytes of an answer, the rest in order")
+def _():
+    clean = Conn.pipe("--seed", "3")
+    enter_raw(clean)
+    want, _ = sample(clean)
+    clean.close()
+    c = Conn.pipe("--drop", "50", "--seed", "3")
+    c.quiet(0.3)
+    c.write(b"\r\x01")
+    c.quiet(1.0)  # the banner may have lost a byte too: don't wait for it whole
+    c.write(SAMPLE)
+    got = c.read_until(None, 2)
+    c.close()
+    lost = len(want) - len(got)
+    check(0.005 * len(want) < lost < 0.06 * len(want), "lost %d of %d bytes" % (lost, len(want)), got)
+    # the rest is the answer, in order: its lines still end the same way
+    check(abs(got.count(b"\n") - want.count(b"\n")) <= 0.1 * want.count(b"\n") and b": " in got,
+          "what came is not the answer, less a few bytes", got)
+
+
+@test("pipe: --silent-after 1 --silent-for 1500: no byte, input lost, then answers again")
+def _():
+    c = Conn.pipe("--silent-after", "1", "--silent-for", "1500")
+    enter_raw(c)
+    sample(c)
+    c.write(SAMPLE)  # lost
+    got = c.quiet(0.8)
+    check(got == b"", "the silent board said something", got)
+    c.write(b"\r\x01")  # lost too
+    got = c.quiet(0.3)
+    check(got == b"", "the silent board echoed", got)
+    time.sleep(0.6)
+    c.write(b"\r\x01")
+    got = c.read_until(BANNER, 3)
+    check(got.endswith(BANNER), "no raw REPL banner after the silence", got)
+    sample(c)
+    c.close()
+
+
 @test("pty-exec: on a raw pty (heapwatch exec: style) CRLF stays CRLF; hangup ends the device quietly")
 def _():
     import pty as ptymod
