@@ -105,6 +105,11 @@ e2e: $(BIN)
 
 check: unit golden lint e2e
 
+# the e2e suites with heapwatch under valgrind memcheck (a subset: see
+# tests/memcheck.sh); fails on any invalid access or definite leak
+memcheck: $(BIN)
+	@tests/memcheck.sh $(BIN)
+
 # fixtures-update: regenerate expected JSON; review the diff before committing
 fixtures-update: $(BIN)
 	@tests/golden.sh --update $(BIN)
@@ -155,6 +160,7 @@ bench: $(BIN) $(BUILD)/bench_frame
 	@bench/live.sh $(BIN)
 	@bench/ui.sh $(BIN) $(BUILD)/bench_frame
 	@bench/replay.sh $(BIN)
+	@bench/soak.sh $(BIN)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1
@@ -167,6 +173,6 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all unit golden e2e check fixtures-update lint format format-check headercheck fuzz bench install uninstall clean
+.PHONY: all unit golden e2e check memcheck fixtures-update lint format format-check headercheck fuzz bench install uninstall clean
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
