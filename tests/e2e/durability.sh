@@ -5,9 +5,12 @@
 #
 # kill -9 at random moments: heapwatch --record --json - is killed with
 # SIGKILL K9_RUNS times (default 15) at a random moment (seeded by
-# K9_SEED, printed) between 0.3 and 3.5 s after its start: before the
-# first sample, while the board is sending a dump (paced at 115200 baud,
-# -i 0: most of the time), between dumps. For each run, `heapwatch analyze
+# K9_SEED, printed): one run in five within 0.3 s of its start (before it
+# has a record, or just after), the others between 0 and K9_MAX_MS
+# (default 3400) after the record file appears: while it calibrates,
+# while the board is sending a dump (paced at 115200 baud, -i 0: most of
+# the time), between dumps. A run killed before it had a record file
+# must not have streamed a sample. For each run, `heapwatch analyze
 # --json` of the record exits 0, every snapshot heapwatch had streamed
 # before the kill is in the record with the very same numbers, at most one
 # more (synced, not yet streamed) follows, and only the last dump of the
@@ -67,13 +70,19 @@ RANDOM=$seed
 moments=()
 before_first=0 cut=0 bad=0 streamed_total=0
 for i in $(seq "$runs"); do
-    ms=$((100 + RANDOM % 3400))
-    moments+=("$ms")
     rec=$TMP/k9-$i.rec out=$TMP/k9-$i.out
     setsid "$BIN" --no-tui -i 0 --record "$rec" --json - \
         "exec:$DEV --workload fragmenting --seed $i --baud 115200" >"$out" 2>"$TMP/k9-$i.err" </dev/null &
     pid=$!
     BG_PIDS+=("$pid")
+    if [ $((i % 5)) -eq 1 ]; then
+        ms=$((RANDOM % 300))
+        moments+=("start+$ms")
+    else
+        ms=$((RANDOM % ${K9_MAX_MS:-3400}))
+        moments+=("record+$ms")
+        run_to 60 bash -c 'until [ -e "$1" ]; do sleep 0.01; done' _ "$rec"
+    fi
     sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
@@ -83,13 +92,16 @@ for i in $(seq "$runs"); do
     printed=$(jq length "$TMP/k9-$i.live.json")
     streamed_total=$((streamed_total + printed))
     [ "$printed" -eq 0 ] && before_first=$((before_first + 1))
-    if [ ! -e "$rec" ]; then
-        fail "kill-9-run-$i" "no record file after kill -9 at ${ms} ms"
+    if [ ! -e "$rec" ] && [ "$printed" -eq 0 ]; then
+        pass "kill-9-run-$i" # killed before it had anything to record
+        continue
+    elif [ ! -e "$rec" ]; then
+        fail "kill-9-run-$i" "no record file after kill -9 at ${moments[-1]} ms, but $printed samples streamed"
         bad=$((bad + 1))
         continue
     fi
     if ! run_to 30 "$BIN" analyze --json "$TMP/k9-$i.rec.json" "$rec" >/dev/null 2>"$TMP/k9-$i.an.err"; then
-        fail "kill-9-run-$i" "heapwatch analyze of the record after kill -9 at ${ms} ms did not exit 0"
+        fail "kill-9-run-$i" "heapwatch analyze of the record after kill -9 at ${moments[-1]} ms did not exit 0"
         show_log "$TMP/k9-$i.an.err"
         bad=$((bad + 1))
         continue
@@ -113,7 +125,7 @@ for i in $(seq "$runs"); do
         pass "kill-9-run-$i"
         ;;
     *)
-        fail "kill-9-run-$i" "kill -9 at ${ms} ms (K9_SEED=$seed): $verdict"
+        fail "kill-9-run-$i" "kill -9 at ${moments[-1]} ms (K9_SEED=$seed): $verdict"
         bad=$((bad + 1))
         ;;
     esac
@@ -126,7 +138,7 @@ if [ $((runs - before_first)) -ge $((runs / 2)) ] && [ "$streamed_total" -ge "$r
 else
     fail kill-9-moments-while-sampling "of $runs kills (K9_SEED=$seed) $before_first came before the first sample, $streamed_total samples were streamed in all: too few kills while sampling"
 fi
-echo "NOTE durability: $runs kill -9 at $(printf '%s\n' "${moments[@]}" | sort -n | head -n 1)..$(printf '%s\n' "${moments[@]}" | sort -n | tail -n 1) ms (K9_SEED=$seed): $before_first before the first sample, $((runs - before_first)) while sampling, $cut records ending in a cut dump, $streamed_total samples streamed, $((runs - bad)) of $runs records valid"
+echo "NOTE durability: $runs kill -9 (K9_SEED=$seed, ms: ${moments[*]}): $before_first before the first sample, $((runs - before_first)) while sampling, $cut records ending in a cut dump, $streamed_total samples streamed, $((runs - bad)) of $runs records valid"
 
 # ==== 2. a full disk under --record
 MNT=$TMP/full
