@@ -15,7 +15,6 @@ set -euo pipefail
 export LC_ALL=C
 BIN=$(readlink -f "${1:?usage: bench/soak.sh BIN}")
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 N=${SOAK_SAMPLES:-1000000}
 EDGE=${SOAK_EDGE_S:-2}
 UNIT=${SOAK_UNIT:-bench/out/microbit.unit}
@@ -46,14 +45,18 @@ tmux -L "$SOCK" new-session -d -x 200 -y 60 \
      /usr/bin/time -v -o '$TMP/time' sh -c 'echo \$\$ >\"\$0\"; exec \"\$@\"' '$TMP/pid' \
      '$BIN' --listen -n $N '$PTY' 2>'$TMP/err'; echo \$? >'$TMP/rc'"
 for _ in $(seq 200); do
-    [ -s "$TMP/pid" ] && ls -l "/proc/$(cat "$TMP/pid")/fd" 2>/dev/null | grep -q " $PTY\$" && break
+    if [ -s "$TMP/pid" ]; then # heapwatch has the pty open
+        for fd in "/proc/$(cat "$TMP/pid")/fd"/*; do
+            [ "$(readlink "$fd" 2>/dev/null)" = "$PTY" ] && break 2
+        done
+    fi
     sleep 0.05
 done
 PID=$(cat "$TMP/pid")
 sleep 0.5 # its first frames, before the first sample, are not the start we time
 start=$(date +%s.%N)
 touch "$TMP/go"
-early_rss= hwm=
+early_rss='' hwm=''
 limit=$((N / 2000 + 120)) # seconds: 2000 samples/s would be very slow
 for _ in $(seq $((limit * 20))); do
     [ -e "$TMP/rc" ] && break
