@@ -435,8 +435,10 @@ static __attribute__((noinline)) void event_line(struct capture_reader *r, const
 {
     const char *sp = memchr(p, ' ', n);
     size_t kn = sp ? (size_t)(sp - p) : n;
-    if (kn == 0)
-        return; /* "#" or "# ...": no kind, so no event (no writer makes one) */
+    if (kn == 0 || memchr(p, '\0', kn))
+        return; /* "#" or "# ...": no kind, so no event (no writer makes one);
+                 * nor "#\0\0calibrate" (a corrupted file): its kind as a
+                 * string would be "", which no event may have */
     char kind[64];
     snprintf(kind, sizeof(kind), "%.*s", (int)(kn < sizeof(kind) ? kn : sizeof(kind) - 1), p);
     char *detail = NULL;
