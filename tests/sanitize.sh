@@ -38,5 +38,5 @@ if [ ${#reports[@]} -gt 0 ]; then
     done
     exit 1
 fi
-echo "sanitize: no ASan/UBSan/LSan report from: $*"
+echo "sanitize: no ASan/UBSan/LSan report (${1##*/} ...)"
 exit "$rc"
