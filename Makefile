@@ -21,9 +21,19 @@ endif
 
 BUILD := build
 SAN   :=
+RUN   :=
 ifeq ($(SANITIZE),1)
 BUILD := build/san
 SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# clang, unless CC is given: gcc links UBSan as a runtime of its own beside
+# ASan's, and that one ignores log_path, so its reports would go to the
+# stderr that the tests capture (tests/sanitize.sh needs them in files).
+ifeq ($(origin CC),default)
+CC := clang
+endif
+# unit, golden and e2e run under tests/sanitize.sh: every report fatal and
+# in a file under build/san/reports, and any file there fails the target
+RUN := tests/sanitize.sh $(BUILD)/reports
 endif
 
 # The layers, each a folder of modules with their headers beside them:
@@ -91,15 +101,20 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@$(RUN) sh -c 'set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done'
 
 golden: $(BIN)
-	@tests/golden.sh $(BIN)
+	@$(RUN) tests/golden.sh $(BIN)
 
 e2e: $(BIN)
-	@tests/e2e/run.sh $(BIN)
+	@$(RUN) tests/e2e/run.sh $(BIN)
 
 check: unit golden lint e2e
+
+# the e2e suites with heapwatch under valgrind memcheck (a subset: see
+# tests/memcheck.sh); fails on any invalid access or definite leak
+memcheck: $(BIN)
+	@tests/memcheck.sh $(BIN)
 
 # fixtures-update: regenerate expected JSON; review the diff before committing
 fixtures-update: $(BIN)
@@ -152,6 +167,7 @@ bench: $(BIN) $(BUILD)/bench_frame
 	@bench/live.sh $(BIN)
 	@bench/ui.sh $(BIN) $(BUILD)/bench_frame
 	@bench/replay.sh $(BIN)
+	@bench/soak.sh $(BIN)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(COMPLETIONDIR)
@@ -171,6 +187,6 @@ package: $(BIN)
 clean:
 	rm -rf build
 
-.PHONY: all unit golden e2e check fixtures-update lint format format-check headercheck fuzz bench install uninstall package clean
+.PHONY: all unit golden e2e check memcheck fixtures-update lint format format-check headercheck fuzz bench install uninstall package clean
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

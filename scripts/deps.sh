@@ -6,7 +6,7 @@
 # demo.sh and test.sh; safe to run again.
 set -eu
 PKGS="build-essential pkg-config libserialport-dev libcjson-dev libncurses-dev libcmocka-dev
-      socat tmux jq groff-base bc time clang libclang-rt-14-dev python3 linux-perf strace
+      socat tmux jq groff-base bc time clang libclang-rt-14-dev python3 linux-perf strace valgrind
       qemu-system-arm firmware-microbit-micropython clang-format python3-jsonschema libxml2-utils chromium
       mandoc debhelper lintian devscripts bash-completion fakeroot python3-prometheus-client
       python3-serial"

@@ -17,6 +17,9 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <stdio_ext.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,16 +35,35 @@ enum { LINE_MAX_BYTES = 8192 };
 
 struct capture_writer {
     struct sink sink;
-    FILE *f; /* NULL: count only */
-    char *path;
+    FILE *f;                   /* NULL: count only, or the file failed */
+    char *path;                /* NULL: count only */
     char line[LINE_MAX_BYTES]; /* the partial line received so far */
     size_t len;
-    double last_t; /* the latest time given: times never go back */
-    long lines;    /* complete lines in the file */
-    int failed_errno;
-    bool said; /* the failure was reported */
-    bool cr;   /* the last byte was a '\r': a line end unless '\n' follows */
+    double last_t;    /* the latest time given: times never go back */
+    long lines;       /* complete lines in the file */
+    int failed_errno; /* the first write that failed: the file is closed */
+    bool said;        /* the failure was reported */
+    bool cr;          /* the last byte was a '\r': a line end unless '\n' follows */
 };
+
+/* The first write that failed ends the recording: a full disk that later
+ * frees a little space must not get a record with a hole in its middle,
+ * so nothing more goes to the file, not even what stdio still holds
+ * (dropped, not written by fclose). What was flushed before stays: every
+ * sample up to the last one before the failure. */
+static void writer_failed(struct capture_writer *w, int e)
+{
+    if (w->failed_errno)
+        return;
+    w->failed_errno = e ? e : EIO;
+    if (!w->f)
+        return;
+#ifdef __GLIBC__
+    __fpurge(w->f);
+#endif
+    fclose(w->f);
+    w->f = NULL;
+}
 
 size_t capture_escape(const char *in, size_t n, char *out, size_t cap)
 {
@@ -71,8 +93,8 @@ static void put_line(struct capture_writer *w, double t, const char *body, size_
     /* milliseconds rounded once, so the reader gets back the very time
      * the live JSON shows for the same sample */
     long long ms = llround(t * 1000.0);
-    if (fprintf(w->f, "+%lld.%03lld %s\n", ms / 1000, ms % 1000, esc) < 0 && !w->failed_errno)
-        w->failed_errno = errno ? errno : EIO;
+    if (fprintf(w->f, "+%lld.%03lld %s\n", ms / 1000, ms % 1000, esc) < 0)
+        writer_failed(w, errno);
 }
 
 /* Lines already in a file appended to. Only a regular file has them:
@@ -129,6 +151,7 @@ int capture_writer_start(struct capture_writer *w, const char *path, const char 
     if (fflush(f) != 0) {
         int e = errno;
         capture_writer_stop(w, NULL);
+        w->failed_errno = 0; /* no recording: said here, not by later syncs */
         return hw_err_set(err, hw_from_errno(e), "cannot write %s: %s", path, strerror(e));
     }
     return HW_OK;
@@ -136,14 +159,15 @@ int capture_writer_start(struct capture_writer *w, const char *path, const char 
 
 int capture_writer_stop(struct capture_writer *w, struct hw_err *err)
 {
-    if (!w->f)
+    if (!w->path)
         return HW_OK;
     int rc = capture_writer_sync(w, w->last_t, err);
-    if (fclose(w->f) != 0 && rc == HW_OK)
+    if (w->f && fclose(w->f) != 0 && rc == HW_OK)
         rc = hw_err_set(err, HW_EIO, "cannot write %s: %s", w->path, strerror(errno));
     w->f = NULL;
     free(w->path);
     w->path = NULL;
+    w->failed_errno = 0; /* said by rc; counting goes on without a file */
     return rc;
 }
 
@@ -207,12 +231,18 @@ int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err)
         w->len = 0;
         w->cr = false; /* that line is written: a '\r' that ended it ends nothing more */
     }
-    if (w->f && fflush(w->f) != 0 && !w->failed_errno)
-        w->failed_errno = errno ? errno : EIO;
+    if (w->f && fflush(w->f) != 0)
+        writer_failed(w, errno);
     if (w->failed_errno)
-        return hw_err_set(err, hw_from_errno(w->failed_errno), "cannot write %s: %s", w->path,
+        return hw_err_set(err, hw_from_errno(w->failed_errno),
+                          "record %s: %s; recording stopped, sampling goes on", w->path,
                           strerror(w->failed_errno));
     return HW_OK;
+}
+
+int capture_writer_failed(const struct capture_writer *w)
+{
+    return w ? w->failed_errno : 0;
 }
 
 long capture_writer_next_line(const struct capture_writer *w)

@@ -52,13 +52,18 @@ void capture_writer_bytes(struct capture_writer *w, double t, const void *buf, s
 /* An event line "#kind detail" (detail may be NULL). */
 void capture_writer_event(struct capture_writer *w, double t, const char *kind, const char *detail);
 /* Write the partial line too and hand everything to the kernel, so a
- * kill -9 after this loses nothing. HW_EIO (err filled) once a write failed. */
+ * kill -9 after this loses nothing. Once a write failed, an error (err
+ * filled: "record X: No space left on device; recording stopped, sampling
+ * goes on"), and the file is closed. */
 int capture_writer_sync(struct capture_writer *w, double t, struct hw_err *err);
 /* Start writing to path (appending, header first), or stop: `r` in the
  * UI. Counting goes on either way. Errors as capture_writer_open(). */
 int capture_writer_start(struct capture_writer *w, const char *path, const char *port, double start,
                          struct hw_err *err);
 int capture_writer_stop(struct capture_writer *w, struct hw_err *err);
+/* The errno of the write that ended the recording (a full disk), or 0.
+ * Nothing is written after it; what was synced before is in the file. */
+int capture_writer_failed(const struct capture_writer *w);
 /* The number the next complete line will have in the file. */
 long capture_writer_next_line(const struct capture_writer *w);
 /* The number in the file of the line that bytes beginning with next go to

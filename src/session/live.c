@@ -156,7 +156,8 @@ struct live {
     bool heard;    /* the board ever sent a byte */
     bool stop;
     struct hw_err fatal;
-    char last_msg[256]; /* messages only when they change */
+    struct hw_err record_lost; /* the record failed (a full disk): exit 1 at the end */
+    char last_msg[256];        /* messages only when they change */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -1247,6 +1248,25 @@ static void listen_step(struct live *l, int64_t now)
     }
 }
 
+/* A write to the record failed (the writer said so once, through the
+ * stream: "record run.rec: No space left on device; recording stopped,
+ * sampling goes on"). The JSON and the exit status must say it too: the
+ * user asked for a record and has only part of it. */
+static void note_record(struct live *l)
+{
+    int e = capture_writer_failed(l->w);
+    if (!e || l->record_lost.code)
+        return;
+    hw_err_set(&l->record_lost, hw_from_errno(e), "record %s: %s; recording stopped",
+               capture_writer_path(l->w), strerror(e));
+    l->record_lost.said = true;
+    char detail[sizeof(l->record_lost.msg)];
+    snprintf(detail, sizeof(detail), "%s: %s", capture_writer_path(l->w), strerror(e));
+    event(l, "record-incomplete", detail);
+    if (l->tui)
+        tui_set_recording(l->tui, NULL);
+}
+
 static void show_link(struct live *l)
 {
     static const enum ui_link links[] = {
@@ -1303,6 +1323,7 @@ static void step(struct live *l)
     }
     if (l->c.repl && l->c.t)
         pump_out(l);
+    note_record(l);
     if (l->tui) {
         show_link(l);
         tui_frame(l->tui, now, elapsed(l));
@@ -1447,6 +1468,7 @@ static void run(struct live *l)
     l->ended = now_ms();
     leave(l);
     memparse_end_dump(l->mp);
+    note_record(l);
     struct hw_item end = {.kind = HW_ITEM_END, .name = l->c.spec};
     stream_emit(&l->st, &end);
 }
@@ -1505,5 +1527,7 @@ int live_run(const struct live_opts *o, struct sink *messages, struct hw_err *er
     }
     if (crc)
         *err = e;
-    return crc;
+    else if (l.record_lost.code)
+        *err = l.record_lost; /* said when it happened */
+    return crc ? crc : l.record_lost.code;
 }

@@ -201,7 +201,7 @@ size_t fmt_ui_columns(const double *value, const double *time, const bool *gap_b
     for (size_t c = 0; c < ncols; c++) {
         /* column c covers sequence items [c*m/ncols, (c+1)*m/ncols) */
         size_t end = (c + 1) * m / ncols;
-        struct ui_col col = {.value = NAN, .time = NAN};
+        struct ui_col col = {.value = (double)NAN, .time = (double)NAN};
         for (; taken < end; taken++) {
             bool is_gap;
             size_t p = 0;
@@ -210,7 +210,7 @@ size_t fmt_ui_columns(const double *value, const double *time, const bool *gap_b
             col_add(&col, &s, is_gap, p, worse);
         }
         if (col.gap)
-            col.time = NAN;
+            col.time = (double)NAN;
         out[c] = col;
     }
     return ncols;

@@ -91,7 +91,11 @@ else
             fail huge-line-finds-the-dump "want exactly the appended dump, as in the clean file"
         fi
         rss=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p' "$TMP/huge.time")
-        if [ -n "$rss" ] && [ "$rss" -lt 65536 ]; then
+        if [ -n "${HW_MEMCHECK:-}" ]; then
+            # under valgrind (make memcheck) the RSS is valgrind's: not a
+            # figure of heapwatch, so neither a pass nor a fail
+            echo "NOTE $SUITE/huge-line-rss-small: not measured under valgrind (${rss:-?} KB is valgrind's)"
+        elif [ -n "$rss" ] && [ "$rss" -lt 65536 ]; then
             pass huge-line-rss-small
         else
             fail huge-line-rss-small "peak RSS ${rss:-unknown} KB, want < 64 MB"

@@ -176,7 +176,7 @@ static void test_columns(void **state)
                 g[n] = true;
                 continue;
             }
-            v[n] = *p == '?' ? NAN : *p - '0';
+            v[n] = *p == '?' ? (double)NAN : *p - '0';
             t[n] = (double)n;
             n++;
         }
@@ -193,7 +193,7 @@ static void test_columns(void **state)
 static void test_levels(void **state)
 {
     (void)state;
-    assert_int_equal(fmt_ui_level(NAN, 0, 1, 1), 0);
+    assert_int_equal(fmt_ui_level((double)NAN, 0, 1, 1), 0);
     assert_int_equal(fmt_ui_level(0, 0, 10, 1), 1);
     assert_int_equal(fmt_ui_level(10, 0, 10, 1), 8);
     assert_int_equal(fmt_ui_level(10, 0, 10, 3), 24);
@@ -254,7 +254,7 @@ static void test_axis(void **state)
     assert_memory_equal(buf + 76, "now|", 4);
     /* a gap swallows the ticks that fall into it */
     for (int i = 20; i < 45; i++)
-        c[i].time = NAN;
+        c[i].time = (double)NAN;
     fmt_ui_axis(buf, sizeof(buf), 61, c, 61);
     assert_null(strstr(buf, "-30s"));
     assert_non_null(strstr(buf, "-10s|"));
@@ -328,7 +328,7 @@ static void test_problems_and_points(void **state)
     assert_true(isnan(fmt_ui_point(&p, 1)));
     assert_true(isnan(fmt_ui_point(&p, 3)));
     assert_string_equal(fmt_ui_series_value(b, sizeof(b), 3, 0.25), "0.250");
-    assert_string_equal(fmt_ui_series_value(b, sizeof(b), 0, NAN), "-");
+    assert_string_equal(fmt_ui_series_value(b, sizeof(b), 0, (double)NAN), "-");
 }
 
 int main(void)

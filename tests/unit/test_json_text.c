@@ -134,12 +134,31 @@ static void test_fixtures(void **state)
 
 static double random_double(uint64_t *st)
 {
-    static const double odd[] = {
-        0.0,        -0.0,         1.0,          -1.0,        0.5,
-        0.00049,    0.0005,       0.9999,       0.99995,     45828.774,
-        86399.9995, 2147483647.0, 2147483648.0, 1e12,        999999999999.9996,
-        1e15,       1e16,         1e300,        -45828.7745, NAN,
-        INFINITY,   -INFINITY,    1.0 / 3,      2.0 / 3,     5e-324};
+    static const double odd[] = {0.0,
+                                 -0.0,
+                                 1.0,
+                                 -1.0,
+                                 0.5,
+                                 0.00049,
+                                 0.0005,
+                                 0.9999,
+                                 0.99995,
+                                 45828.774,
+                                 86399.9995,
+                                 2147483647.0,
+                                 2147483648.0,
+                                 1e12,
+                                 999999999999.9996,
+                                 1e15,
+                                 1e16,
+                                 1e300,
+                                 -45828.7745,
+                                 (double)NAN,
+                                 (double)INFINITY,
+                                 -(double)INFINITY,
+                                 1.0 / 3,
+                                 2.0 / 3,
+                                 5e-324};
     switch (ref_below(st, 4)) {
     case 0:
         return odd[ref_below(st, ARRAY_LEN(odd))];
@@ -280,8 +299,8 @@ static void test_numbers(void **state)
         {1e21, "1e+21"},
         {3.0e9, "3000000000"},
         {0.5, "0.5"},
-        {NAN, "null"},
-        {INFINITY, "null"},
+        {(double)NAN, "null"},
+        {(double)INFINITY, "null"},
         {1.0 / 3, "0.33333333333333331"},
         {45828.774, "45828.774"},
         {99999999999999.9, "99999999999999.9"},
