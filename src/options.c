@@ -532,6 +532,16 @@ enum cli_status options_parse(int argc, char **argv, struct hw_options *o)
      * options are accepted anywhere after it (GNU permutation) */
     char **av = argv + start - 1;
     int ac = argc - start + 1;
+    /* `heapwatch list --json`, as scripts write it: list has no file to
+     * name, so a last --json without one means standard output */
+    static char *list_av[64], dash[] = "-";
+    if (o->cmd == CMD_LIST && ac > 1 && ac < 63 &&
+        (!strcmp(av[ac - 1], "--json") || !strcmp(av[ac - 1], "-j"))) {
+        memcpy(list_av, av, (size_t)ac * sizeof(*av));
+        list_av[ac++] = dash;
+        list_av[ac] = NULL;
+        av = list_av;
+    }
     int c, idx = 0;
     optind = 1;
     opterr = 0;

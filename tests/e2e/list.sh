@@ -28,6 +28,10 @@ json=$(jq -r '.ports[].path' "$TMP/json-stdout.out" 2>/dev/null)
 want=$(awk 'NR > 1 { print $2 }' "$TMP/table.out")
 got=$(jq -r '.ports[] | if .vid then "\(.vid):\(.pid)" else "-" end' "$TMP/json-stdout.out" 2>/dev/null)
 [ "$want" = "$got" ] && pass same-ids || fail same-ids "table: $(echo $want), json: $(echo $got)"
+# `list --json` with nothing after it: standard output, as scripts write it
+expect_status 0 json-bare -- "$BIN" list --json
+cmp -s "$TMP/json-bare.out" "$TMP/json-stdout.out" && pass json-bare-same ||
+    fail json-bare-same "list --json and list --json - differ"
 expect_status 0 json-file -- "$BIN" list --json "$TMP/ports.json"
 cmp -s "$TMP/ports.json" "$TMP/json-stdout.out" && pass json-file-same ||
     fail json-file-same "--json FILE and --json - differ"
