@@ -99,6 +99,8 @@ struct repl {
     uint8_t tail[TAIL_LEN];
     uint64_t rx_count;
     size_t seg_len;
+    uint64_t feed_start; /* rx_count when the current repl_feed() began */
+    long answer_off;     /* where in that feed an exec's answer began, or -1 */
 
     uint8_t *tx;
     size_t tx_len, tx_cap;
@@ -519,6 +521,7 @@ static void exec_byte(struct repl *r, uint8_t c, int64_t now)
         noise_add(r, c);
         if (ends_with(r, LIT("OK"))) {
             noise_unadd(r, 2);
+            r->answer_off = (long)(r->rx_count - r->feed_start);
             set_phase(r, PH_STDOUT, now);
         } else if (ends_with(r, LIT(BANNER))) {
             /* Raw mode was re-entered: our code is gone. Resync on its '>'. */
@@ -621,6 +624,7 @@ struct repl *repl_new(const struct repl_config *cfg)
 {
     struct repl_config d;
     struct repl *r = xcalloc(1, sizeof(*r));
+    r->answer_off = -1;
     repl_config_default(&d);
     r->cfg = cfg ? *cfg : d;
     if (r->cfg.char_timeout_ms <= 0) {
@@ -715,9 +719,16 @@ void repl_leave(struct repl *r, int64_t now_ms)
 void repl_feed(struct repl *r, const void *buf, size_t n, int64_t now_ms)
 {
     const uint8_t *p = buf;
+    r->feed_start = r->rx_count;
+    r->answer_off = -1;
     for (size_t i = 0; i < n; i++) {
         rx_byte(r, p[i], now_ms);
     }
+}
+
+long repl_answer_began(const struct repl *r)
+{
+    return r->answer_off;
 }
 
 void repl_tick(struct repl *r, int64_t now_ms)

@@ -148,6 +148,12 @@ bool repl_poll_event(struct repl *r, struct repl_event *ev);
  * did send of a dump cut by an unplug. */
 size_t repl_partial_output(const struct repl *r, const char **data);
 
+/* Where in the bytes of the last repl_feed() an exec's answer began: the
+ * offset of the byte after its "OK" (n when "OK" ended the feed), or -1 if
+ * no answer began there. Noise before "OK" (a program's prints) is not the
+ * answer: a caller that numbers lines needs the line the answer starts on. */
+long repl_answer_began(const struct repl *r);
+
 /* Current state, for the status line. */
 enum repl_state repl_state(const struct repl *r);
 

@@ -128,6 +128,7 @@ struct sampler {
     struct ui_gc_compare gc; /* the figures before the collection */
     int64_t sent_at;         /* the command in flight was sent */
     bool slow_said;          /* "each sample takes ..." was said */
+    bool answer_seen;        /* the answer's "OK" has arrived: line_no is known */
     bool first_line;         /* the answer's first line has arrived */
     double line_t;           /* ...at this time */
     long line_no;            /* ...as this line of the capture */
@@ -360,7 +361,7 @@ static void exec(struct live *l, enum exec_kind kind, const char *code)
     if (repl_exec(l->c.repl, code, now_ms()) == HW_OK) {
         l->smp.sent_at = now_ms();
         l->smp.in_flight = kind;
-        l->smp.first_line = false;
+        l->smp.answer_seen = l->smp.first_line = false;
     }
 }
 
@@ -673,7 +674,7 @@ static void feed_sample(struct live *l, const char *out, size_t n)
 {
     struct sampler *p = &l->smp;
     memparse_set_time(l->mp, p->first_line ? p->line_t : elapsed(l));
-    memparse_set_line(l->mp, p->first_line ? p->line_no : capture_writer_next_line(l->w));
+    memparse_set_line(l->mp, p->answer_seen ? p->line_no : capture_writer_next_line(l->w));
     memparse_feed(l->mp, out, n);
     memparse_flush(l->mp);
 }
@@ -908,16 +909,51 @@ static void repl_events(struct live *l)
 
 /* ---- bytes in and out ---- */
 
-/* The answer's first line: its time and line number are the sample's, as
- * analyze of the capture will read them. */
-static void note_first_line(struct live *l, const char *buf, size_t n, double t)
+/* The answer's first line: its line number is that of the byte after
+ * "OK" (noise before it, such as a program's prints in the same line or
+ * lines before, is not the sample), its time is when that line is complete,
+ * as analyze of the capture will read them. Called before the bytes of buf
+ * from `from` on reach the capture writer. */
+static void note_first_line(struct live *l, const char *buf, size_t from, size_t n, double t)
 {
     struct sampler *p = &l->smp;
-    if (p->in_flight != EX_SAMPLE || p->first_line || !memchr(buf, '\n', n))
+    if (p->in_flight != EX_SAMPLE || p->first_line)
         return;
-    p->first_line = true;
-    p->line_t = t;
-    p->line_no = capture_writer_line_for(l->w, buf[0]);
+    if (!p->answer_seen) {
+        long off = repl_answer_began(l->c.repl);
+        if (off < 0 || (size_t)off != from)
+            return;
+        p->answer_seen = true;
+        p->line_no = capture_writer_line_for(l->w, from < n ? buf[from] : '\0');
+    }
+    if (memchr(buf + from, '\n', n - from)) {
+        p->first_line = true;
+        p->line_t = t;
+    }
+}
+
+/* The board's bytes to the stream's sinks (the capture writer among them);
+ * the clock and the calibration probes stay out of the transcript: a
+ * reader of the capture must not count them as samples. */
+static void emit_bytes(struct live *l, const char *buf, size_t n, double t)
+{
+    if (!n || l->smp.in_flight == EX_CLOCK || l->smp.in_flight == EX_CALIB)
+        return;
+    struct hw_item it = {.kind = HW_ITEM_BYTES, .time = t, .data = buf, .len = n};
+    stream_emit(&l->st, &it);
+}
+
+/* Bytes for the raw-REPL machine. They reach the capture in two parts,
+ * split where the sample's answer begins, so that the line it starts on
+ * is known. */
+static void to_repl(struct live *l, const char *buf, size_t n, double t)
+{
+    repl_feed(l->c.repl, buf, n, now_ms());
+    long off = repl_answer_began(l->c.repl);
+    size_t at = off < 0 ? 0 : (size_t)off;
+    emit_bytes(l, buf, at, t);
+    note_first_line(l, buf, at, n, t);
+    emit_bytes(l, buf + at, n - at, t);
 }
 
 static void received(struct live *l, const char *buf, size_t n)
@@ -926,25 +962,20 @@ static void received(struct live *l, const char *buf, size_t n)
     l->heard = true;
     l->c.last_rx = l->c.last_heard = now_ms();
     l->c.silent_said = false;
-    note_first_line(l, buf, n, t);
     if (l->smp.in_flight == EX_CALIB)
         measure_rate(l, n, now_ms());
-    /* the clock and the calibration probes stay out of the transcript: a
-     * reader of the capture must not count them as samples */
-    if (l->smp.in_flight != EX_CLOCK && l->smp.in_flight != EX_CALIB) {
-        struct hw_item it = {.kind = HW_ITEM_BYTES, .time = t, .data = buf, .len = n};
-        stream_emit(&l->st, &it);
-    }
     if (l->o->listen) {
+        emit_bytes(l, buf, n, t);
         memparse_set_time(l->mp, t);
         memparse_feed(l->mp, buf, n);
         if (l->sh)
             share_write(l->sh, buf, n);
     } else if (l->fl.state == FLOOR_THEIRS) {
+        emit_bytes(l, buf, n, t);
         share_write(l->sh, buf, n); /* their exchange: the bytes are theirs, as they came */
         floor_board_output(&l->fl, buf, n, now_ms());
     } else {
-        repl_feed(l->c.repl, buf, n, now_ms());
+        to_repl(l, buf, n, t);
     }
 }
 

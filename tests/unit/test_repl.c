@@ -1102,6 +1102,31 @@ static void test_noise_before_final_prompt(void **state)
 /* The micro:bit (MicroPython 1.9.2 under QEMU) unplugged mid-dump: what it
  * sent of its answer is there to be kept as a cut dump; nothing before its
  * "OK", none once the exec is over or dropped. */
+/* Where the answer begins within one feed: a program's prints before "OK"
+ * (here in the same read, then split over reads) are not the answer, so a
+ * caller numbering capture lines must start the sample after them. */
+static void test_answer_began(void **state)
+{
+    struct repl *r = ready_repl(NULL);
+    assert_int_equal(repl_answer_began(r), -1);
+    assert_int_equal(repl_exec(r, CODE, 300), HW_OK);
+    repl_output_done(r, SIZE_MAX);
+    static const char noisy[] = "tick 41\r\nlevel 7 OKstack: 528 out of 1800\r\n";
+    repl_feed(r, noisy, sizeof(noisy) - 1, 301);
+    assert_int_equal(repl_answer_began(r), (long)(strchr(noisy, 'O') - noisy + 2));
+    repl_feed(r, "GC: total: 10048\r\n", 18, 302);
+    assert_int_equal(repl_answer_began(r), -1); /* began in the feed before */
+    repl_feed(r, "\x04\x04>", 3, 303);
+    assert_int_equal(repl_exec(r, CODE, 400), HW_OK);
+    repl_output_done(r, SIZE_MAX);
+    repl_feed(r, "tick 42\r\nO", 10, 401);
+    assert_int_equal(repl_answer_began(r), -1); /* half an "OK" */
+    repl_feed(r, "K", 1, 402);
+    assert_int_equal(repl_answer_began(r), 1); /* "OK" ended this feed */
+    repl_free(r);
+    (void)state;
+}
+
 static void test_partial_output(void **state)
 {
     static const char head[] = "OKstack: 528 out of 1800\r\n"
@@ -1348,6 +1373,7 @@ int main(void)
         cmocka_unit_test(test_half_written_code),
         cmocka_unit_test(test_timeout_before_ctrl_c),
         cmocka_unit_test(test_noise_before_final_prompt),
+        cmocka_unit_test(test_answer_began),
         cmocka_unit_test(test_partial_output),
         cmocka_unit_test(test_event_lifetime),
         cmocka_unit_test(test_noise_bounds),
