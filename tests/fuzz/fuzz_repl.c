@@ -7,7 +7,8 @@
  * invariants are checked: no RESULT or ERROR without an exec in flight, no
  * RESULT without "OK" received after the exec, one ending per exec, deadlines
  * in the future after a tick, bounded output, Ctrl-D only right after code,
- * and no Ctrl-C when interrupting is not allowed. */
+ * no Ctrl-C when interrupting is not allowed, and an answer that begins
+ * only right after an "OK" of an exec. */
 #include "repl.h"
 
 #include <stdbool.h>
@@ -55,6 +56,8 @@ struct fz {
 static void feed(struct fz *f, const void *p, size_t n)
 {
     const uint8_t *b = p;
+    uint8_t before = f->prev;
+    bool flying = f->in_flight;
     for (size_t i = 0; i < n; i++) {
         if (f->in_flight && f->prev == 'O' && b[i] == 'K') {
             f->saw_ok = true;
@@ -62,6 +65,13 @@ static void feed(struct fz *f, const void *p, size_t n)
         f->prev = b[i];
     }
     repl_feed(f->r, p, n, f->now);
+    /* an answer begins only in an exec, right after an "OK" of this feed */
+    long off = repl_answer_began(f->r);
+    CHECK(off >= -1 && off <= (long)n);
+    if (off >= 0) {
+        CHECK(flying && off >= 1 && b[off - 1] == 'K');
+        CHECK((off >= 2 ? b[off - 2] : before) == 'O');
+    }
 }
 
 static void drain_events(struct fz *f)
