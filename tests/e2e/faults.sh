@@ -24,57 +24,10 @@ need jq socat node timeout setsid perl flock script stty
 HW_TIMEOUT=60
 
 SIMDIR=$ROOT/tests/sim
-SIM=$SIMDIR/sim.sh
 DEV="node $SIMDIR/device.mjs"
 export SIM_WAIT_S=30
 
-# ---- processes this suite starts, stopped on any exit
-SIM_LINKS=()
-BG_PIDS=()
-sim_stop() {
-    local link=$1 pid i
-    [ -f "$link.pid" ] || return 0
-    pid=$(cat "$link.pid" 2>/dev/null)
-    [ -n "$pid" ] || return 0
-    kill "$pid" 2>/dev/null
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null
-    rm -f "$link.pid"
-    return 0
-}
-faults_cleanup() {
-    local pid link
-    for pid in "${BG_PIDS[@]}"; do
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-    done
-    for link in "${SIM_LINKS[@]}"; do
-        sim_stop "$link"
-    done
-}
-trap 'hw_rc=$?; faults_cleanup; (exit $hw_rc); hw_cleanup' EXIT
 hw_sim_deps
-
-# sim_start NAME [--replug-after MS] [DEVICE ARGS...]: a board on $TMP/NAME (in LINK)
-LINK=
-sim_start() {
-    local name=$1 replug=()
-    shift
-    if [ "${1:-}" = --replug-after ]; then
-        replug=(--replug-after "$2")
-        shift 2
-    fi
-    LINK=$TMP/$name
-    SIM_LINKS+=("$LINK")
-    if run_to 60 "$SIM" "${replug[@]}" "$LINK" "$@" >"$TMP/$name.sim.out" 2>&1 && [ -e "$LINK" ]; then
-        return 0
-    fi
-    fail "$name-link" "sim.sh did not bring up $LINK"
-    show_log "$TMP/$name.sim.out"
-    return 1
-}
 
 # run_fault NAME SECS N INTERVAL ARGS... PORT: heapwatch -n N into
 # $TMP/NAME.{json,rec,out,err}, stdin closed, under a SECS timeout; the
@@ -166,7 +119,7 @@ BG_PIDS+=($!)
 # of its 6th answer (half a map line, no frame end), a fresh one comes back
 if sim_start unplug --replug-after 1000 --unplug-mid 6 --workload fragmenting; then
     run_fault unplug 60 10 0.2 "$LINK"
-    sim_stop "$LINK"
+    link_stop "$LINK"
     runs_to_n unplug 10
     jq_check unplug-cut-dump-kept "$TMP/unplug.json" \
         "want the dump the unplug cut in the JSON, complete:false with problem cut, the others whole" \
@@ -227,7 +180,7 @@ one_error stubborn-long-message "$TMP/stubborn-long-exit-1.err" 'does not answer
 # An 8 MiB heap at 115200 baud: the map takes ~11 s a sample, within its deadline
 if sim_start big115 --heap 8m --baud 115200 --workload "$TMP/dense.py"; then
     run_fault big115 120 3 0.5 --baud 115200 "$LINK"
-    sim_stop "$LINK"
+    link_stop "$LINK"
     runs_to_n big115 3
     jq_check big115-complete "$TMP/big115.json" \
         "want 3 complete, consistent snapshots of an 8 MiB heap, no timeout" \
@@ -245,7 +198,7 @@ if sim_start held; then
     sleep 0.5
     HW_TIMEOUT=15 expect_status 1 held-by-other-exit-1 -- "$BIN" --no-tui -n 2 "$LINK" &&
         one_error held-by-other-message "$TMP/held-by-other-exit-1.err" "cannot open $LINK: port is busy"
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # devices that are not MicroPython: one line, a hint that names what it is

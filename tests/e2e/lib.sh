@@ -27,6 +27,7 @@ BIN=
 HW_KEPT=
 hw_cleanup() {
     local rc=$?
+    hw_procs_stop
     if [ -n "$TMP" ] && [ -d "$TMP" ]; then
         if [ "$T_FAIL" -gt 0 ] || [ "$rc" -ne 0 ]; then
             [ -n "$HW_KEPT" ] || echo "logs kept in $TMP" >&2
@@ -179,6 +180,72 @@ hw_sim_deps() {
         run_to 300 npm ci --prefix "$simdir" --no-audit --no-fund --loglevel=error >"$TMP/npm.log" 2>&1 ||
             { fail sim-deps "npm ci --prefix tests/sim failed"; show_log "$TMP/npm.log"; hw_finish; }
     fi
+}
+
+# ---- processes a suite starts, stopped by hw_cleanup on any exit (also
+# on failure). Background runs go in BG_PIDS, started under setsid so that
+# their whole process group goes; boards (sim.sh, mbboard.py) go in
+# SIM_LINKS, each with its pid in LINK.pid.
+BG_PIDS=()
+SIM_LINKS=()
+
+# link_stop LINK: unplug the board behind LINK for good (TERM, then KILL
+# after 5 s).
+link_stop() {
+    local link=$1 pid i
+    [ -f "$link.pid" ] || return 0
+    pid=$(cat "$link.pid" 2>/dev/null)
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null
+    for i in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null
+    rm -f "$link.pid"
+    return 0
+}
+
+# hw_procs_stop: TERM every group in BG_PIDS, KILL what is left after 1 s,
+# and unplug every board in SIM_LINKS.
+hw_procs_stop() {
+    local pid link
+    for pid in "${BG_PIDS[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${BG_PIDS[@]}"; do
+        if kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; then
+            sleep 1
+            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+        fi
+    done
+    for link in "${SIM_LINKS[@]}"; do
+        link_stop "$link"
+    done
+    return 0
+}
+
+# sim_start NAME [--replug-after MS] [DEVICE ARGS...]: a simulated board on
+# the pty link $TMP/NAME (the path goes in LINK). Fails check NAME-link
+# when it does not come up.
+LINK=
+sim_start() {
+    local name=$1 replug=()
+    shift
+    if [ "${1:-}" = --replug-after ]; then
+        replug=(--replug-after "$2")
+        shift 2
+    fi
+    LINK=$TMP/$name
+    SIM_LINKS+=("$LINK")
+    if run_to 60 "$ROOT/tests/sim/sim.sh" "${replug[@]}" "$LINK" "$@" >"$TMP/$name.sim.out" 2>&1 &&
+        [ -e "$LINK" ]; then
+        return 0
+    fi
+    fail "$name-link" "sim.sh did not bring up $LINK"
+    show_log "$TMP/$name.sim.out"
+    show_log "$LINK.log"
+    return 1
 }
 
 # jq_check NAME FILE REASON FILTER [JQ OPTIONS...]: pass when FILTER is true

@@ -23,30 +23,8 @@ need jq socat node timeout setsid
 HW_TIMEOUT=60
 
 SIMDIR=$ROOT/tests/sim
-SIM=$SIMDIR/sim.sh
 DEV="node $SIMDIR/device.mjs"
 export SIM_WAIT_S=30
-
-# ---- processes this suite starts, stopped on any exit (also on failure).
-# Background runs start under setsid, so their whole process group goes.
-SIM_LINKS=()
-BG_PIDS=()
-
-# sim_stop LINK: unplug the board of a sim.sh link for good.
-sim_stop() {
-    local link=$1 pid i
-    [ -f "$link.pid" ] || return 0
-    pid=$(cat "$link.pid" 2>/dev/null)
-    [ -n "$pid" ] || return 0
-    kill "$pid" 2>/dev/null
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null
-    rm -f "$link.pid"
-    return 0
-}
 
 # bg_forget PID: PID has ended and was reaped: end what is left of its
 # process group (the group cannot be reused while a member lives), and never
@@ -60,45 +38,7 @@ bg_forget() {
     BG_PIDS=("${keep[@]}")
 }
 
-live_cleanup() {
-    local pid link
-    for pid in "${BG_PIDS[@]}"; do
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${BG_PIDS[@]}"; do
-        if kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; then
-            sleep 1
-            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-        fi
-    done
-    for link in "${SIM_LINKS[@]}"; do
-        sim_stop "$link"
-    done
-}
-trap 'hw_rc=$?; live_cleanup; (exit $hw_rc); hw_cleanup' EXIT
 hw_sim_deps
-
-# sim_start NAME [--replug-after MS] [DEVICE ARGS...]: a board on the link
-# $TMP/NAME (the path goes in LINK). Fails check NAME-link when it does not
-# come up.
-LINK=
-sim_start() {
-    local name=$1 replug=()
-    shift
-    if [ "${1:-}" = --replug-after ]; then
-        replug=(--replug-after "$2")
-        shift 2
-    fi
-    LINK=$TMP/$name
-    SIM_LINKS+=("$LINK")
-    if run_to 60 "$SIM" "${replug[@]}" "$LINK" "$@" >"$TMP/$name.sim.out" 2>&1 && [ -e "$LINK" ]; then
-        return 0
-    fi
-    fail "$name-link" "sim.sh did not bring up $LINK"
-    show_log "$TMP/$name.sim.out"
-    show_log "$LINK.log"
-    return 1
-}
 
 # analyze_rec REC OUT: the record file read back by `heapwatch analyze`.
 analyze_rec() {
@@ -151,7 +91,7 @@ if sim_start link20 --workload fragmenting; then
     else
         fail record-and-json-together "want a valid JSON file and a whole record file (header ... >>>) from one run"
     fi
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 expect_status 0 exec20-exit-0 -- "$BIN" --no-tui -n 20 -i 0.05 --json "$TMP/exec20.json" \
@@ -209,7 +149,7 @@ if sim_start leak --workload leaking --tick 50; then
     else
         fail leak-no-soft-reboot "a soft reboot (or a reset event) shows in the records, the board's output or the JSON"
     fi
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # ==== 3. modes
@@ -267,7 +207,7 @@ if sim_start listen --print-every 300 --verbose; then
         fail listen-never-writes "the device saw heapwatch enter the raw REPL or run code"
         grep -E 'mode: raw REPL|exec [0-9]+:' "$LINK.log" | head -n 3 | sed 's/^/    | /'
     fi
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 # --listen --count N stops at N snapshots. The board prints a dump every
 # 200 ms, less than the 300 ms of silence that ends a dump, so each dump is
@@ -332,7 +272,7 @@ if sim_start banner --banner; then
     fault banner-link 5 "$LINK"
     jq_check banner-link-5-consistent "$TMP/banner-link.json" \
         "want 5 consistent snapshots after the boot log" "(.snapshots | length) == 5 and $ALL_OK"
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 fault busy-exec 5 "exec:$DEV --busy"
@@ -342,7 +282,7 @@ if sim_start busy --busy; then
     fault busy-link 5 "$LINK"
     jq_check busy-link-5-consistent "$TMP/busy-link.json" \
         "want 5 consistent snapshots once main.py is interrupted" "(.snapshots | length) == 5 and $ALL_OK"
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 fault garbage 15 "exec:$DEV --garbage 40 --garbage-every 100"
@@ -357,7 +297,7 @@ if sim_start noise --garbage 40 --garbage-every 100 --verbose; then
         "want 15 snapshots, every complete one consistent, most complete" \
         '(.snapshots | length) == 15 and all(.snapshots[] | select(.complete); .consistent == true) and
          ([.snapshots[] | select(.complete)] | length) >= 12'
-    sim_stop "$LINK"
+    link_stop "$LINK"
     if [ "$(grep -c 'noise: ' "$LINK.log")" -ge 3 ]; then
         pass garbage-was-sent
     else
@@ -402,7 +342,7 @@ if sim_start unplug --replug-after 1000 --unplug-after 4; then
     else
         fail unplug-record-events "want #gap and #resume lines in the record file"
     fi
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # ==== 5. errors: one "heapwatch: ..." line (and maybe a hint), exit 1
@@ -433,7 +373,7 @@ if sim_start pub/perm; then
             "cannot open $LINK: Permission denied\$" 'dialout'
     fi
     chmod 600 "$pty"
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 chmod 700 "$TMP"
 
@@ -462,7 +402,7 @@ if sim_start held; then
     else
         fail port-busy-holder-unharmed "the first heapwatch exited $rc or wrote bad JSON"
     fi
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # a board that never answers: exit 1 after --timeout, never a hang
@@ -471,7 +411,7 @@ HW_TIMEOUT=15 expect_status 1 deaf-exec-exit-1 -- "$BIN" --no-tui -n 2 --timeout
 if sim_start deaf --deaf; then
     HW_TIMEOUT=15 expect_status 1 deaf-link-exit-1 -- "$BIN" --no-tui -n 2 --timeout 1 "$LINK" &&
         one_error deaf-link-message "$TMP/deaf-link-exit-1.err" "$LINK does not answer"
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # a board that stays silent for a while (a slow boot.py), but less than
@@ -516,7 +456,7 @@ if sim_start k9; then
     else
         fail kill-9-record-complete "no 8 sample lines within 20 s"
     fi
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 # The same, with the kill landing right after a line is printed: writes to
 # stdout are slowed by 0.5 s (strace), as a slow terminal does, so the kill
@@ -550,7 +490,7 @@ elif sim_start k9s; then
         fail kill-9-right-after-line "no 3 sample lines within 20 s under strace"
         show_log "$TMP/k9s.err"
     fi
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # kill -TERM: the session ends as asked, exit 0, valid JSON, board at >>>
@@ -667,7 +607,7 @@ if sim_start stubborn --busy --stubborn 3000; then
     friendly "$LINK" "6*7" "$TMP/stubborn.out"
     grep -q '^42' <(tr -d '\r' <"$TMP/stubborn.out") && pass stubborn-board-at-prompt ||
         { fail stubborn-board-at-prompt "the board did not answer 6*7 at >>> after the program ended"; show_log "$TMP/stubborn.out"; }
-    sim_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 hw_finish

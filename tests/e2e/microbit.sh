@@ -41,30 +41,6 @@ ALL_OK='all(.snapshots[]; .complete and .consistent == true)'
 # the firmware's heap, as its own "GC: total:" line gives it
 MB_HEAP='all(.snapshots[]; .gc.total == 10048 and .block_size == 16)'
 
-# ---- the boards this suite starts, stopped on any exit (also on failure)
-MB_LINKS=()
-mb_stop() {
-    local link=$1 pid i
-    [ -f "$link.pid" ] || return 0
-    pid=$(cat "$link.pid" 2>/dev/null)
-    [ -n "$pid" ] || return 0
-    kill "$pid" 2>/dev/null
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null
-    rm -f "$link.pid"
-    return 0
-}
-mb_cleanup() {
-    local link
-    for link in "${MB_LINKS[@]}"; do
-        mb_stop "$link"
-    done
-}
-trap 'hw_rc=$?; mb_cleanup; (exit $hw_rc); hw_cleanup' EXIT
-
 # mb_start NAME [mbboard.py options...]: a booted board on the link
 # $TMP/NAME (the path in LINK), with hw_mark=1234 typed at its >>> first.
 LINK=
@@ -72,7 +48,7 @@ mb_start() {
     local name=$1
     shift
     LINK=$TMP/$name
-    MB_LINKS+=("$LINK")
+    SIM_LINKS+=("$LINK")
     if run_to 30 python3 "$MB" "$LINK" --type 'hw_mark=1234\r' "$@" >"$TMP/$name.mb.out" 2>&1 &&
         [ -e "$LINK" ]; then
         return 0
@@ -208,7 +184,7 @@ if mb_start link; then
     fi
     at_prompt link-board-at-prompt "$LINK"
     marker link-heap-kept "$LINK" 2468
-    mb_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # ==== 3. a busy program: `while True: pass` at >>>, stopped by one Ctrl-C
@@ -229,7 +205,7 @@ if mb_start busy --type 'while True: pass\r\r'; then
     said_once busy-said-stopped "$TMP/busy-exit-0.err" '^heapwatch: the program running on .*/busy was stopped \(KeyboardInterrupt\) to sample it$'
     at_prompt busy-board-at-prompt "$LINK"
     marker busy-heap-kept "$LINK" 2468
-    mb_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # ==== 4. --listen: a program at >>> prints its own dumps every 300 ms
@@ -252,7 +228,7 @@ if mb_start listen --type 'import micropython,time\r' \
     grep -q '^KeyboardInterrupt' "$TMP/listen-stop.out" && pass listen-program-was-running ||
         { fail listen-program-was-running "the board's program was not running after --listen"; show_log "$TMP/listen-stop.out" 4; }
     marker listen-heap-kept "$LINK" 2468
-    mb_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # ==== 5. the user's code raises MemoryError between two samples (after
@@ -279,7 +255,7 @@ if mb_start memerr --inject '5:x=[bytearray(100) for i in range(200)]\x04'; then
     readback memerr "$TMP/memerr.json" "$TMP/memerr.rec"
     at_prompt memerr-board-at-prompt "$LINK"
     marker memerr-heap-kept "$LINK" 2468
-    mb_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # ==== 6. a soft reboot mid-session: the user's code leaks 200 bytes
@@ -312,7 +288,7 @@ if mb_start reboot --inject "4+:$LEAK" --inject '12:\x04'; then
     said_once reboot-said-once "$TMP/reboot-exit-0.err" '^heapwatch: the board reset \(.*soft reboot\); its heap starts afresh$'
     at_prompt reboot-board-at-prompt "$LINK"
     marker reboot-heap-was-reset "$LINK" "NameError: name 'hw_mark' is not defined"
-    mb_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 # ==== 7. QEMU killed mid-dump (exec 7: sample 4, after "GC memory layout"
@@ -345,7 +321,7 @@ if mb_start kill --kill-after 7 --replug-after 1000; then
     said_once kill-said-rebooted "$err" 'rebooted while it was away; its heap starts afresh$'
     at_prompt kill-board-at-prompt "$LINK"
     marker kill-fresh-board "$LINK" "NameError: name 'hw_mark' is not defined"
-    mb_stop "$LINK"
+    link_stop "$LINK"
 fi
 
 hw_finish

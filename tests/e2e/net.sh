@@ -33,8 +33,6 @@ if ! "$PY" -c 'import serial.rfc2217' 2>/dev/null; then
 fi
 
 # ---- processes this suite starts (each under setsid: its group goes too)
-BG_PIDS=()
-SIM_LINKS=()
 bg() {
     setsid "$@" &
     BG_PIDS+=($!)
@@ -51,17 +49,6 @@ stop_pid() {
     wait "$pid" 2>/dev/null
     return 0
 }
-net_cleanup() {
-    local pid link
-    for pid in "${BG_PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null && stop_pid "$pid"
-    done
-    for link in "${SIM_LINKS[@]}"; do
-        [ -f "$link.pid" ] && kill "$(cat "$link.pid")" 2>/dev/null
-    done
-    return 0
-}
-trap 'hw_rc=$?; net_cleanup; (exit $hw_rc); hw_cleanup' EXIT
 hw_sim_deps
 
 # free_port: a TCP port nobody listens on now (the kernel's pick).
