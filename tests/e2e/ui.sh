@@ -969,7 +969,15 @@ stats_whole_at() {
         keep_screen "stats-whole-${c}x$r" "$r"
         return
     fi
-    cut=$(stats_cut)
+    # tmux may show a frame half written (a full repaint at this size is
+    # several writes): a row really cut stays cut in every later frame
+    local try
+    for try in 1 2 3 4 5; do
+        cut=$(stats_cut)
+        [ -z "$cut" ] && break
+        sleep 0.3
+        SCREEN=$(screen sweep)
+    done
     if [ -z "$cut" ] && on_screen '│ map +complete, (ok|consistent)$'; then
         pass "stats-whole-${c}x$r"
     else
