@@ -152,6 +152,14 @@ else
 fi
 nothing_lost garbage
 
+# A program's prints between each command and its "OK" (the same write):
+# the sample starts on the line after them, live as in the record
+run_fault chatter 60 8 0.1 "exec:$DEV --workload fragmenting --chatter"
+runs_to_n chatter 8
+jq_check chatter-samples-whole "$TMP/chatter.json" "want every snapshot complete and consistent" \
+    'all(.snapshots[]; .complete and .consistent == true)'
+nothing_lost chatter
+
 # Dropped bytes: one byte in 400 lost on the wire, inside the dumps too
 # (seeded: the same bytes every run). A damaged dump is kept and marked; a
 # lost "\n" is read the same live and from the record. (When a damaged

@@ -39,6 +39,8 @@ const USAGE = `usage: node device.mjs [options]
   --drop N              lose each output byte with probability 1/N on the wire (default 0: none)
   --silent-after N      right after answering the N-th exec, say nothing and drop all input...
   --silent-for MS       ...for MS ms (default 60000), then answer again where it was
+  --chatter             a program prints between each command and its answer: a line and
+                        the start of another, ahead of the "OK" (in the same write)
   --garbage N           inject bursts of N bytes of line noise at random moments between samples
   --garbage-every MS    mean time between noise bursts (default 1000)
   --baud N              pace output at N baud, 10 bits per byte (default: unthrottled)
@@ -53,12 +55,12 @@ function die(msg) {
   process.exit(2);
 }
 
-const FLAGS = new Set(["banner", "busy", "deaf", "verbose", "no-crlf", "help"]);
+const FLAGS = new Set(["banner", "busy", "deaf", "chatter", "verbose", "no-crlf", "help"]);
 const NUMERIC = new Set(["heap", "tick", "gc-at", "stubborn", "unplug-after", "unplug-mid", "cut-after",
   "drop", "silent-after", "silent-for", "garbage", "garbage-every", "baud", "print-every", "seed"]);
 const opts = {
   heap: 65536, workload: "idle", tick: 200, "gc-at": 75, banner: false, busy: false, stubborn: 0,
-  deaf: false, "unplug-after": 0, "unplug-mid": 0, "cut-after": 0, drop: 0, "silent-after": 0,
+  deaf: false, chatter: false, "unplug-after": 0, "unplug-mid": 0, "cut-after": 0, drop: 0, "silent-after": 0,
   "silent-for": 60000, garbage: 0, "garbage-every": 1000,
   baud: 0, "print-every": 0, seed: null, "no-crlf": false, verbose: false, help: false,
 };
@@ -543,6 +545,7 @@ async function main() {
           unplug();
           return null;
         }
+        if (opts.chatter) s = `tick ${execCount}\r\nlevel ${execCount % 10} ` + s;
         emit(s);
         log(`exec ${execCount}: ${s.length} bytes in ${(performance.now() - t).toFixed(2)} ms`);
         if (ret !== 0) return softReset("raw"); // SystemExit: pyexec returns FORCED_EXIT
