@@ -70,7 +70,7 @@ $(BUILD) $(BUILD)/tests:
 
 # ---- unit tests: each links only the modules it tests, so a stray
 # dependency breaks the build (house style rule 1).
-UNIT_TESTS := memparse metrics repl fmt capture agreement transport transport_net telnet heatmap history fmt_ui ui_stats json_text check diff report track config floor
+UNIT_TESTS := memparse metrics repl fmt capture agreement transport transport_net telnet heatmap history fmt_ui ui_stats json_text check diff report track config floor input
 test_deps_memparse := memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_metrics  := metrics blockmap snapshot util
 test_deps_repl     := repl util
@@ -89,6 +89,7 @@ test_deps_check    := check judge leak summary blockmap snapshot metrics fmt uti
 test_deps_diff     := diff summary metrics blockmap snapshot util
 test_deps_config   := config
 test_deps_floor    := floor
+test_deps_input    := input util
 test_deps_track    := track verdict json_text judge leak check summary snapshot metrics blockmap fmt util
 test_deps_report   := report report_html svg html trend advice text heatmap stream summary snapshot metrics blockmap fmt util verdict judge leak check
 

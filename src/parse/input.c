@@ -59,7 +59,8 @@ enum utf16 { U16_NO, U16_LE, U16_BE };
 struct decoder {
     enum utf16 mode;
     bool decided;
-    bool has_carry; /* an odd byte left over from the previous piece */
+    const char *packed; /* the tool that unpacks it ("zcat"): no text to hand on */
+    bool has_carry;     /* an odd byte left over from the previous piece */
     unsigned char carry;
     char *out; /* 3 bytes per code unit at most */
 };
@@ -105,6 +106,23 @@ static size_t put_utf8(char *o, unsigned u)
     return 3;
 }
 
+/* A compressed log (CI artefacts are often .gz) holds no text until it is
+ * unpacked: say so rather than "0 dumps". The magic numbers of gzip, xz,
+ * zstd and bzip2; "BZh9" needs its block magic too, being printable. */
+static const char *packer(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+        return "zcat";
+    if (n >= 6 && memcmp(p, "\xfd\x37zXZ\0", 6) == 0)
+        return "xzcat";
+    if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
+        return "zstdcat";
+    if (n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
+        memcmp(p + 4, "1AY&SY", 6) == 0)
+        return "bzcat";
+    return NULL;
+}
+
 bool input_is_utf16(const unsigned char *head, size_t n)
 {
     size_t skip;
@@ -117,11 +135,14 @@ static void decode(struct decoder *d, const unsigned char *p, size_t n,
 {
     size_t skip = 0;
     if (!d->decided) {
+        d->packed = packer(p, n);
         d->mode = sniff(p, n, &skip);
         d->decided = true;
         if (d->mode != U16_NO)
             d->out = xmalloc(CHUNK / 2 * 3 + 3);
     }
+    if (d->packed)
+        return;
     if (d->mode == U16_NO) {
         chunk((const char *)p, n, ctx);
         return;
@@ -165,6 +186,8 @@ static bool read_mapped(int fd, struct decoder *d, void (*chunk)(const char *, s
             decode(d, (const unsigned char *)m + k, n - k < CHUNK ? n - k : CHUNK, chunk, ctx);
         munmap(m, n);
         *bytes += n;
+        if (d->packed)
+            break;
     }
     return true;
 }
@@ -194,7 +217,16 @@ int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *
                 break;
             got += (uint64_t)n;
             decode(&d, buf, (size_t)n, chunk, ctx);
+            if (d.packed)
+                break;
         }
+    }
+    if (d.packed) {
+        got = 0; /* none of it was text: the file "could not be read at all" */
+        rc = hw_err_set(err, HW_EIO, "cannot read %s: compressed, not text", input_name(path));
+        /* no command named: analyze, replay, diff and report all end here */
+        hw_err_hint(err, "unpack it first: %s %s", d.packed,
+                    strcmp(path, "-") == 0 ? "FILE" : path);
     }
     free(d.out);
     free(buf);
