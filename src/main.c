@@ -103,14 +103,19 @@ static int tracked(const struct hw_options *o, const struct judge *j, struct hw_
 
 /* The run is over: say what the checks found, and whether they passed.
  * rc is the run's own exit status; checks only matter when it is 0. */
-static int judged(const struct hw_options *o, struct judge *j, int rc)
+/* Workflow commands go where the run's own output is not. */
+static FILE *annotations(const struct hw_options *o)
 {
     bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
+    return o->annotate ? (json_stdout ? stderr : stdout) : NULL;
+}
+
+static int judged(const struct hw_options *o, struct judge *j, int rc)
+{
     struct verdict_opts v = {
         .quiet = o->quiet,
         .junit_path = o->junit_path,
-        /* workflow commands go where the run's own output is not */
-        .annotations = o->annotate ? (json_stdout ? stderr : stdout) : NULL,
+        .annotations = annotations(o),
     };
     struct hw_err err = {0};
     if (rc == HW_EXIT_OK &&
@@ -257,6 +262,8 @@ static int run_diff(const struct hw_options *o)
         .json_path = o->json_path,
         .checks = o->checks,
         .n_checks = (size_t)o->n_checks,
+        .junit_path = o->junit_path,
+        .annotations = annotations(o),
         .quiet = o->quiet,
     };
     struct hw_err err = {0};

@@ -78,8 +78,8 @@ static const struct spec {
     {{"verbose", no_argument, NULL, 'v'}, LIVE},
     {{"check", required_argument, NULL, OPT_CHECK}, LIVE | ANALYZE | DIFF | REPORT},
     {{"fail-fast", no_argument, NULL, OPT_FAIL_FAST}, LIVE},
-    {{"junit", required_argument, NULL, OPT_JUNIT}, LIVE | ANALYZE},
-    {{"annotate", no_argument, NULL, OPT_ANNOTATE}, LIVE | ANALYZE},
+    {{"junit", required_argument, NULL, OPT_JUNIT}, LIVE | ANALYZE | DIFF},
+    {{"annotate", no_argument, NULL, OPT_ANNOTATE}, LIVE | ANALYZE | DIFF},
     {{"metrics", required_argument, NULL, OPT_METRICS}, LIVE | ANALYZE},
     {{"bench-smaller", required_argument, NULL, OPT_BENCH_SMALLER}, LIVE | ANALYZE},
     {{"bench-bigger", required_argument, NULL, OPT_BENCH_BIGGER}, LIVE | ANALYZE},
@@ -134,7 +134,8 @@ static void options_usage(FILE *f)
           "  -d, --dumps             one line per dump in the summary\n"
           "  -q, --quiet             no summary text\n"
           "\n"
-          "Checks (live and analyze; diff takes delta. checks, -q quiets its text):\n"
+          "Checks (live and analyze; diff takes delta. checks, -q quiets its text,\n"
+          "and --junit and --annotate):\n"
           "      --check EXPR        fail (exit 3) unless EXPR holds, e.g. 'min_free>20K',\n"
           "                          'leak<100/min', 'fragmentation<=50%'; repeatable\n"
           "      --fail-fast         live: stop at the first check that has failed for good\n"

@@ -224,26 +224,31 @@ int diff_text_write(FILE *out, const struct diff *d, const struct diff_source sr
     return HW_OK;
 }
 
+bool diff_text_check(const struct diff *d, const struct check *c, char *buf, size_t cap)
+{
+    double a, b, delta;
+    char va[32], vb[32], vd[32];
+    if (!diff_check_metric(d, c, &a, &b, &delta)) {
+        snprintf(buf, cap, "check failed: %s: unknown (a side lacks the figure)", c->expr);
+        return false;
+    }
+    bool pass = check_holds(c, delta);
+    check_format(c, delta, vd, sizeof(vd));
+    snprintf(buf, cap, "check %s: %s: %s%s (A %s, B %s)", pass ? "passed" : "failed", c->expr,
+             delta > 0 ? "+" : "", vd, check_format(c, a, va, sizeof(va)),
+             check_format(c, b, vb, sizeof(vb)));
+    return pass;
+}
+
 size_t diff_text_checks(FILE *f, const struct diff *d, const struct check *c, size_t n, bool quiet)
 {
     size_t failed = 0;
     for (size_t i = 0; i < n; i++) {
-        double a, b, delta;
-        char va[32], vb[32], vd[32];
-        bool known = diff_check_metric(d, &c[i], &a, &b, &delta);
-        bool pass = known && check_holds(&c[i], delta);
+        char line[512];
+        bool pass = diff_text_check(d, &c[i], line, sizeof(line));
         failed += !pass;
-        if (pass && quiet)
-            continue;
-        if (!known) {
-            fprintf(f, "heapwatch: check failed: %s: unknown (a side lacks the figure)\n",
-                    c[i].expr);
-            continue;
-        }
-        check_format(&c[i], delta, vd, sizeof(vd));
-        fprintf(f, "heapwatch: check %s: %s: %s%s (A %s, B %s)\n", pass ? "passed" : "failed",
-                c[i].expr, delta > 0 ? "+" : "", vd, check_format(&c[i], a, va, sizeof(va)),
-                check_format(&c[i], b, vb, sizeof(vb)));
+        if (!pass || !quiet)
+            fprintf(f, "heapwatch: %s\n", line);
     }
     fflush(f);
     return failed;

@@ -2,8 +2,10 @@
 /* verdict.c - check results for people and CI; see verdict.h. */
 #include "verdict.h"
 #include "fmt.h"
+#include "util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* " at dump #5 (log.txt line 120, t=12.500)" or " (log.txt)". */
@@ -76,49 +78,50 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
-static void junit_case(FILE *f, const struct judge *j, int s, size_t i, size_t *failures)
+/* A testsuite per run of cases with the same suite. */
+static size_t junit_suite(FILE *f, const struct verdict_case *c, size_t n)
 {
-    struct check_result r;
-    char line[512];
-    judge_result(j, s, i, &r);
-    char label[512];
-    fputs("    <testcase classname=\"heapwatch.", f);
-    xml_text(f, judge_source_label(j, s, label, sizeof(label)));
-    fputs("\" name=\"", f);
-    xml_text(f, r.check->expr);
-    fputs("\" time=\"0\">\n", f);
-    if (!r.pass) {
-        ++*failures;
-        fputs("      <failure type=\"check\" message=\"", f);
-        xml_text(f, verdict_line(j, &r, line, sizeof(line)));
-        fputs("\"/>\n", f);
+    size_t k = 0, failures = 0;
+    while (k < n && !strcmp(c[k].suite, c[0].suite))
+        failures += !c[k++].pass;
+    fputs("  <testsuite name=\"", f);
+    xml_text(f, c[0].suite);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n", k,
+            failures);
+    for (size_t i = 0; i < k; i++) {
+        fputs("    <testcase classname=\"heapwatch.", f);
+        xml_text(f, c[i].suite);
+        fputs("\" name=\"", f);
+        xml_text(f, c[i].name);
+        fputs("\" time=\"0\">\n", f);
+        if (!c[i].pass) {
+            fputs("      <failure type=\"check\" message=\"", f);
+            xml_text(f, c[i].text);
+            fputs("\"/>\n", f);
+        }
+        fputs("      <system-out>", f);
+        xml_text(f, c[i].text);
+        fputs("</system-out>\n    </testcase>\n", f);
     }
-    fputs("      <system-out>", f);
-    xml_text(f, verdict_line(j, &r, line, sizeof(line)));
-    fputs("</system-out>\n    </testcase>\n", f);
+    fputs("  </testsuite>\n", f);
+    return k;
 }
 
-int verdict_junit(const struct judge *j, const char *path, struct hw_err *err)
+int verdict_junit_cases(const char *path, const struct verdict_case *c, size_t n,
+                        struct hw_err *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path, strerror(errno));
-    size_t tests = judge_checks(j) * (size_t)judge_sources(j), failures = judge_failures(j);
+    size_t failures = 0;
+    for (size_t i = 0; i < n; i++)
+        failures += !c[i].pass;
     fprintf(f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"heapwatch\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n",
-            tests, failures);
-    for (int s = 0; s < judge_sources(j); s++) {
-        char label[512];
-        fputs("  <testsuite name=\"", f);
-        xml_text(f, judge_source_label(j, s, label, sizeof(label)));
-        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n",
-                judge_checks(j), judge_source_failures(j, s));
-        size_t n = 0;
-        for (size_t i = 0; i < judge_checks(j); i++)
-            junit_case(f, j, s, i, &n);
-        fputs("  </testsuite>\n", f);
-    }
+            n, failures);
+    for (size_t i = 0; i < n;)
+        i += junit_suite(f, c + i, n - i);
     fputs("</testsuites>\n", f);
     bool failed = ferror(f) != 0;
     failed = fclose(f) != 0 || failed;
@@ -149,49 +152,99 @@ static void gh_text(FILE *f, const char *s, bool property)
  * rest: past 9, one more line says what the others are. */
 enum { GH_MAX_ANNOTATIONS = 10 };
 
-static void annotate_one(FILE *f, const struct judge *j, const struct check_result *r)
+static void annotate_one(FILE *f, const struct verdict_case *c)
 {
-    char line[512];
-    fputs("::error file=", f);
-    gh_text(f, judge_source_name(j, r->source), true);
-    if (r->has_dump)
-        fprintf(f, ",line=%ld", r->dump.line);
-    fputs(",title=", f);
+    fputs("::error", f);
+    if (c->file) {
+        fputs(" file=", f);
+        gh_text(f, c->file, true);
+        if (c->line > 0)
+            fprintf(f, ",line=%ld", c->line);
+        fputc(',', f);
+    } else {
+        fputc(' ', f);
+    }
+    fputs("title=", f);
     gh_text(f, "heapwatch check ", true);
-    gh_text(f, r->check->expr, true);
+    gh_text(f, c->name, true);
     fputs("::", f);
-    gh_text(f, verdict_line(j, r, line, sizeof(line)), false);
+    gh_text(f, c->text, false);
     fputc('\n', f);
 }
 
-void verdict_annotate(const struct judge *j, FILE *f)
+void verdict_annotate_cases(FILE *f, const struct verdict_case *c, size_t n)
 {
-    size_t failed = judge_failures(j), shown = 0;
+    size_t failed = 0, shown = 0;
+    for (size_t i = 0; i < n; i++)
+        failed += !c[i].pass;
     size_t own = failed > GH_MAX_ANNOTATIONS ? GH_MAX_ANNOTATIONS - 1 : failed;
-    for (int s = 0; s < judge_sources(j); s++) {
-        for (size_t i = 0; i < judge_checks(j); i++) {
-            struct check_result r;
-            judge_result(j, s, i, &r);
-            if (r.pass)
-                continue;
-            if (shown < own) {
-                annotate_one(f, j, &r);
-            } else {
-                if (shown == own)
-                    fprintf(
-                        f, "::error title=heapwatch checks::%zu more checks failed:", failed - own);
-                fputc(' ', f);
-                gh_text(f, r.check->expr, false);
-                fputs(" (", f);
-                gh_text(f, judge_source_name(j, s), false);
-                fputc(')', f);
-            }
-            shown++;
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].pass)
+            continue;
+        if (shown < own) {
+            annotate_one(f, &c[i]);
+        } else {
+            if (shown == own)
+                fprintf(f, "::error title=heapwatch checks::%zu more checks failed:", failed - own);
+            fputc(' ', f);
+            gh_text(f, c[i].name, false);
+            fputs(" (", f);
+            gh_text(f, c[i].file ? c[i].file : c[i].suite, false);
+            fputc(')', f);
         }
+        shown++;
     }
     if (shown > own)
         fputc('\n', f);
     fflush(f);
+}
+
+/* The judge's results as cases, source by source: suite the source's
+ * label, file its name, line the failing dump's. Their texts are in
+ * *store, TEXT bytes each; the caller frees both. */
+enum { TEXT = 512 };
+
+static struct verdict_case *judged_cases(const struct judge *j, size_t *n, char **store)
+{
+    size_t checks = judge_checks(j);
+    *n = checks * (size_t)judge_sources(j);
+    struct verdict_case *c = xcalloc(*n ? *n : 1, sizeof(*c));
+    *store = xcalloc(*n ? *n : 1, 2 * TEXT);
+    for (size_t k = 0; k < *n; k++) {
+        struct check_result r;
+        char *text = *store + 2 * TEXT * k, *label = text + TEXT;
+        judge_result(j, (int)(k / checks), k % checks, &r);
+        c[k] = (struct verdict_case){
+            .suite = judge_source_label(j, r.source, label, TEXT),
+            .name = r.check->expr,
+            .text = verdict_line(j, &r, text, TEXT),
+            .file = judge_source_name(j, r.source),
+            .line = r.has_dump ? r.dump.line : 0,
+            .pass = r.pass,
+        };
+    }
+    return c;
+}
+
+int verdict_junit(const struct judge *j, const char *path, struct hw_err *err)
+{
+    size_t n;
+    char *store;
+    struct verdict_case *c = judged_cases(j, &n, &store);
+    int rc = verdict_junit_cases(path, c, n, err);
+    free(c);
+    free(store);
+    return rc;
+}
+
+void verdict_annotate(const struct judge *j, FILE *f)
+{
+    size_t n;
+    char *store;
+    struct verdict_case *c = judged_cases(j, &n, &store);
+    verdict_annotate_cases(f, c, n);
+    free(c);
+    free(store);
 }
 
 void verdict_leak_lines(const struct judge *j, int i, FILE *f)

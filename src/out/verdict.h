@@ -31,6 +31,24 @@ int verdict_finish(const struct judge *j, const struct verdict_opts *o, struct h
 void verdict_lines(const struct judge *j, FILE *f, bool quiet);
 /* "check failed: ..." for one result into buf[cap]. */
 char *verdict_line(const struct judge *j, const struct check_result *r, char *buf, size_t cap);
+/* One check's result as a CI system is told it, whoever judged it (the
+ * judge over captures, or diff over two). */
+struct verdict_case {
+    const char *suite; /* the testsuite, and the classname after "heapwatch." */
+    const char *name;  /* the check's expression */
+    const char *text;  /* "check failed: ...": the failure's message */
+    const char *file;  /* the annotation's file=, NULL for none */
+    long line;         /* its line=, 0 for none */
+    bool pass;
+};
+/* JUnit XML into path: a testsuite per run of cases with the same suite,
+ * a testcase per case. HW_OK, or an error in err ("cannot create X: ..."). */
+int verdict_junit_cases(const char *path, const struct verdict_case *c, size_t n,
+                        struct hw_err *err);
+/* A GitHub Actions ::error command per failed case into f; past 9, one
+ * line lists the rest (GitHub shows 10 a step). */
+void verdict_annotate_cases(FILE *f, const struct verdict_case *c, size_t n);
+
 /* JUnit XML into path: a testsuite per source, a testcase per check.
  * HW_OK, or HW_EIO with err filled. */
 int verdict_junit(const struct judge *j, const char *path, struct hw_err *err);

@@ -9,7 +9,10 @@
 #include "diff_json.h"
 #include "diff_text.h"
 #include "summary.h"
+#include "util.h"
+#include "verdict.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* What one side keeps while its file is read. The sink lives in
@@ -99,6 +102,33 @@ static int write_out(const struct diff_opts *o, const struct diff *d, const stru
     return diff_text_write(out, d, src, err);
 }
 
+/* The delta checks for a CI system, as analyze's are told: one suite,
+ * "diff", a case per check; an annotation points at B, the side under
+ * test. */
+static int ci_outputs(const struct diff_opts *o, const struct diff *d,
+                      const struct diff_source src[2], struct hw_err *err)
+{
+    enum { TEXT = 512 };
+    size_t n = o->n_checks;
+    if (!n || (!o->junit_path && !o->annotations))
+        return HW_OK;
+    struct verdict_case *c = xcalloc(n, sizeof(*c));
+    char *text = xcalloc(n, TEXT);
+    for (size_t i = 0; i < n; i++) {
+        c[i] = (struct verdict_case){.suite = "diff",
+                                     .name = o->checks[i].expr,
+                                     .text = text + i * TEXT,
+                                     .file = strcmp(o->path[1], "-") ? src[1].name : NULL};
+        c[i].pass = diff_text_check(d, &o->checks[i], text + i * TEXT, TEXT);
+    }
+    if (o->annotations)
+        verdict_annotate_cases(o->annotations, c, n);
+    int rc = o->junit_path ? verdict_junit_cases(o->junit_path, c, n, err) : HW_OK;
+    free(c);
+    free(text);
+    return rc;
+}
+
 int diff_run(struct diff_opts *o, FILE *out, struct hw_err *err)
 {
     struct side_sink side[2];
@@ -118,8 +148,10 @@ int diff_run(struct diff_opts *o, FILE *out, struct hw_err *err)
         else
             diff_snapshots(&d, &side[0].keep, &side[1].keep);
         rc = write_out(o, &d, src, out, err);
-        if (rc == HW_OK)
+        if (rc == HW_OK) {
             o->failures = diff_text_checks(stderr, &d, o->checks, o->n_checks, o->quiet);
+            rc = ci_outputs(o, &d, src, err);
+        }
         diff_fini(&d);
     }
     snapshot_fini(&side[0].keep);

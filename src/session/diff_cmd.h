@@ -21,13 +21,17 @@ struct diff_opts {
     const char *json_path;      /* NULL: no JSON; "-": stdout, instead of the text */
     const struct check *checks; /* delta checks, judged after the output */
     size_t n_checks;
-    bool quiet;      /* -q: no text, and only the failed checks' lines */
-    size_t failures; /* out: checks that failed */
+    const char *junit_path; /* the checks as JUnit XML; NULL: none */
+    FILE *annotations;      /* GitHub ::error lines for failed checks; NULL: none */
+    bool quiet;             /* -q: no text, and only the failed checks' lines */
+    size_t failures;        /* out: checks that failed */
 };
 
 /* Read both sides and write the comparison: text to out unless the JSON
- * goes to standard output. HW_OK, or the first error with err filled
- * ("cannot open X: ...", "X has no dump #7 (...)"), to be said once. */
+ * goes to standard output, then the checks' lines on stderr, their JUnit
+ * and annotations. HW_OK, or the first error with err filled ("cannot
+ * open X: ...", "X has no dump #7 (...)", "cannot create J: ..."), to be
+ * said once. */
 int diff_run(struct diff_opts *o, FILE *out, struct hw_err *err);
 
 #endif

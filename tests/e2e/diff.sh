@@ -12,7 +12,7 @@
 
 . "$(dirname "$0")/lib.sh"
 hw_suite diff "$@"
-need jq node python3 timeout
+need jq node python3 timeout xmllint
 HW_TIMEOUT=60
 hw_sim_deps
 
@@ -244,6 +244,49 @@ expect_status 0 delta-check-passes -- "$BIN" diff --check 'delta.peak_used<=0' -
 assert delta-check-passes-lines [ "$(grep -c '^heapwatch: check passed: ' "$TMP/delta-check-passes.err")" -eq 2 ]
 expect_status 2 delta-check-plain-metric -- "$BIN" diff --check 'peak_used<=2K' "$S" "$L"
 expect_status 2 delta-check-leak -- "$BIN" diff --check 'delta.leak<1/min' "$S" "$L"
+
+# ---- the delta checks for CI, as analyze writes its own: JUnit valid by
+# tests/schema/junit.xsd, a case per check in suite "diff", the failure's
+# message its line; an ::error annotation per failed check, pointing at B
+expect_status 3 delta-junit-exit-3 -- "$BIN" diff -q --junit "$TMP/dj.xml" --annotate \
+    --check 'delta.peak_used<=2K' --check 'delta.samples==0' "$S" "$L"
+if xmllint --noout --schema "$ROOT/tests/schema/junit.xsd" "$TMP/dj.xml" >"$TMP/dj.log" 2>&1; then
+    pass delta-junit-valid
+else
+    fail delta-junit-valid "diff's JUnit XML does not validate against tests/schema/junit.xsd"
+    show_log "$TMP/dj.log"
+fi
+line=$(grep '^heapwatch: check failed: delta.peak_used' "$TMP/delta-junit-exit-3.err" | sed 's/^heapwatch: //')
+if [ "$(xmllint --xpath 'count(//testsuite[@name="diff"]/testcase[@classname="heapwatch.diff"])' "$TMP/dj.xml")" = 2 ] &&
+    [ "$(xmllint --xpath 'string(/testsuites/@failures)' "$TMP/dj.xml")" = 1 ] &&
+    [ -n "$line" ] &&
+    [ "$(xmllint --xpath 'string(//testcase[@name="delta.peak_used<=2K"]/failure/@message)' "$TMP/dj.xml")" = "$line" ] &&
+    [ "$(xmllint --xpath 'count(//testcase[@name="delta.samples==0"]/failure)' "$TMP/dj.xml")" = 0 ]; then
+    pass delta-junit-cases
+else
+    fail delta-junit-cases "want 2 cases in suite diff, the peak_used one failed with the line on stderr ($line)"
+    show_log "$TMP/dj.xml" 20
+fi
+if [ "$(grep -c '^::error ' "$TMP/delta-junit-exit-3.out")" -eq 1 ] &&
+    grep -qxF "::error file=${L//:/%3A},title=heapwatch check delta.peak_used<=2K::$line" "$TMP/delta-junit-exit-3.out"; then
+    pass delta-annotate
+else
+    fail delta-annotate "want one ::error line for the failed check, at file=$L"
+    show_log "$TMP/delta-junit-exit-3.out"
+fi
+# with the document on stdout, the annotations go to stderr; B from a pipe has no file=
+expect_status 3 delta-annotate-json -- sh -c 'GITHUB_ACTIONS=true "$1" diff --json - --check "delta.peak_used<=2K" "$2" - <"$3"' \
+    _ "$BIN" "$S" "$L"
+if jq -e '.diff == "captures"' "$TMP/delta-annotate-json.out" >/dev/null 2>&1 &&
+    grep -q '^::error title=heapwatch check delta.peak_used<=2K::check failed: ' "$TMP/delta-annotate-json.err"; then
+    pass delta-annotate-json-stderr
+else
+    fail delta-annotate-json-stderr "the JSON broke, or the annotation (without file=) is not on stderr"
+    show_log "$TMP/delta-annotate-json.err"
+fi
+expect_status 2 delta-junit-without-check -- "$BIN" diff --junit "$TMP/none.xml" "$S" "$L"
+assert delta-junit-without-check-says grep -q '^heapwatch: --junit judges checks: give at least one --check$' \
+    "$TMP/delta-junit-without-check.err"
 
 # ---- every diff document validates against tests/schema/diff.schema.json:
 # two captures, two dumps of one heap, two dumps of different heaps
