@@ -5,6 +5,7 @@
  * file starts with {"heapwatch": like every heapwatch document, which
  * is what lets a later run replace it (paths.c). */
 #include "diff_json.h"
+#include "diff_text.h"
 #include "export_json.h"
 #include "json_text.h"
 #include "util.h"
@@ -124,7 +125,31 @@ static cJSON *blocks_json(const struct diff *d)
     return o;
 }
 
-static cJSON *document(const struct diff *d, const struct diff_source src[2])
+/* {expr, verdict, a, b, delta, text} per delta check: the figures in the
+ * check's unit (bytes, a fraction, a count), null where a side lacks it,
+ * and the check's line. */
+static cJSON *checks_json(const struct diff *d, const struct check *c, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        double a = 0, b = 0, delta = 0;
+        bool known = diff_check_metric(d, &c[i], &a, &b, &delta);
+        char line[512];
+        bool pass = diff_text_check(d, &c[i], line, sizeof(line));
+        cJSON *o = cJSON_CreateObject();
+        add_name(o, "expr", c[i].expr);
+        cJSON_AddStringToObject(o, "verdict", pass ? "pass" : "fail");
+        add_num_or_null(o, "a", known, json_value(DIFF_RATIO, a));
+        add_num_or_null(o, "b", known, json_value(DIFF_RATIO, b));
+        add_num_or_null(o, "delta", known, json_value(DIFF_RATIO, delta));
+        add_name(o, "text", line);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static cJSON *document(const struct diff *d, const struct diff_source src[2],
+                       const struct check *checks, size_t n_checks)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON *hw = cJSON_AddObjectToObject(doc, "heapwatch");
@@ -145,18 +170,20 @@ static cJSON *document(const struct diff *d, const struct diff_source src[2])
         cJSON_AddStringToObject(doc, "blocks_skipped", d->why);
     else
         cJSON_AddNullToObject(doc, "blocks_skipped");
+    if (n_checks)
+        cJSON_AddItemToObject(doc, "checks", checks_json(d, checks, n_checks));
     return doc;
 }
 
 int diff_json_write(const char *path, const struct diff *d, const struct diff_source src[2],
-                    struct hw_err *err)
+                    const struct check *checks, size_t n_checks, struct hw_err *err)
 {
     bool to_stdout = strcmp(path, "-") == 0;
     const char *name = to_stdout ? "standard output" : path;
     FILE *f = to_stdout ? stdout : fopen(path, "w");
     if (!f)
         return hw_err_set(err, hw_from_errno(errno), "cannot create %s: %s", path, strerror(errno));
-    cJSON *doc = document(d, src);
+    cJSON *doc = document(d, src, checks, n_checks);
     char *text = cJSON_PrintUnformatted(doc); /* freed with cJSON_free */
     bool failed = !text || fputs(text, f) < 0 || fputc('\n', f) == EOF || fflush(f) != 0;
     int e = errno;

@@ -93,7 +93,7 @@ static int write_out(const struct diff_opts *o, const struct diff *d, const stru
 {
     bool json_stdout = o->json_path && !strcmp(o->json_path, "-");
     if (o->json_path) {
-        int rc = diff_json_write(o->json_path, d, src, err);
+        int rc = diff_json_write(o->json_path, d, src, o->checks, o->n_checks, err);
         if (rc)
             return rc;
     }

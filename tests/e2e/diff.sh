@@ -284,6 +284,18 @@ else
     fail delta-annotate-json-stderr "the JSON broke, or the annotation (without file=) is not on stderr"
     show_log "$TMP/delta-annotate-json.err"
 fi
+# the document carries the checks: each delta the metric's own, the
+# verdict and line those of stderr
+expect_status 3 delta-json -- "$BIN" diff -q --json "$TMP/delta.json" --check 'delta.peak_used<=2K' \
+    --check 'delta.min_free>=-1M' "$S" "$L"
+jq_check delta-json-checks "$TMP/delta.json" "checks do not match the metrics or the lines on stderr" '
+    [.checks[] | .expr] == ["delta.peak_used<=2K", "delta.min_free>=-1M"] and
+    .checks[0].verdict == "fail" and .checks[0].delta == .metrics.peak_used.delta and
+    .checks[0].a == .metrics.peak_used.a and .checks[0].text == $line and
+    .checks[1].verdict == "pass" and .checks[1].delta == .metrics.min_free.delta' \
+    --arg line "$(sed -n 's/^heapwatch: //p' "$TMP/delta-json.err")"
+"$BIN" diff --json "$TMP/schema-nochecks.json" "$S" "$L" >/dev/null
+jq_check delta-json-no-checks "$TMP/schema-nochecks.json" "a document without --check has a checks key" 'has("checks") | not'
 expect_status 2 delta-junit-without-check -- "$BIN" diff --junit "$TMP/none.xml" "$S" "$L"
 assert delta-junit-without-check-says grep -q '^heapwatch: --junit judges checks: give at least one --check$' \
     "$TMP/delta-junit-without-check.err"
@@ -293,7 +305,7 @@ assert delta-junit-without-check-says grep -q '^heapwatch: --junit judges checks
 "$BIN" diff --json "$TMP/schema-dumps.json" "$REC@0" "$REC@last" >/dev/null
 "$BIN" diff --json "$TMP/schema-other.json" "$FIX/meminfo/trezor_unknown-2025-03_1.txt@0" "$REC@0" >/dev/null
 if python3 "$ROOT/tests/schema/validate.py" "$ROOT/tests/schema/diff.schema.json" "$CJ" \
-    "$TMP/schema-dumps.json" "$TMP/schema-other.json" >"$TMP/schema.log" 2>&1; then
+    "$TMP/schema-dumps.json" "$TMP/schema-other.json" "$TMP/delta.json" >"$TMP/schema.log" 2>&1; then
     pass diff-json-schema
 else
     fail diff-json-schema "a diff document does not match tests/schema/diff.schema.json"
