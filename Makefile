@@ -168,6 +168,7 @@ bench: $(BIN) $(BUILD)/bench_frame
 	@bench/live.sh $(BIN)
 	@bench/ui.sh $(BIN) $(BUILD)/bench_frame
 	@bench/replay.sh $(BIN)
+	@bench/report.sh $(BIN)
 	@bench/soak.sh $(BIN)
 
 install: $(BIN)

@@ -37,7 +37,7 @@ static const char css[] =
     ".charts h4,.dump h4{margin:.6em 0 .2em;font-size:1em}"
     ".map{border:1px solid #bbb;shape-rendering:crispEdges;margin:2px 8px 2px 0;"
     "vertical-align:top}"
-    ".map rect{width:1px;height:1px}"
+    ".map rect{height:1px}.map rect:not([width]){width:1px}"
     ".maps{display:flex;flex-wrap:wrap;gap:8px}.maps figure{margin:0}"
     ".maps figcaption{font-size:12px;color:#555}"
     ".legend{font-size:12px;margin:.2em 0}.key{margin-right:.8em;white-space:nowrap}"

@@ -3,10 +3,11 @@
 # tests/e2e/report.sh BIN - `heapwatch report` read back by a browser:
 # Debian's headless Chromium loads each report and dumps its DOM, and the
 # DOM must say what `analyze --json` says (every summary figure, from the
-# data-metric/data-value attributes), hold one <rect> per heatmap cell for
+# data-metric/data-value attributes), cover every heatmap cell once for
 # every drawn dump, reference nothing outside itself, and mark gaps and
 # resets. A 10,000-dump capture of the simulated board gives a report
-# under 2 MB that loads in under a second. The screenshot is kept in
+# under 2 MB that Chromium renders whole (its load time is measured by
+# bench/report.sh). The screenshot is kept in
 # build/test-artifacts/report.png. Bad input: exit statuses and messages.
 
 . "$(dirname "$0")/lib.sh"
@@ -67,10 +68,18 @@ class P(HTMLParser):
             self.dumps.append(self.dump)
         if tag == "svg" and "map" in cls.split():
             self.map = {"view": a["data-view"], "blocks": int(a["data-blocks"]), "k": int(a["data-k"]),
-                        "cells": int(a["data-cells"]), "rects": 0}
+                        "cells": int(a["data-cells"]), "rects": 0, "covered": 0, "overlap": 0,
+                        "seen": set()}
             self.dump["maps"].append(self.map)
         if tag == "rect" and self.map is not None:
-            self.map["rects"] += 1
+            # a rect is a run of like cells in one row: count the cells it
+            # covers, and any cell covered twice or outside the map
+            m, x, y, w = self.map, int(a["x"]), int(a["y"]), int(a.get("width", "1"))
+            m["rects"] += 1
+            for c in range(y * 64 + x, y * 64 + x + w):
+                if c in m["seen"] or x + w > 64 or c >= m["cells"]: m["overlap"] += 1
+                m["seen"].add(c)
+            m["covered"] = len(m["seen"])
         if tag == "svg" and "trend" in cls.split():
             self.trend = {"source": self.source, "metric": a["data-metric"], "buckets": int(a["data-buckets"]),
                           "samples": int(a["data-samples"]), "marks": []}
@@ -78,7 +87,9 @@ class P(HTMLParser):
         if tag == "line" and self.trend is not None and "data-event" in a:
             self.trend["marks"].append(a["data-event"])
     def handle_endtag(self, tag):
-        if tag == "svg": self.map = None; self.trend = None
+        if tag == "svg":
+            if self.map is not None: del self.map["seen"]
+            self.map = None; self.trend = None
         if tag == "tr": self.row = None
     def handle_data(self, d):
         if "@import" in d or "url(" in d: self.external.append("css:" + d[:40])
@@ -102,13 +113,14 @@ ROW_EQ='def num: if . == null or . == "null" then null else tonumber end;
         ($row[0]) as $r | . as $j | [$keys[] | ($j.summary[.] | num) == ($r[.] | num)] | all'
 
 # A dump drawn is drawn whole: its maps are 2 per area (type and
-# fragmentation), each of ceil(blocks / k) cells, k the smallest power of
-# two that fits the dump's blocks in 2048 cells.
+# fragmentation), each of ceil(blocks / k) cells, every cell covered once
+# by the rects (a rect is a run of like cells in a row), k the smallest
+# power of two that fits the dump's blocks in 2048 cells.
 CELLS_OK='def k(t): [range(0; 40) | pow(2; .) | select(((t + . - 1) / . | floor) <= 2048)][0];
           . as $j | [$dom[0].dumps[] | . as $d | $j.snapshots[$d.seq] as $s |
             ([$s.areas[].blocks] | add // 0) as $t |
             ($d.maps | length) == 2 * ($s.areas | length) and
-            ([$d.maps[] | .k == k($t) and .rects == .cells and
+            ([$d.maps[] | .k == k($t) and .covered == .cells and .overlap == 0 and
               .cells == ((.blocks + .k - 1) / .k | floor)] | all) and
             ([$d.maps[].blocks] == [$s.areas[] | .blocks, .blocks])] | all'
 
@@ -218,7 +230,7 @@ if expect_status 0 evil-exit-0 -- "$BIN" report -o "$TMP/evil.html" "$evil"; the
     fi
 fi
 
-# ---- 10,000 dumps from the simulated board: < 2 MB, loads in < 1 s
+# ---- 10,000 dumps from the simulated board: < 2 MB, rendered whole
 hw_sim_deps
 big=$TMP/big.rec
 if run_to 300 "$BIN" --no-tui -n 10000 -i 0 --record "$big" \
@@ -228,28 +240,12 @@ else
     fail big-capture "recording 10,000 samples of the simulator failed"
     show_log "$TMP/big.err"
 fi
-start=$(date +%s.%N)
 expect_status 0 big-exit-0 -- "$BIN" report -o "$TMP/big.html" "$big"
-secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 size=$(stat -c %s "$TMP/big.html" 2>/dev/null || echo 0)
-echo "NOTE report/big: 10,000 dumps ($(stat -c %s "$big") bytes) -> $size bytes in ${secs}s"
+echo "NOTE report/big: 10,000 dumps ($(stat -c %s "$big") bytes) -> $size bytes"
 assert big-under-2MB test "$size" -gt 0 -a "$size" -lt 2000000
-# load time: the best of two loads, less the best of two of an empty page
-best() {
-    local url=$1 b=99 t s
-    for _ in 1 2; do
-        s=$(date +%s.%N)
-        chromium_dom "$url" "$TMP/load.dom"
-        t=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-        b=$(awk -v x="$t" -v y="$b" 'BEGIN { print (x < y) ? x : y }')
-    done
-    echo "$b"
-}
-blank=$(best about:blank)
-load=$(best "file://$TMP/big.html")
-extra=$(awk -v a="$load" -v b="$blank" 'BEGIN { printf "%.3f", a - b }')
-echo "NOTE report/big-load: chromium --dump-dom ${load}s, about:blank ${blank}s: ${extra}s for the report"
-assert big-loads-under-1s awk -v x="$extra" 'BEGIN { exit !(x < 1.0) }'
+# how long Chromium takes to load it is a figure of make bench
+# (bench/report.sh), not a timed assertion on a shared machine
 chromium_dom "file://$TMP/big.html" "$TMP/big.dom" && python3 "$TMP/dom.py" "$TMP/big.dom" >"$TMP/big.domjson"
 analyze_json "$TMP/big.json" "$big"
 jq_check big-row-equals-analyze-json "$TMP/big.json" "the 10,000-dump row differs from analyze --json" \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_report.c - the HTML report's parts: escaping of what comes from the
  * files, trends that keep their minima and maxima however many samples
- * share a point, one SVG cell per cell heatmap.h gives, a size bounded
+ * share a point, every cell heatmap.h gives drawn once (runs of like
+ * cells one rect), a size bounded
  * whatever the heap or the capture, the advice thresholds, and the sink
  * keeping the right dumps. */
 #include <setjmp.h>
@@ -203,6 +204,40 @@ static void test_trend_unknown_figures(void **state)
 
 /* ---- heatmap cells ---- */
 
+/* The cells an SVG heatmap draws, read back from its rects (a rect is a
+ * run of like cells in one row, its width 1 unless it says): cls[i] and
+ * shade[i] for cell i, -1 where no rect covers it. Fails the test on a
+ * cell covered twice, a rect past the row's end or past n. Returns the
+ * number of rects. */
+static size_t read_cells(const char *svg, size_t n, int *cls, int *shade)
+{
+    for (size_t i = 0; i < n; i++)
+        cls[i] = shade[i] = -1;
+    size_t rects = 0;
+    for (const char *p = svg; (p = strstr(p, "<rect ")) != NULL; p++, rects++) {
+        size_t x, y, w = 1;
+        int c, sh = 0, used = 0;
+        assert_int_equal(sscanf(p, "<rect x=\"%zu\" y=\"%zu\"%n", &x, &y, &used), 2);
+        const char *q = p + used;
+        if (sscanf(q, " width=\"%zu\"%n", &w, &used) == 1)
+            q += used;
+        assert_true(sscanf(q, " class=\"c%d s%d\"", &c, &sh) >= 1);
+        assert_true(w >= 1 && x + w <= SVG_COLS);
+        for (size_t i = y * SVG_COLS + x; i < y * SVG_COLS + x + w; i++) {
+            assert_true(i < n);
+            assert_int_equal(cls[i], -1);
+            cls[i] = c;
+            shade[i] = sh;
+        }
+    }
+    return rects;
+}
+
+static int shade_class(uint32_t ch)
+{
+    return ch == 0x2591 ? 1 : ch == 0x2592 ? 2 : ch == 0x2593 ? 3 : 0;
+}
+
 static void test_cell_counts(void **state)
 {
     (void)state;
@@ -219,7 +254,20 @@ static void test_cell_counts(void **state)
             html_init(&b);
             size_t got = svg_heatmap(&b, &s.areas[0], (enum hm_view)v, k);
             assert_int_equal(got, want);
-            assert_int_equal(count(b.p, "<rect "), want);
+            /* every cell drawn once, as heatmap.h renders it */
+            int *cls = xmalloc(want * sizeof(int)), *shade = xmalloc(want * sizeof(int));
+            struct hm_cell *cells = xmalloc(want * sizeof(*cells));
+            struct hm_input in = {.area = &s.areas[0], .view = (enum hm_view)v, .utf8 = true};
+            heatmap_render(&in, 0, k, cells, want);
+            size_t rects = read_cells(b.p, want, cls, shade);
+            for (size_t i = 0; i < want; i++) {
+                assert_int_equal(cls[i], cells[i].cls);
+                assert_int_equal(shade[i], shade_class(cells[i].ch));
+            }
+            assert_true(rects <= want);
+            free(cls);
+            free(shade);
+            free(cells);
             char attr[64];
             snprintf(attr, sizeof(attr), "data-cells=\"%zu\"", want);
             assert_non_null(strstr(b.p, attr));
@@ -229,9 +277,10 @@ static void test_cell_counts(void **state)
     }
 }
 
-/* The classes of the cells are heatmap.h's: a map with one type per half
- * gives two classes. */
-static void test_cell_classes(void **state)
+/* A run of like cells in a row is one rect: a map with one type per half
+ * of its one row is two rects, and one of 200 free blocks is a rect per
+ * row (64, 64, 64, 8), never one across rows. */
+static void test_cell_runs(void **state)
 {
     (void)state;
     struct snapshot s;
@@ -240,11 +289,23 @@ static void test_cell_classes(void **state)
     struct html_buf b;
     html_init(&b);
     svg_heatmap(&b, &s.areas[0], HM_VIEW_TYPE, 1);
-    char want_t[32], want_f[32];
-    snprintf(want_t, sizeof(want_t), "class=\"c%d\"", HM_C_HEAD_T);
-    snprintf(want_f, sizeof(want_f), "class=\"c%d\"", HM_C_FREE);
-    assert_int_equal(count(b.p, want_t), 32);
-    assert_int_equal(count(b.p, want_f), 32);
+    char want_t[64], want_f[64];
+    snprintf(want_t, sizeof(want_t), "<rect x=\"0\" y=\"0\" width=\"32\" class=\"c%d\"/>",
+             HM_C_HEAD_T);
+    snprintf(want_f, sizeof(want_f), "<rect x=\"32\" y=\"0\" width=\"32\" class=\"c%d\"/>",
+             HM_C_FREE);
+    assert_int_equal(count(b.p, "<rect "), 2);
+    assert_non_null(strstr(b.p, want_t));
+    assert_non_null(strstr(b.p, want_f));
+    html_fini(&b);
+    snapshot_fini(&s);
+
+    build(&s, 0, ".", 200);
+    html_init(&b);
+    svg_heatmap(&b, &s.areas[0], HM_VIEW_TYPE, 1);
+    assert_int_equal(count(b.p, "<rect "), 4);
+    assert_int_equal(count(b.p, "width=\"64\""), 3);
+    assert_int_equal(count(b.p, "<rect x=\"0\" y=\"3\" width=\"8\""), 1);
     html_fini(&b);
     snapshot_fini(&s);
 }
@@ -431,7 +492,7 @@ int main(void)
         cmocka_unit_test(test_trend_keeps_extremes),
         cmocka_unit_test(test_trend_unknown_figures),
         cmocka_unit_test(test_cell_counts),
-        cmocka_unit_test(test_cell_classes),
+        cmocka_unit_test(test_cell_runs),
         cmocka_unit_test(test_size_bound),
         cmocka_unit_test(test_advice_rules),
         cmocka_unit_test(test_sink_keeps_the_worst),
