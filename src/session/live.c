@@ -155,6 +155,7 @@ struct live {
     int64_t ended; /* when the loop ended (before the board is given back) */
     double wall0;  /* wall clock at t0: the capture's start= */
     bool heard;    /* the board ever sent a byte */
+    double rx_t;   /* --listen: when the bytes being parsed arrived */
     bool stop;
     struct hw_err fatal;
     struct hw_err record_lost; /* the record failed (a full disk): exit 1 at the end */
@@ -956,6 +957,15 @@ static void to_repl(struct live *l, const char *buf, size_t n, double t)
     emit_bytes(l, buf + at, n - at, t);
 }
 
+/* --listen: every dump opening in a read gets that read's time. One read
+ * of a fast link can hold hundreds of dumps (a program printing mem_info
+ * in a loop over USB): a time set once would stamp the first only. */
+static bool listen_clock(void *ctx, double *t)
+{
+    *t = ((const struct live *)ctx)->rx_t;
+    return true;
+}
+
 static void received(struct live *l, const char *buf, size_t n)
 {
     double t = elapsed(l);
@@ -966,7 +976,7 @@ static void received(struct live *l, const char *buf, size_t n)
         measure_rate(l, n, now_ms());
     if (l->o->listen) {
         emit_bytes(l, buf, n, t);
-        memparse_set_time(l->mp, t);
+        l->rx_t = t;
         memparse_feed(l->mp, buf, n);
         if (l->sh)
             share_write(l->sh, buf, n);
@@ -1535,6 +1545,8 @@ int live_run(const struct live_opts *o, struct sink *messages, struct hw_err *er
         return rc;
     }
     l.mp = memparse_new(on_sample, &l);
+    if (o->listen)
+        memparse_set_clock(l.mp, listen_clock, &l);
     l.cal_mp = memparse_new(calibrate_snapshot, &l);
     l.c.repl = o->listen ? NULL : new_repl(o);
     run(&l);

@@ -217,6 +217,19 @@ expect_status 0 listen-count-exit-0 -- "$BIN" --no-tui --listen -n 3 --json "$TM
 jq_check listen-count-3 "$TMP/listen-count.json" \
     "--listen -n 3 must give exactly 3 snapshots" '(.snapshots | length) == 3'
 
+# --listen with many dumps in one read (a program printing mem_info in a
+# loop over a fast link): each dump has the time its bytes arrived, not
+# only the first of a read (the 2026-12-04 build gave 96 of 150 "time":
+# null here, and 2515 of 3000 in bench/soak.sh).
+for _ in $(seq 100); do cat "$ROOT/tests/fixtures/meminfo/unix_v1.29.0-preview-generated_1.txt"; done \
+    >"$TMP/many.txt"
+expect_status 0 listen-burst-exit-0 -- "$BIN" --no-tui --listen -n 150 --json "$TMP/burst.json" \
+    "exec:sh -c 'cat $TMP/many.txt; sleep 30'"
+jq_check listen-burst-times "$TMP/burst.json" \
+    "want 150 snapshots, each with a time, in order" \
+    '(.snapshots | length) == 150 and all(.snapshots[]; .time != null) and
+     ([.snapshots[].time] | . == sort)'
+
 # --json - : one JSON document on stdout, no sample lines mixed in
 if expect_status 0 json-stdout-exit-0 -- "$BIN" --no-tui -n 4 -i 0.05 --json - "exec:$DEV"; then
     out=$TMP/json-stdout-exit-0.out
