@@ -55,6 +55,9 @@ for _ in $(seq 200); do
     sleep 0.05
 done
 PID=$(cat "$TMP/pid")
+# the widest trend window: the whole session, the view whose summary grows
+# with the session (beyond the ring's 4096 samples)
+for _ in 1 2 3 4 5 6 7 8; do tmux -L "$SOCK" send-keys '>'; done
 sleep 0.5 # its first frames, before the first sample, are not the start we time
 start=$(date +%s.%N)
 touch "$TMP/go"
@@ -122,6 +125,6 @@ print(f"frame CPU (lower quartile): {ca:.2f} ms at the start, {cb:.2f} ms at the
 if not (ok_rss and ok_frame):
     print("FAIL " + ("peak RSS" if not ok_rss else "frame time grew"))
 EOF
-echo "soak bench: $N samples through a pty into --listen with the full-screen UI, 200x60"
+echo "soak bench: $N samples through a pty into --listen with the full-screen UI, 200x60, trends of the whole session"
 sed 's/^/  /' "$TMP/figures"
 ! grep -q '^  *FAIL\|^FAIL' "$TMP/figures"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* history.h - what the UI needs to remember of a session: a bounded ring of
- * trend points (one per sample, gaps marked), the current and previous
+ * trend points (one per sample, gaps marked), an overview of every sample
+ * since the start in bounded memory, the current and previous
  * snapshots (for the changes view) and, per block, how many samples its
  * allocation has survived (for the age view). Pure; no I/O. */
 #ifndef HW_HISTORY_H
@@ -45,6 +46,20 @@ size_t history_len(const struct history *h);
 const struct hist_point *history_at(const struct history *h, size_t i);
 /* Samples pushed since creation (not bounded by cap). */
 long history_total(const struct history *h);
+/* The whole session since creation or clear, however long, in at most
+ * HISTORY_OVERVIEW points: point i is the worst of a run of
+ * history_overview_span() samples (the most used, the least free, the
+ * smallest largest free run, the most fragmented; the newest time; a gap
+ * in the run marks it), the last run perhaps shorter. */
+enum { HISTORY_OVERVIEW = 1024 };
+size_t history_overview_len(const struct history *h);
+const struct hist_point *history_overview_at(const struct history *h, size_t i);
+long history_overview_span(const struct history *h);
+/* The lowest (lo) and highest (hi) of each figure over the whole session;
+ * false before the first point. */
+bool history_extremes(const struct history *h, struct hist_point *lo, struct hist_point *hi);
+/* The time of the session's first point (0 before it). */
+double history_first_time(const struct history *h);
 /* Latest and previous snapshots; NULL until there are that many. Valid
  * until the next history_push/clear/free. */
 const struct snapshot *history_current(const struct history *h);

@@ -317,8 +317,10 @@ static void push_range(struct replay *r, size_t from, size_t to)
 /* ---- playback ---- */
 
 /* Show position pos: one step forward parses one dump; any other move
- * rebuilds the trends up to pos from the index, and parses the last
- * FULL_PUSHES dumps again for the ages. */
+ * rebuilds the trends up to pos from the index (every point from the
+ * first, for the whole-session overview: End of 1,440,000 dumps shows in
+ * 0.1 s, bench/replay.sh), and parses the last FULL_PUSHES dumps again
+ * for the ages. */
 static void go_to(struct replay *r, long pos)
 {
     struct history *h = tui_history(r->tui);
@@ -330,9 +332,8 @@ static void go_to(struct replay *r, long pos)
         push_range(r, (size_t)pos, (size_t)pos);
     } else if (pos != r->pos || history_total(h) == 0) {
         history_clear(h);
-        long first = pos - TUI_TREND_CAP + 1 > 0 ? pos - TUI_TREND_CAP + 1 : 0;
-        long parsed = pos - FULL_PUSHES + 1 > first ? pos - FULL_PUSHES + 1 : first;
-        for (long i = first; i < parsed; i++) {
+        long parsed = pos - FULL_PUSHES + 1 > 0 ? pos - FULL_PUSHES + 1 : 0;
+        for (long i = 0; i < parsed; i++) {
             struct hist_point p = hist_of(&r->pts[i]);
             history_push_point(h, &p);
         }

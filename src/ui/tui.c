@@ -294,11 +294,16 @@ bool tui_apply(struct tui *t, enum ui_action a)
     case UI_HELP:
         v->show_help = !v->show_help;
         break;
-    case UI_TREND_WIDER:
-        v->trend_window = v->trend_window * 2 > TUI_TREND_CAP ? TUI_TREND_CAP : v->trend_window * 2;
+    case UI_TREND_WIDER: /* doubling up to what the ring keeps, then the whole session */
+        if (v->trend_window != UI_TREND_ALL)
+            v->trend_window = v->trend_window >= TUI_TREND_CAP      ? UI_TREND_ALL
+                              : v->trend_window * 2 > TUI_TREND_CAP ? TUI_TREND_CAP
+                                                                    : v->trend_window * 2;
         break;
     case UI_TREND_NARROWER:
-        v->trend_window = v->trend_window / 2 < TREND_MIN ? TREND_MIN : v->trend_window / 2;
+        v->trend_window = v->trend_window == UI_TREND_ALL   ? TUI_TREND_CAP
+                          : v->trend_window / 2 < TREND_MIN ? TREND_MIN
+                                                            : v->trend_window / 2;
         break;
     case UI_EXPORT:
         export_current(t);

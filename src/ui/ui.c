@@ -241,7 +241,7 @@ static const struct ui_key keys[] = {
      "e export",
      {{'e', UI_EXPORT}, {'E', UI_EXPORT}}},
     {"<  >",
-     "trend window narrower / wider",
+     "trend window narrower / wider, then all",
      UI_IN_BOTH,
      "< > trend",
      {{'<', UI_TREND_NARROWER},

@@ -61,7 +61,7 @@ struct view {
     int zoom;         /* 0 = fit the area; n > 0 = 2^(n-1) blocks per cell */
     long scroll;      /* first heatmap row shown */
     size_t area;      /* which area of a split heap */
-    int trend_window; /* samples shown in the trends panel */
+    int trend_window; /* samples shown in the trends panel; UI_TREND_ALL: every one */
     bool show_help;
 
     /* replay only */
@@ -70,6 +70,9 @@ struct view {
     double speed;    /* 1 = real time */
     bool playing;
 };
+
+/* trend_window: the whole session, from the history's overview */
+enum { UI_TREND_ALL = -1 };
 
 enum ui_action {
     UI_NONE,

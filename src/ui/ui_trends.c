@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ui_trends.c - the trends panel of the full-screen UI: one sparkline chart
- * per series over the trend window (gaps where the link was down, the
- * extremes marked), its current, highest and lowest values, and the time
- * axis. Reads the history, never changes it; columns, levels and the axis
+ * per series over the trend window or the whole session (gaps where the
+ * link was down, the extremes marked), its current, highest and lowest
+ * values, and the time axis. Reads the history, never changes it; columns, levels and the axis
  * come from fmt_ui.c, the look and primitives from ui_paint.h. */
 #include "ui_trends.h"
 #include "fmt.h"
@@ -60,6 +60,18 @@ static void trend_range(struct trend *t)
     }
 }
 
+/* The overview holds the worst of each run of samples: the numbers beside
+ * the chart are the session's own extremes and the newest sample. */
+static void whole_session_values(struct trend *t, const struct history *h)
+{
+    struct hist_point lo, hi;
+    if (!history_extremes(h, &lo, &hi))
+        return;
+    t->vmin = fmt_ui_point(&lo, t->id);
+    t->vmax = fmt_ui_point(&hi, t->id);
+    t->cur = fmt_ui_point(history_at(h, history_len(h) - 1), t->id);
+}
+
 static void trend_chart(const struct trend *t, const struct ui_layout *lo, int top,
                         const struct ui_style *style)
 {
@@ -104,8 +116,36 @@ static void trend_values(const struct trend *t, const struct ui_layout *lo, int 
     putf(&p, style->attr[E_CHART_HI], " %s%s", sym(style, "\u25bc", "v"), mn);
 }
 
-static void trends_load(const struct history *h, size_t i0, size_t win)
+/* The points the panel shows: the last n of the ring, from i0, or the
+ * whole session's overview (each point the worst of several samples). */
+struct span {
+    const struct history *h;
+    size_t i0, n;
+    bool all;
+};
+
+static const struct hist_point *span_at(const struct span *sp, size_t i)
 {
+    return sp->all ? history_overview_at(sp->h, i) : history_at(sp->h, sp->i0 + i);
+}
+
+static struct span span_of(const struct view *v)
+{
+    struct span sp = {.h = v->hist};
+    size_t len = v->hist ? history_len(v->hist) : 0;
+    if (v->trend_window == UI_TREND_ALL && len && history_total(v->hist) > (long)len) {
+        sp.all = true;
+        sp.n = history_overview_len(v->hist);
+        return sp;
+    }
+    sp.n = v->trend_window > 0 && (size_t)v->trend_window < len ? (size_t)v->trend_window : len;
+    sp.i0 = len - sp.n;
+    return sp;
+}
+
+static void trends_load(const struct span *sp)
+{
+    size_t win = sp->n;
     if (win > d.trend_cap) {
         d.vals = xrealloc(d.vals, win * sizeof(*d.vals));
         d.times = xrealloc(d.times, win * sizeof(*d.times));
@@ -115,17 +155,23 @@ static void trends_load(const struct history *h, size_t i0, size_t win)
         d.trend_cap = win;
     }
     for (size_t i = 0; i < win; i++) {
-        const struct hist_point *p = history_at(h, i0 + i);
+        const struct hist_point *p = span_at(sp, i);
         d.times[i] = p->time;
         d.gaps[i] = i > 0 && p->gap_before;
     }
 }
 
-static void trends_title(const struct ui_layout *lo, size_t win, const struct ui_style *style)
+static void trends_title(const struct ui_layout *lo, const struct span *sp,
+                         const struct ui_style *style)
 {
-    char title[96], span[16];
+    char title[128], span[16];
+    size_t win = sp->n;
     if (win == 0)
         snprintf(title, sizeof(title), "trends: waiting for samples");
+    else if (sp->all)
+        snprintf(title, sizeof(title), "trends: all %ld samples, %s   < > window",
+                 history_total(sp->h),
+                 fmt_duration(span, sizeof(span), d.times[win - 1] - history_first_time(sp->h)));
     else
         snprintf(title, sizeof(title), "trends: last %zu sample%s, %s   < > window", win,
                  win == 1 ? "" : "s",
@@ -137,13 +183,11 @@ void ui_trends_draw(const struct view *v, const struct ui_layout *lo, const stru
 {
     if (lo->trend_series == 0)
         return;
-    size_t len = v->hist ? history_len(v->hist) : 0;
-    size_t win =
-        v->trend_window > 0 && (size_t)v->trend_window < len ? (size_t)v->trend_window : len;
-    size_t i0 = len - win;
+    struct span sp = span_of(v);
+    size_t win = sp.n;
     if (win)
-        trends_load(v->hist, i0, win);
-    trends_title(lo, win, style);
+        trends_load(&sp);
+    trends_title(lo, &sp, style);
     if (win == 0 || lo->trend_chart_cols < 2)
         return;
     int ids[4];
@@ -153,10 +197,12 @@ void ui_trends_draw(const struct view *v, const struct ui_layout *lo, const stru
         int top = lo->trend_top + s * lo->trend_height;
         t.id = ids[s];
         for (size_t i = 0; i < win; i++)
-            d.vals[i] = fmt_ui_point(history_at(v->hist, i0 + i), t.id);
+            d.vals[i] = fmt_ui_point(span_at(&sp, i), t.id);
         t.ncols = fmt_ui_columns(d.vals, d.times, d.gaps, win, (size_t)lo->trend_chart_cols,
                                  series_worse[t.id], d.cols);
         trend_range(&t);
+        if (sp.all)
+            whole_session_values(&t, v->hist);
         struct pen p = {top, 0, lo->trend_label_cols};
         put(&p, style->attr[E_DIM], series_label[t.id]);
         trend_chart(&t, lo, top, style);

@@ -1082,8 +1082,11 @@ quit_ok noisy-quit noisy
 # A capture of ~30 MB (a simulator recording, repeated): replay indexes it
 # once and parses a dump when it is shown. End goes to the last dump at
 # once, its numbers are analyze's, and memory stays far below the file.
+# It begins with a real board's dumps, far less free than the simulator's:
+# a dip long before the ring of 4096 points the trends keep at full detail.
 "$BIN" --no-tui -n 300 -i 0 -r "$TMP/unit.rec" "exec:$DEVICE" >/dev/null 2>&1
-for _ in $(seq 40); do cat "$TMP/unit.rec"; done >"$TMP/big.rec"
+DIP=$ROOT/tests/fixtures/meminfo/esp32_v1.23plus_3.txt
+{ cat "$DIP"; for _ in $(seq 40); do cat "$TMP/unit.rec"; done; } >"$TMP/big.rec"
 "$BIN" analyze --json "$TMP/big.json" "$TMP/big.rec" >/dev/null 2>&1
 nbig=$(jq '.snapshots | length' "$TMP/big.json" 2>/dev/null)
 ui_start big 100 30 "$TMP" -- replay "$TMP/big.rec"
@@ -1092,6 +1095,18 @@ if see replay-big-opens big 20 "● replay" " 1/$nbig  t="; then
     if see replay-big-end big 5 " $nbig/$nbig  t="; then
         same_stats replay-big-end-numbers "$TMP/big.json" '.snapshots[-1]'
     fi
+    # the widest window is the whole capture: its lowest free and highest
+    # used are the capture's (analyze's), the dip included; one step back
+    # is the ring's 4096 samples, where the dip is not
+    min_free=$(fmt_bytes "$(jq '[.snapshots[].figures.free_bytes // empty] | min' "$TMP/big.json")")
+    peak=$(fmt_bytes "$(jq '[.snapshots[].figures.used_bytes // empty] | max' "$TMP/big.json")")
+    ring_min=$(fmt_bytes "$(jq '[.snapshots[-4096:][].figures.free_bytes // empty] | min' "$TMP/big.json")")
+    for _ in 1 2 3 4 5 6 7 8; do keys big '>'; done
+    see trends-all big 5 "trends: all $nbig samples" "^free .* ▲[^ ]+ ▼${min_free//./\\.}\$" \
+        "^used .* ▲${peak//./\\.} ▼"
+    keys big '<'
+    see trends-all-back-to-ring big 5 "trends: last 4096 samples" "^free .* ▼${ring_min//./\\.}\$"
+    assert trends-dip-only-in-all [ "$min_free" != "$ring_min" ]
     pid=$(pgrep -f "heapwatch replay $TMP/big.rec" | head -n 1)
     hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
     size=$(($(stat -c %s "$TMP/big.rec") / 1024))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_history.c - the trend ring, gaps, previous snapshot and block ages. */
+/* test_history.c - the trend ring, gaps, the whole-session overview,
+ * previous snapshot and block ages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,8 @@
 #include "history.h"
 #include "metrics.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void make(struct snapshot *s, const char *map, double t)
@@ -47,6 +50,98 @@ static void test_ring_and_gap(void **state)
     assert_int_equal(history_at(h, 1)->largest_free, 2 * 16);
     snapshot_fini(&s);
     history_free(h);
+}
+
+/* A point of a random walk: used wanders, free is what is left of 64K,
+ * and every 97th figure is unknown. */
+static struct hist_point walk(unsigned *seed, long i)
+{
+    static uint64_t used = 32768;
+    if (i == 0)
+        used = 32768;
+    *seed = *seed * 1103515245u + 12345u;
+    used = used + (*seed >> 16) % 513 - 256;
+    used = used > 60000 ? 60000 : used < 1000 ? 1000 : used;
+    struct hist_point p = {
+        .time = 100 + 0.5 * (double)i,
+        .used = i % 97 == 5 ? UINT64_MAX : used,
+        .free = i % 97 == 5 ? UINT64_MAX : 65536 - used,
+        .largest_free = (65536 - used) / 2,
+        .frag = i % 89 == 7 ? -1 : (double)(*seed >> 20 & 1023) / 1024.0,
+        .allocations = (size_t)(used / 64),
+        .complete = true,
+        .consistent = true,
+    };
+    return p;
+}
+
+/* Every point the overview holds is the worst of exactly its run of
+ * samples, recomputed here from the samples themselves; the extremes are
+ * the session's; memory stays at HISTORY_OVERVIEW points however long. */
+static void check_overview(long n)
+{
+    struct history *h = history_new(64);
+    struct hist_point *all = malloc((size_t)n * sizeof(*all));
+    unsigned seed = 7;
+    for (long i = 0; i < n; i++) {
+        all[i] = walk(&seed, i);
+        if (i == n / 3) {
+            all[i].free = 17; /* one dip, long gone from the ring */
+            history_gap(h);
+        }
+        history_push_point(h, &all[i]);
+    }
+    size_t len = history_overview_len(h);
+    long span = history_overview_span(h);
+    assert_true(len <= HISTORY_OVERVIEW);
+    assert_true(len > HISTORY_OVERVIEW / 2 || span == 1);
+    assert_int_equal((len - 1) * (size_t)span < (size_t)n, 1); /* the runs cover every sample */
+    assert_true((long)len * span >= n);
+    uint64_t min_free = UINT64_MAX, max_used = 0;
+    for (size_t b = 0; b < len; b++) {
+        long from = (long)b * span, to = from + span < n ? from + span : n;
+        uint64_t used = UINT64_MAX, free = UINT64_MAX;
+        double frag = -1;
+        bool gap = false;
+        for (long i = from; i < to; i++) {
+            if (all[i].used != UINT64_MAX && (used == UINT64_MAX || all[i].used > used))
+                used = all[i].used;
+            free = all[i].free < free ? all[i].free : free;
+            frag = all[i].frag > frag ? all[i].frag : frag;
+            gap = gap || (i == n / 3 && i > 0);
+        }
+        const struct hist_point *p = history_overview_at(h, b);
+        assert_int_equal(p->used, used);
+        assert_int_equal(p->free, free);
+        assert_true(p->frag == frag);
+        assert_true(p->time == all[to - 1].time);
+        assert_int_equal(p->gap_before, gap);
+        min_free = p->free < min_free ? p->free : min_free;
+        max_used = p->used != UINT64_MAX && p->used > max_used ? p->used : max_used;
+    }
+    assert_null(history_overview_at(h, len));
+    assert_int_equal(min_free, 17);
+    struct hist_point lo, hi;
+    assert_true(history_extremes(h, &lo, &hi));
+    assert_int_equal(lo.free, 17);
+    assert_int_equal(hi.used, max_used);
+    assert_true(history_first_time(h) == 100.0);
+    assert_true(lo.frag >= 0 && hi.frag < 1);
+    history_clear(h);
+    assert_int_equal(history_overview_len(h), 0);
+    assert_false(history_extremes(h, &lo, &hi));
+    free(all);
+    history_free(h);
+}
+
+static void test_overview(void **state)
+{
+    (void)state;
+    check_overview(1);
+    check_overview(1000);                 /* under HISTORY_OVERVIEW: a point each */
+    check_overview(HISTORY_OVERVIEW + 1); /* the first merge */
+    check_overview(100000);
+    check_overview(1000000); /* a session of days at 1 Hz... in a few ms */
 }
 
 static void test_ages(void **state)
@@ -106,6 +201,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_and_gap),
+        cmocka_unit_test(test_overview),
         cmocka_unit_test(test_ages),
         cmocka_unit_test(test_incomplete_has_no_largest),
     };
