@@ -69,6 +69,9 @@ static int parse_metric(const char **p, struct check *c, char *msg, size_t cap)
             return HW_OK;
         }
     }
+    if (c->delta)
+        return bad(msg, cap, "check: unknown metric '%s' (delta. then one of: " METRIC_LIST ")",
+                   name);
     return bad(msg, cap, "check: unknown metric '%s' (one of: " METRIC_LIST ")", name);
 }
 

@@ -71,6 +71,7 @@ static void test_parse_invalid(void **state)
 {
     (void)state;
     parse_bad("min_fre>1", "unknown metric 'min_fre'");
+    parse_bad("delta.fre>1", "unknown metric 'delta.fre' (delta. then one of: min_free,");
     parse_bad("min_fre>1", "min_free, peak_used");
     parse_bad("min_free>1%", "unknown unit '%'");
     parse_bad("min_free>1X", "K or M");
