@@ -9,12 +9,17 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-enum { CHUNK = 1 << 20, WINDOW = 4 << 20 }; /* WINDOW: a multiple of the page size */
+/* Every input, a file or a pipe, is read() in pieces small enough to stay
+ * in the core's L2 cache while the lines are cut from them, so the copy
+ * costs little. Mapping the file was slower: on a paravirtualised VM
+ * (AMD EPYC, 2026-12-04) mapped 4 MiB windows read the four bench shapes
+ * at 0.62-0.84 GB/s, these pieces at 0.87-1.37 GB/s; 64 and 256 KiB
+ * pieces are within 3 % of 128. */
+enum { CHUNK = 128 << 10 };
 
 const char *input_name(const char *path)
 {
@@ -162,36 +167,6 @@ static void decode(struct decoder *d, const unsigned char *p, size_t n,
         chunk(d->out, o, ctx);
 }
 
-/* A regular file is mapped, not copied through read(): at 1 GB/s the copy
- * is a third of the time. Window by window, each unmapped once read, so
- * the pages of a 1 GB file do not all count as this process's memory. */
-static bool read_mapped(int fd, struct decoder *d, void (*chunk)(const char *, size_t, void *),
-                        void *ctx, uint64_t *bytes)
-{
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
-        return false;
-    uint64_t size = (uint64_t)st.st_size;
-    for (uint64_t off = 0; off < size; off += WINDOW) {
-        size_t n = size - off < WINDOW ? (size_t)(size - off) : WINDOW;
-        void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, (off_t)off);
-        if (m == MAP_FAILED) {
-            if (off == 0)
-                return false;                /* not mappable: read() it */
-            lseek(fd, (off_t)off, SEEK_SET); /* go on reading where mapping stopped */
-            return false;
-        }
-        madvise(m, n, MADV_SEQUENTIAL);
-        for (size_t k = 0; k < n; k += CHUNK)
-            decode(d, (const unsigned char *)m + k, n - k < CHUNK ? n - k : CHUNK, chunk, ctx);
-        munmap(m, n);
-        *bytes += n;
-        if (d->packed)
-            break;
-    }
-    return true;
-}
-
 int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *ctx), void *ctx,
                uint64_t *bytes, struct hw_err *err)
 {
@@ -203,23 +178,20 @@ int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *
     if (rc)
         return rc;
     struct decoder d = {0};
-    unsigned char *buf = NULL;
-    if (!read_mapped(fd, &d, chunk, ctx, &got)) {
-        buf = xmalloc(CHUNK);
-        for (;;) {
-            ssize_t n = read(fd, buf, CHUNK);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                rc = hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s", input_name(path),
-                                strerror(errno));
-            if (n <= 0)
-                break;
-            got += (uint64_t)n;
-            decode(&d, buf, (size_t)n, chunk, ctx);
-            if (d.packed)
-                break;
-        }
+    unsigned char *buf = xmalloc(CHUNK);
+    for (;;) {
+        ssize_t n = read(fd, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = hw_err_set(err, hw_from_errno(errno), "cannot read %s: %s", input_name(path),
+                            strerror(errno));
+        if (n <= 0)
+            break;
+        got += (uint64_t)n;
+        decode(&d, buf, (size_t)n, chunk, ctx);
+        if (d.packed)
+            break;
     }
     if (d.packed) {
         got = 0; /* none of it was text: the file "could not be read at all" */
