@@ -18,7 +18,6 @@ struct text_sink {
     bool header_done;
     bool has_probe;
     struct hw_probe probe; /* probe.code is not kept */
-    struct summary file;   /* analyze: the file being read */
 };
 
 const char *text_state(const struct snapshot *s)
@@ -147,24 +146,26 @@ static void item(struct text_sink *t, const struct hw_item *it)
     switch (it->kind) {
     case HW_ITEM_BEGIN:
         snprintf(t->source, sizeof(t->source), "%s", it->name);
-        summary_init(&t->file);
         t->header_done = t->o.live && t->header_done;
         if (t->o.live && t->o.listen && !t->header_done)
             live_header(t, NULL);
         break;
     case HW_ITEM_SNAPSHOT:
-        summary_add(&t->file, it->snap);
         if (t->o.live || (t->o.per_dump && !t->o.quiet))
             snapshot_line(t, it->snap);
         break;
-    case HW_ITEM_END:
-        /* a file that could not be read at all has only its error to say */
-        if (!t->o.live && !t->o.quiet && !(it->msg && it->len == 0)) {
-            file_report(t->o.out, it->name, &t->file);
-            if (t->o.judge && t->file.snapshots > 1)
-                verdict_leak_lines(t->o.judge, judge_sources(t->o.judge) - 1, t->o.out);
+    case HW_ITEM_END: {
+        /* a file that could not be read at all has only its error to say;
+         * the judge, ahead in the stream, has summed the file up already */
+        int src = t->o.judge ? judge_sources(t->o.judge) - 1 : -1;
+        if (!t->o.live && !t->o.quiet && src >= 0 && !(it->msg && it->len == 0)) {
+            const struct summary *sum = judge_summary(t->o.judge, src);
+            file_report(t->o.out, it->name, sum);
+            if (sum->snapshots > 1)
+                verdict_leak_lines(t->o.judge, src, t->o.out);
         }
         break;
+    }
     case HW_ITEM_PROBE:
         t->has_probe = true;
         t->probe = *it->probe;
@@ -204,6 +205,5 @@ struct sink *text_sink_new(const struct text_opts *o)
     struct text_sink *t = xcalloc(1, sizeof(*t));
     t->sink.ops = &text_ops;
     t->o = *o;
-    summary_init(&t->file);
     return &t->sink;
 }

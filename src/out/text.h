@@ -20,7 +20,9 @@ struct text_opts {
     bool listen;   /* live: the board is listened to, never written to */
     bool per_dump; /* analyze: a line per dump before each file's summary */
     bool quiet;    /* analyze: nothing but errors */
-    const struct judge *judge; /* analyze: its leak lines in each file's summary; may be NULL */
+    /* analyze: the judge, added to the stream before this sink, whose
+     * summary and leak lines each file's report shows (none without it) */
+    const struct judge *judge;
 };
 
 /* A text sink writing to o->out. An item fails with HW_EIO ("cannot write
