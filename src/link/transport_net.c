@@ -87,21 +87,66 @@ static int split_host(const char *spec, const char *rest, struct net_name *nm, s
     return strlen(colon + 1) < sizeof nm->port ? HW_OK : bad_name(err, spec, "no such port");
 }
 
+/* Whether opt (n bytes, "name" or "name=value") is one of pyserial's URL
+ * options that heapwatch does already: esptool's documentation writes
+ * "rfc2217://localhost:4000?ign_set_control" for esp_rfc2217_server, and
+ * heapwatch never waits for SET-CONTROL's answer; it does not poll the
+ * modem lines (poll_modem), has its own time limits (timeout=) and no
+ * telnet log (logging=). socket:// knows only logging= in pyserial. */
+static bool known_option(const char *opt, size_t n, bool rfc2217)
+{
+    static const char *const rfc[] = {"ign_set_control", "poll_modem", "timeout=", "logging="};
+    for (size_t i = rfc2217 ? 0 : 3; i < sizeof rfc / sizeof rfc[0]; i++) {
+        size_t k = strlen(rfc[i]);
+        bool valued = rfc[i][k - 1] == '=';
+        if (valued ? n > k && memcmp(opt, rfc[i], k) == 0 : n == k && memcmp(opt, rfc[i], k) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* "?a&b=1" after the port: every option must be known_option()'s. */
+static int check_options(const char *spec, const char *q, bool rfc2217, struct hw_err *err)
+{
+    for (const char *o = q + 1;; o++) {
+        size_t n = strcspn(o, "&");
+        if (!known_option(o, n, rfc2217)) {
+            return hw_err_set(err, HW_EARG, "cannot open %s: unknown option '%.*s' (%s)", spec,
+                              (int)(n < 40 ? n : 40), o,
+                              rfc2217 ? "pyserial's ign_set_control, poll_modem, timeout= "
+                                        "and logging= are understood"
+                                      : "pyserial's logging= is understood");
+        }
+        o += n;
+        if (!*o)
+            return HW_OK;
+    }
+}
+
 static int parse_name(const char *spec, struct net_name *nm, struct hw_err *err)
 {
     int kind = transport_net_kind(spec);
     const char *rest = spec + strlen(kind == 2 ? RFC2217_PREFIX : SOCKET_PREFIX);
+    char name[sizeof nm->host + sizeof nm->port + 4];
     char *end;
     long port;
     int rc;
 
     memset(nm, 0, sizeof *nm);
     nm->rfc2217 = kind == 2;
-    if (strpbrk(rest, "?/")) {
-        /* pyserial's ?logging=debug&timeout=3 options mean nothing here */
-        return bad_name(err, spec, "options and paths after the port are not supported");
+    size_t len = strcspn(rest, "?");
+    if (rest[len]) {
+        rc = check_options(spec, rest + len, nm->rfc2217, err);
+        if (rc != HW_OK)
+            return rc;
     }
-    rc = split_host(spec, rest, nm, err);
+    if (memchr(rest, '/', len))
+        return bad_name(err, spec, "a path after the port is not supported");
+    if (len >= sizeof name)
+        return bad_name(err, spec, "host name too long");
+    memcpy(name, rest, len);
+    name[len] = '\0';
+    rc = split_host(spec, name, nm, err);
     if (rc != HW_OK) {
         return rc;
     }

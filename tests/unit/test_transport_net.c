@@ -200,7 +200,13 @@ static void test_bad_names(void **state)
         "rfc2217://::1:4000",
         "rfc2217://[::1]",
         "rfc2217://h:4000?x=1",
+        "rfc2217://h:4000?ign_set_control&x",
+        "rfc2217://h:4000?timeout=",
+        "rfc2217://h:4000?ign_set_controls",
+        "rfc2217://h:4000?",
+        "socket://h:40?ign_set_control",
         "socket://h:40/path",
+        "socket://h/40:40",
         "id:",
         "port:",
     };
@@ -217,6 +223,17 @@ static void test_bad_names(void **state)
     }
     assert_int_equal(transport_check_spec("rfc2217://localhost:4000", NULL), HW_OK);
     assert_int_equal(transport_check_spec("socket://[::1]:1", NULL), HW_OK);
+    /* pyserial's options, as esptool's documentation writes them */
+    assert_int_equal(transport_check_spec("rfc2217://localhost:4000?ign_set_control", NULL), HW_OK);
+    assert_int_equal(
+        transport_check_spec("rfc2217://[::1]:4000?poll_modem&timeout=3&logging=debug", NULL),
+        HW_OK);
+    assert_int_equal(transport_check_spec("socket://h:40?logging=info", NULL), HW_OK);
+    struct hw_err err = {0};
+    assert_int_equal(transport_check_spec("rfc2217://h:1?ign_set_control&baud=9", &err), HW_EARG);
+    assert_string_equal(err.msg, "cannot open rfc2217://h:1?ign_set_control&baud=9: unknown "
+                                 "option 'baud=9' (pyserial's ign_set_control, poll_modem, "
+                                 "timeout= and logging= are understood)");
     assert_int_equal(transport_check_spec("/dev/ttyACM0", NULL), HW_OK);
 }
 
