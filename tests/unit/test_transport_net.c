@@ -128,8 +128,9 @@ static void test_socket_bytes_and_close(void **state)
     close(lfd);
 }
 
-/* rfc2217:// over IPv6: the opening requests, then on DO COM-PORT the
- * settings with the baud asked for; data with IAC IAC both ways. */
+/* rfc2217:// over IPv6, named with esptool's ?ign_set_control: the
+ * opening requests, then on DO COM-PORT the settings with the baud asked
+ * for; data with IAC IAC both ways. */
 static void test_rfc2217_negotiation(void **state)
 {
     static const uint8_t hello[] = {255, 251, 0,   255, 253, 0,   255, 251,
@@ -143,7 +144,7 @@ static void test_rfc2217_negotiation(void **state)
     uint8_t buf[64];
 
     (void)state;
-    snprintf(spec, sizeof spec, "rfc2217://[::1]:%d", port);
+    snprintf(spec, sizeof spec, "rfc2217://[::1]:%d?ign_set_control", port);
     assert_int_equal(transport_open(spec, &o, &t, &err), HW_OK);
     sfd = accept(lfd, NULL, NULL);
     assert_true(sfd >= 0);
