@@ -77,12 +77,19 @@ static inline uint64_t top_of(uint64_t m0, uint64_t m1, uint64_t m2, uint64_t m3
  * a small heap). Runs inside chunks are counted by "at least 2^k blocks"
  * (k = 0..5: they are shorter than a chunk), one add per count; the log2
  * buckets are the differences, taken once at the end. */
+/* The counts of inner runs, free_ge[0..5], alloc_ge[0..5] and two, as
+ * 16-bit lanes: one add a chunk (a chunk adds at most 64 to a lane) and
+ * added to the tally's every RECENT_FLUSH chunks. */
+typedef unsigned short lanes16 __attribute__((vector_size(32)));
+enum { L_ALLOC = 6, L_TWO = 12, RECENT_FLUSH = 1000 };
+
 struct tally {
     size_t free_ge[6], alloc_ge[6];
     size_t two;          /* allocations of two blocks */
     size_t free_runs;    /* free runs closed one at a time (close_one) */
     size_t largest_free; /* of the area */
     size_t max_block;
+    lanes16 recent; /* memo_runs()'s counts, not yet in free_ge ... two */
 };
 
 /* A run closed one at a time: the few that cross a chunk's edge. */
@@ -164,6 +171,58 @@ HW_INLINE void inner_runs(struct tally *in, uint64_t starts, uint64_t free, uint
             in->max_block = l > in->max_block ? l : in->max_block;
         }
     }
+}
+
+/* The runs inside the chunk last seen at a line, as inner_runs() counted
+ * them from zero: a board's next dump repeats most lines of its map (the
+ * micro:bit firmware sampled back to back: 69 % of whole lines; the 8 MiB
+ * heap of bench/run.sh: 96 %), and those runs are a function of the
+ * chunk's masks alone, its key. A zeroed entry is never a hit: a
+ * chunk with no start has no inner runs to look up. */
+struct run_memo {
+    uint64_t start, free, alloc;           /* the heads are the starts it allocates */
+    unsigned short counts[16];             /* as tally.recent's lanes */
+    unsigned char largest_free, max_block; /* each < 64 */
+};
+
+/* inner_runs() for a chunk, from its memo when the chunk is the one the
+ * memo was made from, else counted and kept there. */
+HW_INLINE void memo_runs(struct tally *in, struct run_memo *mm, const struct map_chunk *c,
+                         uint64_t inner)
+{
+    if (mm->start != c->start || mm->free != c->free || mm->alloc != c->alloc) {
+        struct tally z = {.largest_free = 0};
+        inner_runs(&z, c->start & inner, c->free & inner, c->head & inner,
+                   c->alloc & ~c->head & inner);
+        mm->start = c->start;
+        mm->free = c->free;
+        mm->alloc = c->alloc;
+        for (int k = 0; k < 6; k++) {
+            mm->counts[k] = (unsigned short)z.free_ge[k];
+            mm->counts[L_ALLOC + k] = (unsigned short)z.alloc_ge[k];
+        }
+        mm->counts[L_TWO] = (unsigned short)z.two;
+        mm->largest_free = (unsigned char)z.largest_free;
+        mm->max_block = (unsigned char)z.max_block;
+    }
+    lanes16 v;
+    memcpy(&v, mm->counts, sizeof(v));
+    in->recent += v;
+    in->largest_free = mm->largest_free > in->largest_free ? mm->largest_free : in->largest_free;
+    in->max_block = mm->max_block > in->max_block ? mm->max_block : in->max_block;
+}
+
+/* tally.recent into its counters. */
+HW_INLINE void recent_flush(struct tally *t)
+{
+    unsigned short n[16];
+    memcpy(n, &t->recent, sizeof(n));
+    for (int k = 0; k < 6; k++) {
+        t->free_ge[k] += n[k];
+        t->alloc_ge[k] += n[L_ALLOC + k];
+    }
+    t->two += n[L_TWO];
+    t->recent = (lanes16){0};
 }
 
 /* The buckets of what inner_runs() counted. */
@@ -249,7 +308,8 @@ static const vec32 ramp_hi = {32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44
  * between its first and last start are counted at once; the last one
  * stays open (it may go on in the next chunk). */
 HW_INLINE void walk_chunk(struct tally *in, struct metrics *m, const struct map_chunk *c,
-                          struct open_run *o, size_t *free_blocks, size_t *unknown)
+                          struct run_memo *mm, struct open_run *o, size_t *free_blocks,
+                          size_t *unknown)
 {
     size_t f = POP(c->free);
     *free_blocks += f;
@@ -261,8 +321,7 @@ HW_INLINE void walk_chunk(struct tally *in, struct metrics *m, const struct map_
     close_one(in, m, o, c->base + first);
     if (first < last) {
         uint64_t inner = ((uint64_t)1 << last) - ((uint64_t)1 << first);
-        inner_runs(in, c->start & inner, c->free & inner, c->head & inner,
-                   c->alloc & ~c->head & inner);
+        memo_runs(in, mm, c, inner);
     }
     o->any = true;
     o->kind = kind_at(c, last);
@@ -294,7 +353,7 @@ HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct tally 
     const vec32 *lt = letters;
     __asm__("" : "+r"(lt));
     vec32 a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
-    int counted = 0;
+    int counted = 0, recent = 0;
     t.largest_free = 0;
     blockmap_begin(&w, a);
     while (blockmap_chunk(&w, &c)) {
@@ -306,7 +365,11 @@ HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct tally 
             }
             continue;
         }
-        walk_chunk(&t, m, &c, &o, &free_blocks, &unknown);
+        walk_chunk(&t, m, &c, &a->memo[c.base / 64], &o, &free_blocks, &unknown);
+        if (++recent == RECENT_FLUSH) {
+            recent_flush(&t);
+            recent = 0;
+        }
         heads += POP(c.head);
         vec32 lo, hi;
         if (c.n == 64 || c.base + 64 <= a->cap) {
@@ -328,11 +391,23 @@ HW_CLONES static void walk_area(struct metrics *m, struct area *a, struct tally 
             FLUSH_LETTERS();
     }
     FLUSH_LETTERS();
+    recent_flush(&t);
     close_one(&t, m, &o, a->n_blocks);
     *tally = t;
     a->largest_free = t.largest_free;
     a->free_blocks = free_blocks;
     m->unknown_blocks += unknown;
+}
+
+/* A memo entry for every line of a, new ones zeroed. */
+static void memo_reserve(struct area *a)
+{
+    size_t lines = (a->n_blocks + 63) / 64;
+    if (lines <= a->cap_memo)
+        return;
+    a->memo = xrealloc(a->memo, lines * sizeof(*a->memo));
+    memset(a->memo + a->cap_memo, 0, (lines - a->cap_memo) * sizeof(*a->memo));
+    a->cap_memo = lines;
 }
 
 void metrics_compute(struct snapshot *s)
@@ -346,6 +421,7 @@ void metrics_compute(struct snapshot *s)
     util_zero(&in, sizeof(in));
     for (size_t i = 0; i < s->n_areas; i++) {
         struct area *a = &s->areas[i];
+        memo_reserve(a);
         size_t unknown_before = m->unknown_blocks;
         walk_area(m, a, &in);
         m->blocks += a->n_blocks;

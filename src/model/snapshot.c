@@ -32,6 +32,7 @@ void snapshot_fini(struct snapshot *s)
         free(s->areas[i].map);
         free(s->areas[i].spans);
         free(s->areas[i].masks);
+        free(s->areas[i].memo);
     }
     free(s->areas);
     memset(s, 0, sizeof(*s));
@@ -51,12 +52,16 @@ struct area *snapshot_add_area(struct snapshot *s, const char *base, size_t base
     size_t cap = a->cap, cap_spans = a->cap_spans;
     struct free_span *spans = a->spans;
     struct line_masks *masks = a->masks;
+    struct run_memo *memo = a->memo;
+    size_t cap_memo = a->cap_memo;
     util_zero(a, sizeof(*a));
     a->map = map;
     a->cap = cap;
     a->spans = spans;
     a->cap_spans = cap_spans;
     a->masks = masks;
+    a->memo = memo;
+    a->cap_memo = cap_memo;
     if (base_len >= sizeof(a->base))
         base_len = sizeof(a->base) - 1;
     memcpy(a->base, base, base_len);

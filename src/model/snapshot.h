@@ -71,6 +71,11 @@ struct area {
     /* filled by metrics_compute(): */
     size_t free_blocks;
     size_t largest_free;
+    /* metrics.c's memo of the runs inside each line, kept with the area
+     * from dump to dump (a board's next dump repeats most lines); owned,
+     * cap_memo entries, opaque to all but metrics.c */
+    struct run_memo *memo;
+    size_t cap_memo;
 };
 
 struct metrics {

@@ -213,6 +213,59 @@ static void test_random_maps(void **state)
     snapshot_fini(&s);
 }
 
+/* A board's dumps one after another: each map is the last one with a few
+ * lines changed, some back to what they were, some split between runs
+ * that end or go on across the line's edges, sometimes a whole other map
+ * or a shorter one. Held against the obvious walk every time, since the
+ * metrics remember each line's runs from the dump before (run_memo). */
+static void test_dump_after_dump(void **state)
+{
+    (void)state;
+    struct snapshot s;
+    memset(&s, 0, sizeof(s));
+    uint64_t st = 0x2545f4914f6cdd1dull;
+    char map[2048], saved[2048];
+    size_t n = 0;
+    for (int i = 0; i < 20000; i++) {
+        if (i % 500 == 0) { /* another board */
+            n = 64 * (1 + ref_below(&st, 30)) + ref_below(&st, 3) * ref_below(&st, 64);
+            ref_random_map(&st, map, n, ref_below(&st, 2));
+            memcpy(saved, map, n);
+        }
+        for (size_t k = ref_below(&st, 4); k > 0; k--) {
+            size_t line = ref_below(&st, (n + 63) / 64), at = line * 64;
+            size_t len = n - at < 64 ? n - at : 64;
+            switch (ref_below(&st, 4)) {
+            case 0: /* the line as it once was */
+                memcpy(map + at, saved + at, len);
+                break;
+            case 1: /* a few blocks change: an allocation, a free */
+                for (size_t j = ref_below(&st, 4) + 1; j > 0; j--)
+                    map[at + ref_below(&st, len)] = ".=h=BT?"[ref_below(&st, 7)];
+                break;
+            case 2: /* one block either side of the line's first edge */
+                map[at] = ".=h"[ref_below(&st, 3)];
+                if (at)
+                    map[at - 1] = ".=h"[ref_below(&st, 3)];
+                break;
+            default:
+                ref_random_map(&st, map + at, len, 1);
+            }
+        }
+        snapshot_clear(&s);
+        s.has_map = true;
+        s.block_size = 16;
+        struct area *a = snapshot_add_area(&s, "20000000", 8);
+        size_t m = ref_below(&st, 50) ? n : n / 2; /* now and then a cut map */
+        area_reserve(a, m + 1);
+        memcpy(a->map, map, m);
+        a->n_blocks = m;
+        metrics_compute(&s);
+        ASSERT_REF_METRICS(&s);
+    }
+    snapshot_fini(&s);
+}
+
 /* The longest runs are found wherever they stand: one run per map, of every
  * length up to a few lines, at every offset within the first line. */
 static void test_every_run_length(void **state)
@@ -301,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_unknown_blocks_break_runs),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_random_maps),
+        cmocka_unit_test(test_dump_after_dump),
         cmocka_unit_test(test_every_run_length),
         cmocka_unit_test(test_longer_run_later),
         cmocka_unit_test(test_many_heads),
