@@ -467,7 +467,7 @@ static __attribute__((noinline)) void event_line(struct capture_reader *r, const
     if (sp) {
         size_t dn = (size_t)(p + n - sp - 1);
         detail = xmalloc(dn + 1);
-        detail[capture_unescape(sp + 1, dn, detail)] = '\0';
+        detail[capture_unescape(sp + 1, dn, detail, NULL)] = '\0';
     }
     if (breaks_stream(kind))
         memparse_end_dump(r->mp);
@@ -496,8 +496,9 @@ static const char *next_backslash(const char *p, const char *end)
     return p;
 }
 
-size_t capture_unescape(const char *p, size_t n, char *out)
+size_t capture_unescape(const char *p, size_t n, char *out, bool *esc)
 {
+    bool e = false;
     /* the text between backslashes copied whole: a record line holds one
      * or two escapes ("\x04\x04>") in a line of plain text */
     const char *q = p, *end = p + n;
@@ -518,11 +519,14 @@ size_t capture_unescape(const char *p, size_t n, char *out)
         } else if (q + 3 < end && q[1] == 'x' && (hi = memline_hexval(q[2])) >= 0 &&
                    (lo = memline_hexval(q[3])) >= 0) {
             *o++ = (char)(hi << 4 | lo);
+            e |= o[-1] == '\x1b';
             q += 4;
         } else {
             *o++ = *q++;
         }
     }
+    if (esc)
+        *esc = e;
     return (size_t)(o - out);
 }
 
@@ -603,9 +607,11 @@ static bool stamped_line(struct capture_reader *r, const struct line *l)
                       .offset = l->offset,
                       .marks = l->marks & MEMLINE_ESC}; /* decoding can only add ESCs: below */
     if (l->marks & MEMLINE_BACKSLASH) {                 /* in the body: a stamp holds none */
+        bool esc;
         dl.p = r->body;
-        dl.n = capture_unescape(body, n, r->body);
-        dl.marks |= MEMLINE_ESC; /* "\x1b" is how a record keeps colours */
+        dl.n = capture_unescape(body, n, r->body, &esc);
+        if (esc) /* "\x1b" is how a record keeps colours; "\x04\x04>" ends each answer */
+            dl.marks |= MEMLINE_ESC;
     }
     r->stamp = l->p;
     r->stamp_len = k;

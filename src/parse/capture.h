@@ -117,7 +117,8 @@ int capture_read(const char *path, int source, long *seq, struct stream *st, str
  * NUL-terminated, truncated at a whole escape); returns its length. */
 size_t capture_escape(const char *in, size_t n, char *out, size_t cap);
 /* Undo capture_escape() on [p, p + n) into out (at least n bytes, which
- * is enough: decoding never grows); returns the new length. */
-size_t capture_unescape(const char *p, size_t n, char *out);
+ * is enough: decoding never grows); returns the new length. *esc (if not
+ * NULL) is set when an ESC was decoded ("\x1b": a colour, kept). */
+size_t capture_unescape(const char *p, size_t n, char *out, bool *esc);
 
 #endif

@@ -126,13 +126,17 @@ static void test_escape(void **state)
     char out[64], back[64];
     assert_int_equal(capture_escape("a\x04\\b\tc\x1b", 7, out, sizeof(out)), 14);
     assert_string_equal(out, "a\\x04\\\\b\tc\\x1b");
-    assert_int_equal(capture_unescape(out, strlen(out), back), 7);
+    bool esc = false;
+    assert_int_equal(capture_unescape(out, strlen(out), back, &esc), 7);
     assert_memory_equal(back, "a\x04\\b\tc\x1b", 7);
+    assert_true(esc); /* the reader then looks for colours */
+    assert_int_equal(capture_unescape("\\x04\\x04>", 9, back, &esc), 3);
+    assert_false(esc);
     /* never cut an escape in half */
     assert_int_equal(capture_escape("\x01\x02", 2, out, 6), 4);
     assert_string_equal(out, "\\x01");
     /* what is not an escape stays as it is */
-    assert_int_equal(capture_unescape("\\xZZ\\q\\", 7, back), 7);
+    assert_int_equal(capture_unescape("\\xZZ\\q\\", 7, back, NULL), 7);
     assert_memory_equal(back, "\\xZZ\\q\\", 7);
 }
 
