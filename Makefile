@@ -75,13 +75,13 @@ test_deps_memparse := memparse lines memline mapsym snapshot metrics blockmap ut
 test_deps_metrics  := metrics blockmap snapshot util
 test_deps_repl     := repl util
 test_deps_fmt      := fmt util
-test_deps_agreement := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util export_json json_text summary history text ui_stats fmt_ui verdict judge leak check
+test_deps_agreement := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util export_json json_text summary history trend text ui_stats fmt_ui verdict judge leak check
 test_deps_capture  := capture stream input fmt memparse lines memline mapsym snapshot metrics blockmap util
 test_deps_transport := transport transport_serial transport_tty transport_exec transport_io transport_net telnet util
 test_deps_telnet   := telnet util
 test_deps_transport_net := $(test_deps_transport)
 test_deps_heatmap  := heatmap blockmap snapshot metrics util
-test_deps_history  := history blockmap snapshot metrics util
+test_deps_history  := history trend blockmap snapshot metrics util
 test_deps_fmt_ui   := fmt_ui fmt snapshot util
 test_deps_ui_stats := ui_stats fmt_ui fmt snapshot metrics blockmap util
 test_deps_json_text := json_text export_json summary memparse lines memline mapsym snapshot metrics blockmap util judge leak check stream fmt
@@ -159,7 +159,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-FRAME_OBJS := $(addprefix $(BUILD)/,ui.o ui_draw.o ui_trends.o ui_stats.o fmt_ui.o fmt.o heatmap.o blockmap.o history.o snapshot.o metrics.o util.o)
+FRAME_OBJS := $(addprefix $(BUILD)/,ui.o ui_draw.o ui_trends.o ui_stats.o fmt_ui.o fmt.o heatmap.o blockmap.o history.o trend.o snapshot.o metrics.o util.o)
 $(BUILD)/bench_frame: bench/frame.c $(FRAME_OBJS)
 	$(CC) $(HW_CPPFLAGS) $(HW_CFLAGS) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(HW_LDFLAGS) $(LIBS)
 

@@ -10,7 +10,8 @@
  *                               draw one frame and print the screen as text
  *
  * Build: cc $(HW_CPPFLAGS) $(HW_CFLAGS) -o build/bench_frame bench/frame.c \
- *   build/{ui,ui_draw,ui_trends,ui_stats,fmt_ui,fmt,heatmap,history,snapshot,metrics,util}.o \
+ *   build/{ui,ui_draw,ui_trends,ui_stats,fmt_ui,fmt,heatmap,history,trend}.o \
+ *   build/{snapshot,metrics,util}.o \
  *   $(LIBS)
  */
 #include "fmt_ui.h"

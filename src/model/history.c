@@ -20,24 +20,11 @@ struct ages {
     size_t n, n_alloc; /* areas in use / allocated */
 };
 
-/* The whole session in bounded memory: every point also folds into a
- * bucket, each the worst of `span` points (so a dip or a peak of any
- * length is never averaged away); when the buckets are full, neighbours
- * merge pairwise and span doubles. lo and hi are each figure's extremes
- * over every point. */
-struct overview {
-    struct hist_point b[HISTORY_OVERVIEW];
-    size_t n;           /* buckets in use; the last one may be short */
-    long span, in_last; /* points per bucket; points in b[n - 1] */
-    struct hist_point lo, hi;
-    double first_time;
-};
-
 struct history {
     struct hist_point *pts;
     size_t cap, len, head; /* head = index of the oldest point */
     long total;
-    struct overview ov;
+    struct trend ov; /* the whole session: see history_overview() */
     bool gap_next;
     struct snapshot snap[2]; /* cur and prev, swapped on push */
     int cur;                 /* index of the current one; -1 none */
@@ -52,6 +39,7 @@ struct history *history_new(size_t cap)
     h->pts = xcalloc(h->cap, sizeof(*h->pts));
     h->cur = -1;
     h->snap[0].consistent = h->snap[1].consistent = -1;
+    trend_init(&h->ov, HISTORY_OVERVIEW);
     return h;
 }
 
@@ -78,7 +66,7 @@ void history_free(struct history *h)
 
 void history_clear(struct history *h)
 {
-    h->ov.n = 0;
+    trend_init(&h->ov, HISTORY_OVERVIEW);
     h->len = h->head = 0;
     h->total = 0;
     h->gap_next = false;
@@ -162,80 +150,27 @@ static void compute_ages(struct history *h, int cur)
     }
 }
 
-/* UINT64_MAX is unknown: the other one, or the smaller/larger known one. */
-static uint64_t min_known(uint64_t a, uint64_t b)
+/* Fold a point into the overview: its figures as trend.h's, each known
+ * unless the point marks it unknown (UINT64_MAX bytes, a negative frag). */
+static void overview_add(struct trend *o, const struct hist_point *p)
 {
-    return a < b ? a : b;
-}
-
-static uint64_t max_known(uint64_t a, uint64_t b)
-{
-    return a == UINT64_MAX ? b : b == UINT64_MAX ? a : a > b ? a : b;
-}
-
-static double max_frag(double a, double b) /* -1 is unknown */
-{
-    return a > b ? a : b;
-}
-
-static double min_frag(double a, double b)
-{
-    return a < 0 ? b : b < 0 ? a : a < b ? a : b;
-}
-
-/* a followed by b, as one point: the worst of each figure, b's time; a
- * gap anywhere inside shows at the bucket */
-static struct hist_point worst_of(const struct hist_point *a, const struct hist_point *b)
-{
-    return (struct hist_point){
-        .time = b->time,
-        .used = max_known(a->used, b->used),
-        .free = min_known(a->free, b->free),
-        .largest_free = min_known(a->largest_free, b->largest_free),
-        .frag = max_frag(a->frag, b->frag),
-        .allocations = a->allocations > b->allocations ? a->allocations : b->allocations,
-        .gap_before = a->gap_before || b->gap_before,
-        .complete = a->complete && b->complete,
-        .consistent = a->consistent && b->consistent,
-    };
-}
-
-static void extremes_add(struct overview *o, const struct hist_point *p)
-{
-    struct hist_point *lo = &o->lo, *hi = &o->hi;
-    lo->used = min_known(lo->used, p->used);
-    hi->used = max_known(hi->used, p->used);
-    lo->free = min_known(lo->free, p->free);
-    hi->free = max_known(hi->free, p->free);
-    lo->largest_free = min_known(lo->largest_free, p->largest_free);
-    hi->largest_free = max_known(hi->largest_free, p->largest_free);
-    lo->frag = min_frag(lo->frag, p->frag);
-    hi->frag = max_frag(hi->frag, p->frag);
-    lo->time = p->time; /* the newest, as a bucket's */
-    hi->time = p->time;
-}
-
-static void overview_add(struct overview *o, const struct hist_point *p)
-{
-    if (o->n == 0) {
-        o->span = 1;
-        o->first_time = p->time;
-        o->lo = o->hi = *p;
+    const uint64_t bytes[3] = {p->used, p->free, p->largest_free};
+    const int figure[3] = {TREND_USED, TREND_FREE, TREND_LARGEST};
+    double v[TREND_N] = {0};
+    unsigned known = 0;
+    for (int i = 0; i < 3; i++) {
+        if (bytes[i] == UINT64_MAX)
+            continue;
+        v[figure[i]] = (double)bytes[i];
+        known |= 1u << figure[i];
     }
-    extremes_add(o, p);
-    if (o->n > 0 && o->in_last < o->span) {
-        o->b[o->n - 1] = worst_of(&o->b[o->n - 1], p);
-        o->in_last++;
-        return;
+    if (p->frag >= 0) {
+        v[TREND_FRAG] = p->frag;
+        known |= 1u << TREND_FRAG;
     }
-    if (o->n == HISTORY_OVERVIEW) { /* every bucket full: halve their number */
-        for (size_t i = 0; i < o->n / 2; i++)
-            o->b[i] = worst_of(&o->b[2 * i], &o->b[2 * i + 1]);
-        o->n /= 2;
-        o->span *= 2;
-    }
-    o->b[o->n++] = *p;
-    o->in_last = 1;
+    if (p->gap_before)
+        trend_mark(o, TREND_MARK_GAP);
+    trend_add(o, v, known, true, p->time);
 }
 
 /* Append a trend point; returns whether it follows a gap. */
@@ -288,33 +223,9 @@ const struct hist_point *history_at(const struct history *h, size_t i)
     return i < h->len ? &h->pts[(h->head + i) % h->cap] : NULL;
 }
 
-size_t history_overview_len(const struct history *h)
+const struct trend *history_overview(const struct history *h)
 {
-    return h->ov.n;
-}
-
-const struct hist_point *history_overview_at(const struct history *h, size_t i)
-{
-    return i < h->ov.n ? &h->ov.b[i] : NULL;
-}
-
-long history_overview_span(const struct history *h)
-{
-    return h->ov.n ? h->ov.span : 0;
-}
-
-bool history_extremes(const struct history *h, struct hist_point *lo, struct hist_point *hi)
-{
-    if (!h->ov.n)
-        return false;
-    *lo = h->ov.lo;
-    *hi = h->ov.hi;
-    return true;
-}
-
-double history_first_time(const struct history *h)
-{
-    return h->ov.n ? h->ov.first_time : 0;
+    return &h->ov;
 }
 
 const struct snapshot *history_current(const struct history *h)

@@ -8,6 +8,7 @@
 #define HW_HISTORY_H
 
 #include "snapshot.h"
+#include "trend.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,19 +48,14 @@ const struct hist_point *history_at(const struct history *h, size_t i);
 /* Samples pushed since creation (not bounded by cap). */
 long history_total(const struct history *h);
 /* The whole session since creation or clear, however long, in at most
- * HISTORY_OVERVIEW points: point i is the worst of a run of
- * history_overview_span() samples (the most used, the least free, the
- * smallest largest free run, the most fragmented; the newest time; a gap
- * in the run marks it), the last run perhaps shorter. */
-enum { HISTORY_OVERVIEW = 1024 };
-size_t history_overview_len(const struct history *h);
-const struct hist_point *history_overview_at(const struct history *h, size_t i);
-long history_overview_span(const struct history *h);
-/* The lowest (lo) and highest (hi) of each figure over the whole session;
- * false before the first point. */
-bool history_extremes(const struct history *h, struct hist_point *lo, struct hist_point *hi);
-/* The time of the session's first point (0 before it). */
-double history_first_time(const struct history *h);
+ * HISTORY_OVERVIEW buckets of trend.h: each keeps the lowest and highest of
+ * every figure over its run of samples (a figure unknown in every sample
+ * of the run has its known bit clear), its first and newest times, and
+ * TREND_MARK_GAP if a gap came before or among them; samples counts every
+ * point. Empty (n == 0) before the first point. Valid until the history is
+ * freed. */
+enum { HISTORY_OVERVIEW = TREND_MAX_BUCKETS };
+const struct trend *history_overview(const struct history *h);
 /* Latest and previous snapshots; NULL until there are that many. Valid
  * until the next history_push/clear/free. */
 const struct snapshot *history_current(const struct history *h);

@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "fmt_ui.h"
 #include "history.h"
+#include "trend.h"
 #include "util.h"
 
 #include <math.h>
@@ -25,8 +26,10 @@ static struct {
 static const char *const series_label[4] = {"used", "free", "large", "frag"};
 /* which way is bad, so a column covering many samples shows the worst */
 static const int series_worse[4] = {1, -1, -1, 1};
+/* each series' figure in the whole-session overview (trend.h) */
+static const int series_figure[4] = {TREND_USED, TREND_FREE, TREND_LARGEST, TREND_FRAG};
 
-struct trend {
+struct series {
     size_t win, ncols;
     int id;
     double lo, hi;          /* the chart's scale */
@@ -34,7 +37,7 @@ struct trend {
     long at_lo, at_hi;      /* columns holding the extremes */
 };
 
-static void trend_range(struct trend *t)
+static void series_range(struct series *t)
 {
     t->vmin = t->vmax = t->cur = (double)NAN;
     for (size_t i = 0; i < t->win; i++) {
@@ -60,20 +63,26 @@ static void trend_range(struct trend *t)
     }
 }
 
-/* The overview holds the worst of each run of samples: the numbers beside
- * the chart are the session's own extremes and the newest sample. */
-static void whole_session_values(struct trend *t, const struct history *h)
+/* The overview's buckets keep each figure's lowest and highest: the
+ * numbers beside the chart are the session's own extremes and the newest
+ * sample. */
+static void whole_session_values(struct series *t, const struct history *h)
 {
-    struct hist_point lo, hi;
-    if (!history_extremes(h, &lo, &hi))
-        return;
-    t->vmin = fmt_ui_point(&lo, t->id);
-    t->vmax = fmt_ui_point(&hi, t->id);
+    const struct trend *ov = history_overview(h);
+    int f = series_figure[t->id];
+    t->vmin = t->vmax = (double)NAN;
+    for (size_t i = 0; i < ov->n; i++) {
+        const struct trend_bucket *b = &ov->b[i];
+        if (!(b->known & (1u << f)))
+            continue;
+        t->vmin = isnan(t->vmin) || b->min[f] < t->vmin ? b->min[f] : t->vmin;
+        t->vmax = isnan(t->vmax) || b->max[f] > t->vmax ? b->max[f] : t->vmax;
+    }
     t->cur = fmt_ui_point(history_at(h, history_len(h) - 1), t->id);
 }
 
-static void trend_chart(const struct trend *t, const struct ui_layout *lo, int top,
-                        const struct ui_style *style)
+static void series_chart(const struct series *t, const struct ui_layout *lo, int top,
+                         const struct ui_style *style)
 {
     int h = lo->trend_height, x0 = lo->trend_chart_left + lo->trend_chart_cols - (int)t->ncols;
     wchar_t w[ROW_MAX];
@@ -99,8 +108,8 @@ static void trend_chart(const struct trend *t, const struct ui_layout *lo, int t
     }
 }
 
-static void trend_values(const struct trend *t, const struct ui_layout *lo, int top,
-                         const struct ui_style *style)
+static void series_values(const struct series *t, const struct ui_layout *lo, int top,
+                          const struct ui_style *style)
 {
     char cur[24], mx[24], mn[24];
     struct pen p = {top, lo->trend_value_left, lo->cols};
@@ -117,16 +126,24 @@ static void trend_values(const struct trend *t, const struct ui_layout *lo, int 
 }
 
 /* The points the panel shows: the last n of the ring, from i0, or the
- * whole session's overview (each point the worst of several samples). */
+ * whole session's overview (each point a bucket of several samples). */
 struct span {
     const struct history *h;
+    const struct trend *ov; /* the overview; NULL: the ring */
     size_t i0, n;
-    bool all;
 };
 
-static const struct hist_point *span_at(const struct span *sp, size_t i)
+/* Point i of series id: the ring's sample, or the worst of the bucket's
+ * samples (NaN where none of them knew it). */
+static double span_value(const struct span *sp, size_t i, int id)
 {
-    return sp->all ? history_overview_at(sp->h, i) : history_at(sp->h, sp->i0 + i);
+    if (!sp->ov)
+        return fmt_ui_point(history_at(sp->h, sp->i0 + i), id);
+    const struct trend_bucket *b = &sp->ov->b[i];
+    int f = series_figure[id];
+    if (!(b->known & (1u << f)))
+        return (double)NAN;
+    return series_worse[id] > 0 ? b->max[f] : b->min[f];
 }
 
 static struct span span_of(const struct view *v)
@@ -134,8 +151,8 @@ static struct span span_of(const struct view *v)
     struct span sp = {.h = v->hist};
     size_t len = v->hist ? history_len(v->hist) : 0;
     if (v->trend_window == UI_TREND_ALL && len && history_total(v->hist) > (long)len) {
-        sp.all = true;
-        sp.n = history_overview_len(v->hist);
+        sp.ov = history_overview(v->hist);
+        sp.n = sp.ov->n;
         return sp;
     }
     sp.n = v->trend_window > 0 && (size_t)v->trend_window < len ? (size_t)v->trend_window : len;
@@ -155,9 +172,16 @@ static void trends_load(const struct span *sp)
         d.trend_cap = win;
     }
     for (size_t i = 0; i < win; i++) {
-        const struct hist_point *p = span_at(sp, i);
-        d.times[i] = p->time;
-        d.gaps[i] = i > 0 && p->gap_before;
+        bool gap;
+        if (sp->ov) { /* a bucket: its newest sample's time, a gap before or among them */
+            d.times[i] = sp->ov->b[i].t1;
+            gap = sp->ov->b[i].marks & TREND_MARK_GAP;
+        } else {
+            const struct hist_point *p = history_at(sp->h, sp->i0 + i);
+            d.times[i] = p->time;
+            gap = p->gap_before;
+        }
+        d.gaps[i] = i > 0 && gap;
     }
 }
 
@@ -168,10 +192,9 @@ static void trends_title(const struct ui_layout *lo, const struct span *sp,
     size_t win = sp->n;
     if (win == 0)
         snprintf(title, sizeof(title), "trends: waiting for samples");
-    else if (sp->all)
-        snprintf(title, sizeof(title), "trends: all %ld samples, %s   < > window",
-                 history_total(sp->h),
-                 fmt_duration(span, sizeof(span), d.times[win - 1] - history_first_time(sp->h)));
+    else if (sp->ov)
+        snprintf(title, sizeof(title), "trends: all %ld samples, %s   < > window", sp->ov->samples,
+                 fmt_duration(span, sizeof(span), d.times[win - 1] - sp->ov->b[0].t0));
     else
         snprintf(title, sizeof(title), "trends: last %zu sample%s, %s   < > window", win,
                  win == 1 ? "" : "s",
@@ -192,21 +215,21 @@ void ui_trends_draw(const struct view *v, const struct ui_layout *lo, const stru
         return;
     int ids[4];
     fmt_ui_series(lo->trend_series, ids);
-    struct trend t = {.win = win};
+    struct series t = {.win = win};
     for (int s = 0; s < lo->trend_series; s++) {
         int top = lo->trend_top + s * lo->trend_height;
         t.id = ids[s];
         for (size_t i = 0; i < win; i++)
-            d.vals[i] = fmt_ui_point(span_at(&sp, i), t.id);
+            d.vals[i] = span_value(&sp, i, t.id);
         t.ncols = fmt_ui_columns(d.vals, d.times, d.gaps, win, (size_t)lo->trend_chart_cols,
                                  series_worse[t.id], d.cols);
-        trend_range(&t);
-        if (sp.all)
+        series_range(&t);
+        if (sp.ov)
             whole_session_values(&t, v->hist);
         struct pen p = {top, 0, lo->trend_label_cols};
         put(&p, style->attr[E_DIM], series_label[t.id]);
-        trend_chart(&t, lo, top, style);
-        trend_values(&t, lo, top, style);
+        series_chart(&t, lo, top, style);
+        series_values(&t, lo, top, style);
     }
     char axis[ROW_MAX];
     fmt_ui_axis(axis, sizeof(axis), (size_t)lo->trend_chart_cols, d.cols, t.ncols);

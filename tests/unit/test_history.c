@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "history.h"
+#include "trend.h"
 #include "metrics.h"
 
 #include <stdint.h>
@@ -75,9 +76,18 @@ static struct hist_point walk(unsigned *seed, long i)
     return p;
 }
 
-/* Every point the overview holds is the worst of exactly its run of
- * samples, recomputed here from the samples themselves; the extremes are
- * the session's; memory stays at HISTORY_OVERVIEW points however long. */
+/* Figure f of a point as the overview keeps it; false where unknown. */
+static bool figure(const struct hist_point *p, int f, double *v)
+{
+    const uint64_t bytes[3] = {p->used, p->free, p->largest_free};
+    *v = f == TREND_FRAG ? p->frag : (double)bytes[f];
+    return f == TREND_FRAG ? p->frag >= 0 : bytes[f] != UINT64_MAX;
+}
+
+/* Every bucket the overview holds covers exactly its run of samples and
+ * keeps the lowest and highest of each figure, recomputed here from the
+ * samples themselves; the extremes over the buckets are the session's;
+ * memory stays at HISTORY_OVERVIEW buckets however long. */
 static void check_overview(long n)
 {
     struct history *h = history_new(64);
@@ -91,45 +101,76 @@ static void check_overview(long n)
         }
         history_push_point(h, &all[i]);
     }
-    size_t len = history_overview_len(h);
-    long span = history_overview_span(h);
-    assert_true(len <= HISTORY_OVERVIEW);
+    const struct trend *ov = history_overview(h);
+    size_t len = ov->n;
+    long span = ov->per;
+    assert_int_equal(ov->samples, n);
+    assert_true(len >= 1 && len <= HISTORY_OVERVIEW);
     assert_true(len > HISTORY_OVERVIEW / 2 || span == 1);
-    assert_int_equal((len - 1) * (size_t)span < (size_t)n, 1); /* the runs cover every sample */
-    assert_true((long)len * span >= n);
-    uint64_t min_free = UINT64_MAX, max_used = 0;
+    assert_int_equal(ov->b[0].first, 0);
+    assert_int_equal(ov->b[len - 1].last, n - 1); /* the runs cover every sample */
+    double lo[TREND_N], hi[TREND_N], all_lo[TREND_N], all_hi[TREND_N];
+    bool seen[TREND_N] = {0}, all_seen[TREND_N] = {0};
     for (size_t b = 0; b < len; b++) {
-        long from = (long)b * span, to = from + span < n ? from + span : n;
-        uint64_t used = UINT64_MAX, free = UINT64_MAX;
-        double frag = -1;
+        const struct trend_bucket *bk = &ov->b[b];
+        long from = bk->first, to = bk->last + 1;
+        if (b > 0)
+            assert_int_equal(from, ov->b[b - 1].last + 1);
+        assert_true(to - from == span || (b == len - 1 && to - from < span));
+        unsigned known = 0;
         bool gap = false;
         for (long i = from; i < to; i++) {
-            if (all[i].used != UINT64_MAX && (used == UINT64_MAX || all[i].used > used))
-                used = all[i].used;
-            free = all[i].free < free ? all[i].free : free;
-            frag = all[i].frag > frag ? all[i].frag : frag;
+            for (int f = 0; f < TREND_N; f++) {
+                double v;
+                if (!figure(&all[i], f, &v))
+                    continue;
+                if (!(known & (1u << f)) || v < lo[f])
+                    lo[f] = v;
+                if (!(known & (1u << f)) || v > hi[f])
+                    hi[f] = v;
+                known |= 1u << f;
+            }
             gap = gap || (i == n / 3 && i > 0);
         }
-        const struct hist_point *p = history_overview_at(h, b);
-        assert_int_equal(p->used, used);
-        assert_int_equal(p->free, free);
-        assert_true(p->frag == frag);
-        assert_true(p->time == all[to - 1].time);
-        assert_int_equal(p->gap_before, gap);
-        min_free = p->free < min_free ? p->free : min_free;
-        max_used = p->used != UINT64_MAX && p->used > max_used ? p->used : max_used;
+        assert_int_equal(bk->known, known);
+        for (int f = 0; f < TREND_N; f++) {
+            if (!(known & (1u << f)))
+                continue;
+            assert_true(bk->min[f] == lo[f]);
+            assert_true(bk->max[f] == hi[f]);
+            all_lo[f] = all_seen[f] && all_lo[f] < bk->min[f] ? all_lo[f] : bk->min[f];
+            all_hi[f] = all_seen[f] && all_hi[f] > bk->max[f] ? all_hi[f] : bk->max[f];
+            all_seen[f] = true;
+        }
+        assert_true(bk->has_time);
+        assert_true(bk->t0 == all[from].time);
+        assert_true(bk->t1 == all[to - 1].time);
+        assert_int_equal((bk->marks & TREND_MARK_GAP) != 0, gap);
     }
-    assert_null(history_overview_at(h, len));
-    assert_int_equal(min_free, 17);
-    struct hist_point lo, hi;
-    assert_true(history_extremes(h, &lo, &hi));
-    assert_int_equal(lo.free, 17);
-    assert_int_equal(hi.used, max_used);
-    assert_true(history_first_time(h) == 100.0);
-    assert_true(lo.frag >= 0 && hi.frag < 1);
+    /* the extremes over the buckets are those over every sample */
+    for (long i = 0; i < n; i++) {
+        for (int f = 0; f < TREND_N; f++) {
+            double v;
+            if (!figure(&all[i], f, &v))
+                continue;
+            lo[f] = seen[f] && lo[f] < v ? lo[f] : v;
+            hi[f] = seen[f] && hi[f] > v ? hi[f] : v;
+            seen[f] = true;
+        }
+    }
+    for (int f = 0; f < TREND_N; f++) {
+        assert_int_equal(all_seen[f], seen[f]);
+        if (!seen[f])
+            continue;
+        assert_true(all_lo[f] == lo[f]);
+        assert_true(all_hi[f] == hi[f]);
+    }
+    assert_true(all_lo[TREND_FREE] == 17);
+    assert_true(ov->b[0].t0 == 100.0);
+    assert_true(all_lo[TREND_FRAG] >= 0 && all_hi[TREND_FRAG] < 1);
     history_clear(h);
-    assert_int_equal(history_overview_len(h), 0);
-    assert_false(history_extremes(h, &lo, &hi));
+    assert_int_equal(history_overview(h)->n, 0);
+    assert_int_equal(history_overview(h)->samples, 0);
     free(all);
     history_free(h);
 }
@@ -138,8 +179,10 @@ static void test_overview(void **state)
 {
     (void)state;
     check_overview(1);
-    check_overview(1000);                 /* under HISTORY_OVERVIEW: a point each */
+    check_overview(HISTORY_OVERVIEW / 2); /* under HISTORY_OVERVIEW: a bucket each */
+    check_overview(HISTORY_OVERVIEW);
     check_overview(HISTORY_OVERVIEW + 1); /* the first merge */
+    check_overview(1000);
     check_overview(100000);
     check_overview(1000000); /* a session of days at 1 Hz... in a few ms */
 }

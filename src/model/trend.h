@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* trend.h - a capture's trends in bounded memory, for the report's charts:
- * at most cap buckets of consecutive samples, each keeping the minimum and
- * the maximum of every figure, so a peak (the dump where free memory fell
- * lowest) survives however many samples share its bucket. When the
- * buckets are full, neighbours merge pairwise and a bucket covers twice as
- * many samples: a 10,000-dump capture and a 10-dump one draw with the same
- * number of points. Pure; no allocation. */
+/* trend.h - a capture's trends in bounded memory, for the report's charts
+ * and the UI's whole-session overview (history.h): at most cap buckets of
+ * consecutive samples, each keeping the minimum and the maximum of every
+ * figure, so a peak (the dump where free memory fell lowest) survives
+ * however many samples share its bucket. When the buckets are full,
+ * neighbours merge pairwise and a bucket covers twice as many samples: a
+ * 10,000-dump capture and a 10-dump one draw with the same number of
+ * points. Pure; no allocation. */
 #ifndef HW_TREND_H
 #define HW_TREND_H
 
