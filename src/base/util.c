@@ -117,6 +117,15 @@ void *xmalloc(size_t n)
     return p;
 }
 
+void *xmalloc_pages(size_t n)
+{
+    size_t page = 4096;
+    void *p = aligned_alloc(page, (n + page - 1) / page * page);
+    if (!p)
+        die("out of memory (%zu bytes)", n);
+    return p;
+}
+
 void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);

@@ -10,6 +10,9 @@
 /* Allocators: abort through die() on failure, never return NULL.
  * The caller owns the result and frees it with free(). */
 void *xmalloc(size_t n);
+/* n bytes at the start of a page (free() them): a read() into them is
+ * the kernel's fast copy, a piece of a file at a time. */
+void *xmalloc_pages(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);

@@ -17,9 +17,10 @@
  * in the core's L2 cache while the lines are cut from them, so the copy
  * costs little. Mapping the file was slower: on a paravirtualised VM
  * (AMD EPYC, 2026-12-04) mapped 4 MiB windows read the four bench shapes
- * at 0.62-0.84 GB/s, these pieces at 0.87-1.37 GB/s; 64 and 256 KiB
- * pieces are within 3 % of 128. */
-enum { CHUNK = 128 << 10 };
+ * at 0.62-0.84 GB/s, these pieces at 0.87-1.37 GB/s. Pieces of 256 KiB
+ * at the start of a page read the micro:bit capture 2-3 % faster than
+ * 128, 512 or 1024 KiB ones, and than an unaligned buffer (2026-12-05). */
+enum { CHUNK = 256 << 10 };
 
 const char *input_name(const char *path)
 {
@@ -178,7 +179,7 @@ int input_read(const char *path, void (*chunk)(const char *buf, size_t n, void *
     if (rc)
         return rc;
     struct decoder d = {0};
-    unsigned char *buf = xmalloc(CHUNK);
+    unsigned char *buf = xmalloc_pages(CHUNK);
     for (;;) {
         ssize_t n = read(fd, buf, CHUNK);
         if (n < 0 && errno == EINTR)
